@@ -1,0 +1,129 @@
+// The answers file and the secrets, as zod schemas: the single definition every input
+// (file, flags, env, saved state, prompts) is validated against before any cloud call.
+import { z } from 'zod';
+import { SERVICE_IDS } from '../membrane/services.js';
+
+const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const HOST_AND_PORT = /^(?=.{1,253}(?::\d+)?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/i;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const AWS_REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[\w-]+\/[0-9a-f]+$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const domainName = (what: string) =>
+  z.string().regex(DNS_NAME, `must be a bare DNS name like ${what} (no scheme, no path, no port)`);
+
+const smtpSchema = z.strictObject({
+  host: domainName('smtp.example.com'),
+  port: z.number().int().min(1).max(65535).default(587),
+  user: z.string().min(1, 'must not be empty'),
+  from: z.email('must be an email address like noreply@example.com'),
+});
+
+const authSchema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('password'), smtp: smtpSchema.optional() }),
+  z.strictObject({
+    mode: z.literal('auth0'),
+    auth0: z.strictObject({ domain: domainName('your-tenant.auth0.com'), clientId: z.string().min(1, 'must not be empty') }),
+  }),
+]);
+
+const storageSchema = z.strictObject({
+  tmpBucket: z.string().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
+  connectorsBucket: z.string().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
+  staticBucket: z.string().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
+  staticUri: z.url({ protocol: /^https$/, error: 'must be an https:// URL like https://static.example.com' }).optional(),
+});
+
+const serviceOverride = z.strictObject({
+  cpu: z.number().int().positive('must be millicores, e.g. 1024 for one vCPU').optional(),
+  memory: z.number().int().positive('must be MiB, e.g. 2048').optional(),
+  replicas: z.number().int().min(1, 'must be at least 1').max(100).optional(),
+});
+
+export const awsSchema = z.strictObject({
+  region: z.string().regex(AWS_REGION, 'must be an AWS region like us-east-1'),
+  cluster: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an ECS cluster name (letters, digits, - and _)'),
+  subnets: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id like subnet-0123456789abcdef0')).min(1, 'needs at least one subnet id'),
+  securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id like sg-0123456789abcdef0')).min(1, 'needs at least one security group id'),
+  executionRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/ecsTaskExecutionRole'),
+  taskRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/membrane-task-role'),
+  targetGroups: z.strictObject({
+    api: z.string().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
+    ui: z.string().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
+    console: z.string().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
+  }),
+  assignPublicIp: z.boolean().default(false),
+  logGroup: z.string().regex(/^[\w#./-]{1,512}$/, 'must be a CloudWatch log group name like /ecs/membrane').optional(),
+  /** Private DNS namespace (Cloud Map) through which the services reach the code runner. */
+  namespace: domainName('membrane.internal').optional(),
+});
+
+export const azureSchema = z.strictObject({
+  subscription: z.string().min(1, 'must not be empty'),
+  resourceGroup: z.string().regex(/^[\w.()-]{1,90}$/, 'must be a resource group name'),
+  environment: z.string().regex(/^[a-z0-9-]{2,60}$/i, 'must be a Container Apps environment name'),
+  location: z.string().regex(/^[a-z0-9]+$/, 'must be an Azure location like eastus'),
+  keyVault: z.string().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/i, 'must be a Key Vault name (3-24 letters, digits, hyphens)'),
+});
+
+export const gcpSchema = z.strictObject({
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id like my-project (6-30 lowercase letters, digits, hyphens)'),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a Cloud Run region like us-central1'),
+});
+
+export const CLOUDS = ['aws', 'azure', 'gcp'] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+export const answersSchema = z
+  .strictObject({
+    cloud: z.enum(CLOUDS, 'must be one of aws, azure, gcp'),
+    domain: domainName('example.com'),
+    imageTag: z.string().regex(IMAGE_TAG, 'must be an image tag like 2025-09-19'),
+    registry: z.strictObject({
+      server: z.string().regex(HOST_AND_PORT, 'must be a registry host like harbor.integration.app').default('harbor.integration.app'),
+      username: z.string().min(1, 'must not be empty'),
+    }),
+    auth: authSchema.default({ mode: 'password' }),
+    storage: storageSchema.default({}),
+    services: z.partialRecord(z.enum(SERVICE_IDS), serviceOverride).default({}),
+    aws: awsSchema.optional(),
+    azure: azureSchema.optional(),
+    gcp: gcpSchema.optional(),
+  })
+  .superRefine((answers, ctx) => {
+    // The block of the chosen cloud is required; the others may stay for a later switch.
+    if (!answers[answers.cloud]) {
+      ctx.addIssue({ code: 'custom', path: [answers.cloud], message: `is required when cloud is "${answers.cloud}"` });
+    }
+  });
+
+export type Answers = z.output<typeof answersSchema>;
+export type AwsAnswers = z.output<typeof awsSchema>;
+
+/** The secrets: never in the answers file, the state, the audit log or the plan. */
+export const SECRET_ENV = {
+  secret: 'MEMBRANE_SECRET',
+  encryptionSecret: 'MEMBRANE_ENCRYPTION_SECRET',
+  mongoUri: 'MEMBRANE_MONGO_URI',
+  redisUri: 'MEMBRANE_REDIS_URI',
+  registryPassword: 'MEMBRANE_REGISTRY_PASSWORD',
+  auth0ClientSecret: 'MEMBRANE_AUTH0_CLIENT_SECRET',
+  smtpPassword: 'MEMBRANE_SMTP_PASSWORD',
+} as const;
+
+export type SecretKey = keyof typeof SECRET_ENV;
+
+// Messages never echo the value: these are secrets.
+export const secretsSchema = z.object({
+  secret: z.string().min(1, 'must not be empty (generate one with: openssl rand -base64 32)'),
+  encryptionSecret: z.string().min(1, 'must not be empty (generate one with: openssl rand -base64 32)'),
+  mongoUri: z.string().regex(/^mongodb(?:\+srv)?:\/\/[^\s/]+/, 'must be a MongoDB connection string starting with mongodb:// or mongodb+srv://'),
+  redisUri: z.string().regex(/^rediss?:\/\/[^\s/]+/, 'must be a Redis connection string starting with redis:// or rediss://'),
+  registryPassword: z.string().min(1, 'must not be empty (the Harbor robot account password)'),
+  auth0ClientSecret: z.string().min(1, 'must not be empty').optional(),
+  smtpPassword: z.string().min(1, 'must not be empty').optional(),
+});
+
+export type Secrets = z.output<typeof secretsSchema>;

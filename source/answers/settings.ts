@@ -1,0 +1,67 @@
+// Everything the answers leave out, derived from what they say: one place, shown in the
+// review and in plan.json, overridable by more keys in the answers file.
+import { SERVICES, type ServiceId } from '../membrane/services.js';
+import type { Answers } from './schema.js';
+
+export interface ServiceSizing {
+  cpu: number;
+  memory: number;
+  replicas: number;
+}
+
+export interface Settings {
+  name: string;
+  answers: Answers;
+  /** Prefix of every resource the installer names: "membrane", or "membrane-NAME". */
+  prefix: string;
+  urls: { api: string; ui: string; console: string; static: string };
+  buckets: { tmp: string; connectors: string; static: string };
+  sizing: Record<ServiceId, ServiceSizing>;
+}
+
+export function deriveSettings(name: string, answers: Answers): Settings {
+  const prefix = name === 'default' ? 'membrane' : `membrane-${name}`;
+  const { domain } = answers;
+  const bucketBase = `${prefix}-${domain.replaceAll('.', '-')}`.toLowerCase().slice(0, 52);
+  const sizing = Object.fromEntries(
+    SERVICES.map((spec) => {
+      const override = answers.services[spec.id] ?? {};
+      return [
+        spec.id,
+        {
+          cpu: override.cpu ?? spec.defaultCpuMillicores,
+          memory: override.memory ?? spec.defaultMemoryMiB,
+          replicas: override.replicas ?? spec.defaultReplicas,
+        },
+      ];
+    }),
+  ) as Record<ServiceId, ServiceSizing>;
+  return {
+    name,
+    answers,
+    prefix,
+    urls: {
+      api: `https://api.${domain}`,
+      ui: `https://ui.${domain}`,
+      console: `https://console.${domain}`,
+      static: answers.storage.staticUri ?? `https://static.${domain}`,
+    },
+    buckets: {
+      tmp: answers.storage.tmpBucket ?? `${bucketBase}-tmp`,
+      connectors: answers.storage.connectorsBucket ?? `${bucketBase}-connectors`,
+      static: answers.storage.staticBucket ?? `${bucketBase}-static`,
+    },
+    sizing,
+  };
+}
+
+/** Sizes below the documented minimums are refused before anything runs. */
+export function sizingProblems(settings: Settings): string[] {
+  return SERVICES.flatMap((spec) => {
+    const { cpu, memory } = settings.sizing[spec.id];
+    const problems: string[] = [];
+    if (cpu < spec.minCpuMillicores) problems.push(`services.${spec.id}.cpu: ${cpu} is below the documented minimum of ${spec.minCpuMillicores} millicores.`);
+    if (memory < spec.minMemoryMiB) problems.push(`services.${spec.id}.memory: ${memory} is below the documented minimum of ${spec.minMemoryMiB} MiB.`);
+    return problems;
+  });
+}

@@ -1,0 +1,117 @@
+// argv -> a command and its options. node:util's parseArgs keeps start-up fast.
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'upgrade', 'uninstall'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface CliOptions {
+  command: CommandName;
+  config?: string;
+  name: string;
+  yes: boolean;
+  stateDir?: string;
+  demo: boolean;
+  json: boolean;
+  out?: string;
+  cloud?: string;
+  domain?: string;
+  imageTag?: string;
+  rolloutTimeoutMinutes: number;
+  help: boolean;
+  version: boolean;
+}
+
+export const HELP = `Usage: create-membrane-deploy [command] [options]
+
+Deploys self-hosted Membrane (7 services) to AWS ECS Fargate using your own aws CLI login.
+
+Commands:
+  install (default)  answers -> preflight checks -> review -> deploy with a live table -> health
+  resume             continue the interrupted install or upgrade of --name
+  status             each service's state from the journal (--json: machine-readable)
+  plan               write the whole plan to --out DIR; changes nothing in the cloud
+  upgrade            rolling update to --image-tag, workers before the API
+  troubleshoot       the guided checklist (not in this version yet)
+  uninstall          remove what the installer created (not in this version yet)
+
+Options:
+  --config FILE            answers file (JSON); see README for its keys
+  --name NAME              deployment name (default "default"); state is kept per name
+  --yes                    never prompt; missing answers exit 2, naming each one
+  --state-dir DIR          where the journal and the audit log live (default: your config dir)
+  --cloud aws|azure|gcp    overrides "cloud" in the answers file
+  --domain DOMAIN          overrides "domain" (services get api., ui., console. subdomains)
+  --image-tag TAG          overrides "imageTag"
+  --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
+  --json                   with status: print JSON
+  --rollout-timeout MIN    minutes a wave of services may take to become healthy (default 30)
+  --demo                   simulated cloud walkthrough (not in this version yet)
+  --help, -h               this help
+  --version, -v            the version
+
+Secrets come from the environment (or a masked prompt), never from the answers file:
+  MEMBRANE_SECRET  MEMBRANE_ENCRYPTION_SECRET  MEMBRANE_MONGO_URI  MEMBRANE_REDIS_URI
+  MEMBRANE_REGISTRY_PASSWORD  (and MEMBRANE_AUTH0_CLIENT_SECRET or MEMBRANE_SMTP_PASSWORD when used)
+
+Exit codes: 0 done · 1 a step failed (state kept; resume continues) · 2 invalid input or usage · 130 interrupted
+`;
+
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$/;
+
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        name: { type: 'string', default: 'default' },
+        yes: { type: 'boolean', default: false },
+        'state-dir': { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        cloud: { type: 'string' },
+        domain: { type: 'string' },
+        'image-tag': { type: 'string' },
+        'rollout-timeout': { type: 'string', default: '30' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split(/\.\s/)[0]}. Run with --help to see the options.`);
+  }
+  const { values, positionals } = parsed;
+  const [command = 'install', ...extra] = positionals;
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`Unknown command "${command}". Commands: ${COMMANDS.join(', ')}.`);
+  }
+  if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}". Run with --help to see the usage.`);
+  if (!NAME.test(values.name)) {
+    throw new UsageError(`--name: "${values.name}" must be 1-30 lowercase letters, digits or hyphens (it becomes part of resource names).`);
+  }
+  const rolloutTimeoutMinutes = Number(values['rollout-timeout']);
+  if (!Number.isFinite(rolloutTimeoutMinutes) || rolloutTimeoutMinutes <= 0) {
+    throw new UsageError(`--rollout-timeout: "${values['rollout-timeout']}" must be a positive number of minutes.`);
+  }
+  return {
+    command: command as CommandName,
+    config: values.config,
+    name: values.name,
+    yes: values.yes,
+    stateDir: values['state-dir'],
+    demo: values.demo,
+    json: values.json,
+    out: values.out,
+    cloud: values.cloud,
+    domain: values.domain,
+    imageTag: values['image-tag'],
+    rolloutTimeoutMinutes,
+    help: values.help,
+    version: values.version,
+  };
+}

@@ -1,0 +1,48 @@
+// Names of everything the installer creates on AWS, derived from the deployment's prefix
+// so that two deployments (--name) can share an account and a cluster.
+import type { Arg } from '../../exec/command.js';
+import type { SecretKey } from '../../answers/schema.js';
+import type { Settings } from '../../answers/settings.js';
+import type { ServiceId } from '../../membrane/services.js';
+
+const SECRET_SUFFIX: Record<SecretKey, string> = {
+  secret: 'jwt-secret',
+  encryptionSecret: 'encryption-secret',
+  mongoUri: 'mongo-uri',
+  redisUri: 'redis-uri',
+  registryPassword: 'registry-credentials',
+  auth0ClientSecret: 'auth0-client-secret',
+  smtpPassword: 'smtp-password',
+};
+
+export function awsNames(settings: Settings) {
+  const { prefix } = settings;
+  const aws = settings.answers.aws!;
+  return {
+    family: (service: ServiceId) => `${prefix}-${service}`,
+    service: (service: ServiceId) => `${prefix}-${service}`,
+    secret: (key: SecretKey) => `${prefix}/${SECRET_SUFFIX[key]}`,
+    logGroup: aws.logGroup ?? `/ecs/${prefix}`,
+    namespace: aws.namespace ?? `${prefix}.internal`,
+    /** Cloud Map service through which the engine finds the runner. */
+    runnerDiscovery: 'custom-code-runner',
+    executionPolicy: `${prefix}-read-secrets`,
+    /** Tag on everything created, so uninstall and troubleshoot can find it. */
+    tag: { key: 'membrane:deployment', value: settings.name },
+  };
+}
+
+export type AwsNames = ReturnType<typeof awsNames>;
+
+/** Output keys shared between steps. */
+export const outputKey = {
+  secretArn: (key: SecretKey) => `secret:${key}:arn`,
+  taskDefinitionArn: (service: ServiceId) => `task-definition:${service}:arn`,
+  namespaceId: 'namespace:id',
+  runnerRegistryArn: 'discovery:custom-code-runner:arn',
+};
+
+/** The aws argv prefix every call shares: explicit region and JSON output. */
+export function awsArgv(region: string, ...args: Arg[]): Arg[] {
+  return ['aws', ...args, '--region', region, '--output', 'json'];
+}

@@ -1,0 +1,225 @@
+// The AWS install as idempotent steps: each looks before it creates, adopts what already
+// matches, updates what differs, and never creates a second copy.
+import type { SecretKey, Secrets } from '../../answers/schema.js';
+import type { Settings } from '../../answers/settings.js';
+import { SECRET_ENV } from '../../answers/schema.js';
+import { requiredSecrets } from '../../membrane/env.js';
+import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
+import { shellQuote, type Command, type SecretInput } from '../../exec/command.js';
+import { findOrNull, runJson } from '../cli-json.js';
+import type { ActionStep, Outputs, StepContext, StepResult } from '../types.js';
+import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
+import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
+
+const json = (name: string, document: unknown) => ({ prefix: 'file://', name, content: `${JSON.stringify(document, null, 2)}\n` });
+
+/** The value stored for a secret key, and how deploy.sh produces the same value. */
+function secretInput(key: SecretKey, settings: Settings, secrets?: Secrets): SecretInput {
+  if (key === 'registryPassword') {
+    const username = settings.answers.registry.username;
+    return {
+      value: secrets && JSON.stringify({ username, password: secrets.registryPassword }),
+      shell: `jq -cn --arg username ${shellQuote(username)} --arg password "$${SECRET_ENV.registryPassword}" '{username:$username,password:$password}'`,
+    };
+  }
+  return { value: secrets?.[key], shell: `printf '%s' "$${SECRET_ENV[key]}"` };
+}
+
+function secretStep(key: SecretKey, settings: Settings, names: AwsNames): ActionStep {
+  const region = settings.answers.aws!.region;
+  const name = names.secret(key);
+  const create = (secrets?: Secrets): Command => ({
+    argv: awsArgv(region, 'secretsmanager', 'create-secret', '--name', name, '--secret-string', 'file:///dev/stdin',
+      '--description', `Membrane ${SECRET_ENV[key]} for deployment ${settings.name}`, '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
+    stdin: secretInput(key, settings, secrets),
+  });
+  return {
+    kind: 'action',
+    id: `secret:${key}`,
+    title: `Secret ${name}`,
+    group: 'prepare',
+    preview: (_outputs, secrets) => [create(secrets)],
+    async apply({ runner, secrets }): Promise<StepResult> {
+      const input = secretInput(key, settings, secrets);
+      const existing = await findOrNull(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
+      if (!existing) {
+        const created = await runJson(runner, create(secrets));
+        return { outcome: 'created', outputs: { [outputKey.secretArn(key)]: created.ARN } };
+      }
+      const outputs = { [outputKey.secretArn(key)]: existing.ARN as string };
+      if (existing.DeletedDate) {
+        await runner.run({ argv: awsArgv(region, 'secretsmanager', 'restore-secret', '--secret-id', existing.ARN) });
+      } else {
+        const current = await runJson(runner, { argv: awsArgv(region, 'secretsmanager', 'get-secret-value', '--secret-id', existing.ARN, '--query', '{value:SecretString}') });
+        if (current.value === input.value) return { outcome: 'unchanged', outputs };
+      }
+      await runner.run({ argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', 'file:///dev/stdin'), stdin: input });
+      return { outcome: 'updated', outputs };
+    },
+  };
+}
+
+function logGroupStep(settings: Settings, names: AwsNames): ActionStep {
+  const region = settings.answers.aws!.region;
+  const create: Command[] = [
+    { argv: awsArgv(region, 'logs', 'create-log-group', '--log-group-name', names.logGroup, '--tags', `${names.tag.key}=${names.tag.value}`) },
+    { argv: awsArgv(region, 'logs', 'put-retention-policy', '--log-group-name', names.logGroup, '--retention-in-days', '30') },
+  ];
+  return {
+    kind: 'action',
+    id: 'log-group',
+    title: `Log group ${names.logGroup}`,
+    group: 'prepare',
+    preview: () => create,
+    async apply({ runner }) {
+      const found = await runJson(runner, { argv: awsArgv(region, 'logs', 'describe-log-groups', '--log-group-name-prefix', names.logGroup) });
+      if (found.logGroups?.some((group: { logGroupName: string }) => group.logGroupName === names.logGroup)) return { outcome: 'unchanged' };
+      for (const command of create) await runner.run(command);
+      return { outcome: 'created' };
+    },
+  };
+}
+
+/** A private DNS name (Cloud Map) so the engine reaches the runner without exposing it. */
+function runnerDiscoveryStep(settings: Settings, names: AwsNames): ActionStep {
+  const aws = settings.answers.aws!;
+  const region = aws.region;
+  const createService = (namespaceId: string): Command => ({
+    argv: awsArgv(region, 'servicediscovery', 'create-service', '--name', names.runnerDiscovery, '--namespace-id', namespaceId,
+      '--dns-config', 'RoutingPolicy=MULTIVALUE,DnsRecords=[{Type=A,TTL=10}]', '--health-check-custom-config', 'FailureThreshold=1',
+      '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
+  });
+  const createNamespace = (vpc: string): Command => ({
+    argv: awsArgv(region, 'servicediscovery', 'create-private-dns-namespace', '--name', names.namespace, '--vpc', vpc,
+      '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
+  });
+  return {
+    kind: 'action',
+    id: 'runner-discovery',
+    title: `Private DNS ${names.runnerDiscovery}.${names.namespace}`,
+    group: 'prepare',
+    preview: (outputs) => [createNamespace('<VPC of the first subnet>'), createService(outputs.get(outputKey.namespaceId))],
+    async apply({ runner }) {
+      let outcome: StepResult['outcome'] = 'unchanged';
+      const namespaces = await runJson(runner, { argv: awsArgv(region, 'servicediscovery', 'list-namespaces') });
+      let namespaceId: string | undefined = namespaces.Namespaces?.find((ns: { Name: string; Type: string }) => ns.Name === names.namespace && ns.Type === 'DNS_PRIVATE')?.Id;
+      if (!namespaceId) {
+        const subnets = await runJson(runner, { argv: awsArgv(region, 'ec2', 'describe-subnets', '--subnet-ids', aws.subnets[0]!) });
+        const started = await runJson(runner, createNamespace(subnets.Subnets[0].VpcId));
+        namespaceId = await waitForNamespace(runner, region, started.OperationId);
+        outcome = 'created';
+      }
+      const services = await runJson(runner, { argv: awsArgv(region, 'servicediscovery', 'list-services', '--filters', `Name=NAMESPACE_ID,Values=${namespaceId},Condition=EQ`) });
+      let registryArn: string | undefined = services.Services?.find((s: { Name: string }) => s.Name === names.runnerDiscovery)?.Arn;
+      if (!registryArn) {
+        registryArn = (await runJson(runner, createService(namespaceId))).Service.Arn as string;
+        outcome = 'created';
+      }
+      return { outcome, outputs: { [outputKey.namespaceId]: namespaceId, [outputKey.runnerRegistryArn]: registryArn } };
+    },
+  };
+}
+
+async function waitForNamespace(runner: StepContext['runner'], region: string, operationId: string): Promise<string> {
+  // Namespace creation is asynchronous (it creates a Route 53 zone): a minute or two at most.
+  for (let attempt = 0; attempt < 90; attempt++) {
+    const { Operation } = await runJson(runner, { argv: awsArgv(region, 'servicediscovery', 'get-operation', '--operation-id', operationId) });
+    if (Operation.Status === 'SUCCESS') return Operation.Targets.NAMESPACE;
+    if (Operation.Status === 'FAIL') throw new Error(`Creating the private DNS namespace failed: ${Operation.ErrorMessage ?? Operation.ErrorCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  throw new Error(`The private DNS namespace was not ready after 3 minutes (operation ${operationId}); run resume to keep waiting.`);
+}
+
+/** Tasks pull images and read secrets with the execution role, so it must be allowed to read ours. */
+function executionRoleStep(settings: Settings, names: AwsNames): ActionStep {
+  const aws = settings.answers.aws!;
+  const roleName = aws.executionRoleArn.split('/').pop()!;
+  const policy = (outputs: Outputs) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: requiredSecrets(settings).map((key) => outputs.get(outputKey.secretArn(key))) }],
+  });
+  const put = (outputs: Outputs): Command => ({
+    argv: awsArgv(aws.region, 'iam', 'put-role-policy', '--role-name', roleName, '--policy-name', names.executionPolicy, '--policy-document', json('execution-role-policy.json', policy(outputs))),
+  });
+  return {
+    kind: 'action',
+    id: 'execution-role-policy',
+    title: `Allow role ${roleName} to read the secrets`,
+    preview: (outputs) => [put(outputs)],
+    async apply({ runner, outputs }) {
+      const current = await findOrNull(runner, { argv: awsArgv(aws.region, 'iam', 'get-role-policy', '--role-name', roleName, '--policy-name', names.executionPolicy) });
+      if (current && JSON.stringify(current.PolicyDocument) === JSON.stringify(policy(outputs))) return { outcome: 'unchanged' };
+      await runner.run(put(outputs));
+      return { outcome: current ? 'updated' : 'created' };
+    },
+  };
+}
+
+function taskDefinitionStep(spec: ServiceSpec, settings: Settings, names: AwsNames): ActionStep {
+  const region = settings.answers.aws!.region;
+  const register = (outputs: Outputs): Command => ({
+    argv: awsArgv(region, 'ecs', 'register-task-definition', '--cli-input-json', json(`task-definitions/${spec.id}.json`, taskDefinition(spec, settings, names, outputs))),
+  });
+  return {
+    kind: 'action',
+    id: `task-definition:${spec.id}`,
+    title: `Task definition ${names.family(spec.id)}`,
+    group: 'task-definitions',
+    preview: (outputs) => [register(outputs)],
+    artifacts: (outputs) => [{ path: `task-definitions/${spec.id}.json`, content: `${JSON.stringify(taskDefinition(spec, settings, names, outputs), null, 2)}\n` }],
+    async apply({ runner, outputs }) {
+      const wanted = specHash(taskDefinition(spec, settings, names, outputs));
+      const latest = await findOrNull(runner, { argv: awsArgv(region, 'ecs', 'describe-task-definition', '--task-definition', names.family(spec.id), '--include', 'TAGS') });
+      const key = outputKey.taskDefinitionArn(spec.id);
+      if (latest?.taskDefinition?.status === 'ACTIVE' && latest.tags?.some((tag: { key: string; value: string }) => tag.value === wanted)) {
+        return { outcome: 'unchanged', outputs: { [key]: latest.taskDefinition.taskDefinitionArn } };
+      }
+      const registered = await runJson(runner, register(outputs));
+      return { outcome: latest ? 'updated' : 'created', outputs: { [key]: registered.taskDefinition.taskDefinitionArn } };
+    },
+  };
+}
+
+function serviceStep(spec: ServiceSpec, settings: Settings, names: AwsNames): ActionStep {
+  const aws = settings.answers.aws!;
+  const create = (outputs: Outputs): Command => ({
+    argv: awsArgv(aws.region, 'ecs', 'create-service', '--cli-input-json', json(`services/${spec.id}.json`, createServiceInput(spec, settings, names, outputs))),
+  });
+  const update = (outputs: Outputs): Command => ({
+    argv: awsArgv(aws.region, 'ecs', 'update-service', '--cli-input-json', json(`services/${spec.id}.update.json`, updateServiceInput(spec, settings, names, outputs))),
+  });
+  return {
+    kind: 'action',
+    id: `service:${spec.id}`,
+    title: `ECS service ${names.service(spec.id)}`,
+    deploys: spec.id,
+    preview: (outputs) => [create(outputs)],
+    artifacts: (outputs) => [{ path: `services/${spec.id}.json`, content: `${JSON.stringify(createServiceInput(spec, settings, names, outputs), null, 2)}\n` }],
+    async apply({ runner, outputs }) {
+      const found = await runJson(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', names.service(spec.id)) });
+      const existing = found.services?.find((s: { status: string }) => s.status !== 'INACTIVE');
+      if (!existing) {
+        await runner.run(create(outputs));
+        return { outcome: 'created' };
+      }
+      if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
+      const wanted = updateServiceInput(spec, settings, names, outputs);
+      if (existing.taskDefinition === wanted.taskDefinition && existing.desiredCount === wanted.desiredCount) return { outcome: 'unchanged' };
+      await runner.run(update(outputs));
+      return { outcome: 'updated' };
+    },
+  };
+}
+
+export function awsSteps(settings: Settings): ActionStep[] {
+  const names = awsNames(settings);
+  return [
+    ...requiredSecrets(settings).map((key) => secretStep(key, settings, names)),
+    logGroupStep(settings, names),
+    runnerDiscoveryStep(settings, names),
+    executionRoleStep(settings, names),
+    ...SERVICES.map((spec) => taskDefinitionStep(spec, settings, names)),
+    ...SERVICES.map((spec) => serviceStep(spec, settings, names)),
+  ];
+}

@@ -1,0 +1,96 @@
+// The one interface every cloud adapter implements. Adapters turn settings into steps
+// (argv as data) and read the cloud's state back; the engine decides when to run what.
+import type { Secrets } from '../answers/schema.js';
+import type { Settings } from '../answers/settings.js';
+import type { Command } from '../exec/command.js';
+import type { Runner } from '../exec/runner.js';
+import type { ServicePhase, StepOutcome } from '../engine/events.js';
+import type { ServiceId } from '../membrane/services.js';
+
+export interface PreflightCheck {
+  title: string;
+  ok: boolean;
+  /** What was found (a version, an account id) or what went wrong, in the CLI's words. */
+  detail: string;
+  /** How to fix it, when it failed. */
+  fix?: string;
+  /** "input": an answer points at something that isn't there; "environment": the machine or login. */
+  cause?: 'input' | 'environment';
+}
+
+/**
+ * Values that only the cloud knows (ARNs, ids), produced by one step and read by later ones.
+ * When planning without cloud access, `get` returns a readable placeholder instead.
+ */
+export interface Outputs {
+  get(key: string): string;
+}
+
+export interface StepContext {
+  runner: Runner;
+  outputs: Outputs;
+  /** Present when applying; plan mode has none. */
+  secrets: Secrets;
+}
+
+export interface StepResult {
+  outcome: StepOutcome;
+  outputs?: Record<string, string>;
+}
+
+export interface Artifact {
+  /** Path inside the plan directory. */
+  path: string;
+  content: string;
+}
+
+export interface ActionStep {
+  kind: 'action';
+  /** Stable across runs: the journal's key for resume. */
+  id: string;
+  title: string;
+  /** The service this step creates or updates, for the live table. */
+  deploys?: ServiceId;
+  /** Consecutive steps with the same group run concurrently. */
+  group?: string;
+  /** The commands that make the change, as plan.json and deploy.sh show them. */
+  preview(outputs: Outputs, secrets?: Secrets): Command[];
+  /** Documents a reviewer reads (task definitions, service specs). */
+  artifacts?(outputs: Outputs): Artifact[];
+  /** Looks first, then creates, updates or adopts: running it twice changes nothing. */
+  apply(context: StepContext): Promise<StepResult>;
+}
+
+/** Waits until the given services are healthy; the engine runs it with the adapter's observe(). */
+export interface RolloutStep {
+  kind: 'rollout';
+  id: string;
+  title: string;
+  services: ServiceId[];
+}
+
+export type Step = ActionStep | RolloutStep;
+
+export interface ServiceObservation {
+  service: ServiceId;
+  /** Absent when the cloud has no such service yet. */
+  phase?: Exclude<ServicePhase, 'creating'>;
+  running: number;
+  desired: number;
+  message?: string;
+}
+
+export interface CloudAdapter {
+  /** Problems with the answers that only this cloud rules out (e.g. Fargate sizes); no CLI call. */
+  inputProblems(): string[];
+  /** Checks run concurrently before anything changes; read-only. */
+  preflight(runner: Runner): Promise<PreflightCheck[]>;
+  /** Everything the install does, in order, idempotent step by step. */
+  plan(): ActionStep[];
+  /** Every service's state in ONE CLI call. */
+  observe(runner: Runner): Promise<ServiceObservation[]>;
+  /** What the review screen says about this cloud beyond the steps (caveats, manual follow-ups). */
+  notes(): string[];
+}
+
+export type AdapterFactory = (settings: Settings) => CloudAdapter;

@@ -1,0 +1,41 @@
+// status: where a deployment stands, from its journal (no cloud call, so it works offline).
+import type { CliOptions } from '../args.js';
+import { toServiceState } from '../engine/events.js';
+import { SERVICE_IDS } from '../membrane/services.js';
+import { line } from '../ui/terminal.js';
+import { openJournal } from './context.js';
+
+export async function status(options: CliOptions): Promise<number> {
+  const journal = openJournal(options);
+  const state = journal.state;
+  const services = Object.fromEntries(
+    SERVICE_IDS.map((id) => {
+      const progress = state?.services[id];
+      return [id, { state: progress ? toServiceState(progress.phase) : 'pending', running: progress?.running ?? 0, desired: progress?.desired ?? 0, ...(progress?.message ? { message: progress.message } : {}) }];
+    }),
+  );
+  const report = {
+    name: options.name,
+    installed: Boolean(state),
+    cloud: state?.cloud ?? null,
+    status: state?.status ?? 'not-installed',
+    auditLog: journal.auditLogPath,
+    stateFile: journal.path,
+    updatedAt: state?.updatedAt ?? null,
+    services,
+  };
+  if (options.json) {
+    line(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  if (!state) {
+    line(`No deployment named "${options.name}" is recorded in ${journal.dir}.`);
+    return 0;
+  }
+  line(`Deployment "${options.name}" (${state.cloud}): ${state.status}, updated ${state.updatedAt}`);
+  for (const [id, service] of Object.entries(services)) {
+    line(`  ${id.padEnd(19)} ${service.state.padEnd(10)} ${`${service.running}/${service.desired}`.padEnd(6)} ${service.message ?? ''}`.trimEnd());
+  }
+  line(`Audit log: ${journal.auditLogPath}`);
+  return 0;
+}

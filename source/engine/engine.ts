@@ -1,0 +1,149 @@
+// Runs a plan: step by step in order (groups concurrently), journaling before and after
+// each step, turning observations into service progress events, and stopping cleanly.
+import type { Secrets } from '../answers/schema.js';
+import type { CloudAdapter, Outputs, RolloutStep, ServiceObservation, Step } from '../clouds/types.js';
+import { CliError } from '../exec/errors.js';
+import type { Runner } from '../exec/runner.js';
+import { InterruptedError, StepFailedError } from '../errors.js';
+import type { ServiceId } from '../membrane/services.js';
+import type { DeployEvent, ServiceProgress } from './events.js';
+import type { Journal } from './journal.js';
+import { batches } from './plan.js';
+
+export interface EngineOptions {
+  adapter: CloudAdapter;
+  steps: Step[];
+  runner: Runner;
+  journal: Journal;
+  secrets: Secrets;
+  emit: (event: DeployEvent) => void;
+  /** Skip steps the journal records as done (resume); a fresh install re-checks them all. */
+  skipDone: boolean;
+  pollIntervalMs: number;
+  rolloutTimeoutMs: number;
+  /** Aborted on the first Ctrl-C: the engine stops after the running command returns. */
+  stop: AbortSignal;
+}
+
+export async function runSteps(options: EngineOptions): Promise<void> {
+  const { journal, emit } = options;
+  const known = journal.outputs();
+  const outputs: Outputs = {
+    get(key) {
+      const value = known[key];
+      if (value === undefined) throw new Error(`internal: output ${key} is not known yet`);
+      return value;
+    },
+  };
+  const progress = new ServiceTracker(journal, emit);
+
+  for (const batch of batches(options.steps)) {
+    if (options.stop.aborted) throw new InterruptedError('interrupted');
+    await Promise.all(
+      batch.map(async (step) => {
+        if (options.skipDone && journal.isDone(step.id)) {
+          emit({ type: 'step-finished', stepId: step.id, title: step.title, outcome: journal.state!.steps[step.id]!.outcome ?? 'unchanged' });
+          return;
+        }
+        const service = step.kind === 'action' ? step.deploys : undefined;
+        emit({ type: 'step-started', stepId: step.id, title: step.title, service });
+        journal.stepStarted(step.id);
+        if (service) progress.update(service, { phase: 'creating', startedAt: Date.now(), finishedAt: undefined });
+        try {
+          if (step.kind === 'rollout') {
+            await waitForRollout(step, options, progress);
+            journal.stepFinished(step.id, 'checked');
+            emit({ type: 'step-finished', stepId: step.id, title: step.title, outcome: 'checked' });
+            return;
+          }
+          const result = await step.apply({ runner: options.runner, outputs, secrets: options.secrets });
+          Object.assign(known, result.outputs);
+          journal.stepFinished(step.id, result.outcome, result.outputs);
+          emit({ type: 'step-finished', stepId: step.id, title: step.title, service, outcome: result.outcome });
+          if (service) progress.update(service, { phase: 'deploying' });
+        } catch (error) {
+          const message = describeError(error);
+          journal.stepFailed(step.id, message);
+          emit({ type: 'step-failed', stepId: step.id, title: step.title, service, error: message });
+          if (service) progress.update(service, { phase: 'failed', message, finishedAt: Date.now() });
+          throw new StepFailedError(`${step.title}: ${message}`);
+        }
+      }),
+    );
+  }
+}
+
+async function waitForRollout(step: RolloutStep, options: EngineOptions, progress: ServiceTracker): Promise<void> {
+  const deadline = Date.now() + options.rolloutTimeoutMs;
+  for (;;) {
+    const observations = await options.adapter.observe(options.runner);
+    progress.observe(observations);
+    const mine = observations.filter((o) => step.services.includes(o.service));
+    const failed = mine.filter((o) => o.phase === 'failed');
+    if (failed.length) throw new Error(failed.map((o) => `${o.service} failed: ${o.message ?? 'rollout failed'}`).join('; '));
+    if (mine.every((o) => o.phase === 'healthy')) return;
+    if (Date.now() >= deadline) {
+      const waiting = mine.filter((o) => o.phase !== 'healthy').map((o) => `${o.service} (${o.running}/${o.desired} running)`);
+      const minutes = Math.round(options.rolloutTimeoutMs / 60_000);
+      throw new Error(`not healthy after ${minutes} min: ${waiting.join(', ')}. Run troubleshoot, or resume to keep waiting (--rollout-timeout sets the limit).`);
+    }
+    // A Ctrl-C ends the wait at once; the journal already says where we are.
+    if (options.stop.aborted) throw new InterruptedError('interrupted');
+    await sleep(options.pollIntervalMs, options.stop);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof CliError) return `${error.argv.slice(0, 3).join(' ')}: ${error.cliMessage}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** Keeps each service's progress, emitting and journaling only real changes. */
+class ServiceTracker {
+  constructor(
+    private readonly journal: Journal,
+    private readonly emit: (event: DeployEvent) => void,
+  ) {}
+
+  private current(service: ServiceId): ServiceProgress {
+    return this.journal.state?.services[service] ?? { service, phase: 'pending', running: 0, desired: 0 };
+  }
+
+  update(service: ServiceId, change: Partial<ServiceProgress>): void {
+    const before = this.current(service);
+    const after = { ...before, ...change, service };
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    this.journal.service(after);
+    this.emit({ type: 'service', progress: after });
+  }
+
+  observe(observations: ServiceObservation[]): void {
+    for (const o of observations) {
+      const before = this.current(o.service);
+      // A service the cloud doesn't have yet keeps its own phase (pending or creating).
+      const phase = o.phase ?? before.phase;
+      const settled = phase === 'healthy' || phase === 'failed';
+      this.update(o.service, {
+        phase,
+        running: o.running,
+        desired: o.desired,
+        message: o.message ?? before.message,
+        startedAt: before.startedAt ?? (o.phase ? Date.now() : undefined),
+        finishedAt: settled ? (before.finishedAt ?? Date.now()) : undefined,
+      });
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// The one vocabulary the engine speaks and every view (Ink table, plain lines) renders.
+
+/** What a person sees per service in the live table. */
+export type ServicePhase = 'pending' | 'creating' | 'deploying' | 'healthy' | 'failed';
+
+/** The coarser state `status --json` reports (design.md section 2). */
+export type ServiceState = 'pending' | 'deploying' | 'healthy' | 'failed';
+
+export function toServiceState(phase: ServicePhase): ServiceState {
+  return phase === 'creating' ? 'deploying' : phase;
+}
+
+export interface ServiceProgress {
+  service: string;
+  phase: ServicePhase;
+  running: number;
+  desired: number;
+  /** The cloud's latest word on this service (an ECS event, a revision message). */
+  message?: string;
+  /** Epoch ms when the service left `pending`; the view derives elapsed time from it. */
+  startedAt?: number;
+  /** Epoch ms when it reached healthy or failed. */
+  finishedAt?: number;
+}
+
+export type DeployEvent =
+  | { type: 'step-started'; stepId: string; title: string; service?: string }
+  | { type: 'step-finished'; stepId: string; title: string; service?: string; outcome: StepOutcome }
+  | { type: 'step-failed'; stepId: string; title: string; service?: string; error: string }
+  | { type: 'service'; progress: ServiceProgress }
+  | { type: 'note'; message: string }
+  | { type: 'done'; ok: boolean; summary: string[] };
+
+/** What a step did to the cloud: made something, changed it, or found it already right. */
+export type StepOutcome = 'created' | 'updated' | 'unchanged' | 'checked';
+
+export type EventListener = (event: DeployEvent) => void;

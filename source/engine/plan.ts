@@ -1,0 +1,32 @@
+// The whole plan: the adapter's steps with a rollout wait after each wave of services,
+// so the runner is healthy before the engine services, and workers before the API.
+import type { ActionStep, Step } from '../clouds/types.js';
+import { SERVICES, serviceSpec, type ServiceId } from '../membrane/services.js';
+
+export function withRollouts(steps: ActionStep[]): Step[] {
+  const result: Step[] = [];
+  const deployed = steps.filter((step) => step.deploys);
+  for (const step of steps) {
+    result.push(step);
+    if (!step.deploys) continue;
+    const wave = serviceSpec(step.deploys).wave;
+    const lastOfWave = !deployed.some((later) => later !== step && serviceSpec(later.deploys!).wave === wave && deployed.indexOf(later) > deployed.indexOf(step));
+    if (!lastOfWave) continue;
+    const services: ServiceId[] = SERVICES.filter((spec) => spec.wave === wave).map((spec) => spec.id);
+    result.push({ kind: 'rollout', id: `rollout:wave-${wave}`, title: `Wait until ${services.join(', ')} ${services.length > 1 ? 'are' : 'is'} healthy`, services });
+  }
+  return result;
+}
+
+/** Consecutive action steps of one group run together; everything else runs alone. */
+export function batches(steps: Step[]): Step[][] {
+  const result: Step[][] = [];
+  for (const step of steps) {
+    const last = result.at(-1);
+    const group = step.kind === 'action' ? step.group : undefined;
+    const lastGroup = last?.[0]?.kind === 'action' ? last[0].group : undefined;
+    if (last && group && group === lastGroup) last.push(step);
+    else result.push([step]);
+  }
+  return result;
+}

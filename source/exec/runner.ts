@@ -1,0 +1,109 @@
+// The only place that spawns processes: argv arrays (never a shell), secrets on stdin,
+// documents in 0600 temp files removed afterwards, timeouts, retries with backoff for
+// transient failures, and one audit line per attempt.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { AuditSink } from './audit.js';
+import { displayArgv, isFileArg, type Command } from './command.js';
+import { CliError, classifyFailure, cliMessage } from './errors.js';
+import type { Redactor } from './redact.js';
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Attempts for transient failures (throttling, 5xx, resets); 1 disables retrying. */
+  attempts?: number;
+}
+
+export interface Runner {
+  run(command: Command, options?: RunOptions): Promise<RunResult>;
+}
+
+export interface RunnerOptions {
+  audit?: AuditSink;
+  redact: Redactor;
+  env?: NodeJS.ProcessEnv;
+  /** Base delay of the exponential backoff; tests shorten it. */
+  backoffMs?: number;
+  /** Aborts running commands (second Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_ATTEMPTS = 4;
+
+export function createRunner(options: RunnerOptions): Runner {
+  const backoffMs = options.backoffMs ?? 1000;
+
+  async function attempt(command: Command, timeoutMs: number): Promise<RunResult> {
+    const shown = displayArgv(command).map(options.redact);
+    const files = command.argv.filter(isFileArg);
+    const dir = files.length ? await mkdtemp(join(tmpdir(), 'membrane-deploy-')) : undefined;
+    try {
+      const argv: string[] = [];
+      for (const arg of command.argv) {
+        if (!isFileArg(arg)) {
+          argv.push(arg);
+          continue;
+        }
+        const path = join(dir!, arg.name.replaceAll('/', '_'));
+        await writeFile(path, arg.content, { mode: 0o600 });
+        argv.push(`${arg.prefix}${path}`);
+      }
+      const started = Date.now();
+      const [file, ...args] = argv;
+      const result = await execa(file!, args, {
+        input: command.stdin?.value ?? '',
+        reject: false,
+        timeout: timeoutMs,
+        env: options.env,
+        extendEnv: true,
+        cancelSignal: options.signal,
+        stripFinalNewline: true,
+      });
+      const exitCode = result.exitCode ?? null;
+      options.audit?.({
+        time: new Date(started).toISOString(),
+        argv: shown,
+        ...(command.stdin ? { stdin: 'secret' as const } : {}),
+        exitCode,
+        durationMs: Date.now() - started,
+      });
+      if ((result as { code?: string }).code === 'ENOENT' || (result.failed && exitCode === undefined && /ENOENT/.test(String(result.message)))) {
+        throw new CliError('missing-cli', shown, undefined, `${file} is not installed or not on PATH`);
+      }
+      if (result.timedOut) throw new CliError('transient', shown, undefined, `timed out after ${Math.round(timeoutMs / 1000)} s`);
+      if (result.isCanceled) throw new CliError('failed', shown, undefined, 'cancelled');
+      if (exitCode !== 0) {
+        const stderr = options.redact(String(result.stderr));
+        throw new CliError(classifyFailure(stderr, exitCode ?? undefined), shown, exitCode ?? undefined, cliMessage(stderr));
+      }
+      return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: 0 };
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    async run(command, runOptions = {}) {
+      const attempts = runOptions.attempts ?? DEFAULT_ATTEMPTS;
+      for (let n = 1; ; n++) {
+        try {
+          return await attempt(command, runOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+        } catch (error) {
+          const retry = error instanceof CliError && error.kind === 'transient' && n < attempts && !options.signal?.aborted;
+          if (!retry) throw error;
+          // Full jitter: spread retries so parallel calls don't throttle again together.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** (n - 1)));
+        }
+      }
+    },
+  };
+}

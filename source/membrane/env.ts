@@ -1,0 +1,86 @@
+// Builds each service's environment from membrane-docs/deployment/services.md. Secrets are
+// returned as references (which secret feeds which variable), never as values.
+import type { SecretKey } from '../answers/schema.js';
+import type { Settings } from '../answers/settings.js';
+import { PORT, type ServiceSpec } from './services.js';
+
+export interface SecretReference {
+  /** The variable the container sees. */
+  env: string;
+  secret: SecretKey;
+}
+
+export interface ServiceEnvironment {
+  env: Record<string, string>;
+  secrets: SecretReference[];
+}
+
+export interface CloudEnvironment {
+  /** How the engine services reach the custom code runner on this cloud's private network. */
+  customCodeRunnerUri: string;
+  /** STORAGE_PROVIDER and the provider's own settings (AWS_REGION, ...). */
+  storage: Record<string, string>;
+}
+
+const ENGINE_SECRETS: SecretReference[] = [
+  { env: 'SECRET', secret: 'secret' },
+  { env: 'ENCRYPTION_SECRET', secret: 'encryptionSecret' },
+  { env: 'MONGO_URI', secret: 'mongoUri' },
+  { env: 'REDIS_URI', secret: 'redisUri' },
+];
+
+export function buildServiceEnvironment(spec: ServiceSpec, settings: Settings, cloud: CloudEnvironment): ServiceEnvironment {
+  const { answers, urls } = settings;
+  const base = { NODE_ENV: 'production', PORT: String(PORT) };
+
+  if (spec.image === 'core/custom-code-runner') return { env: base, secrets: [] };
+
+  if (spec.image === 'core/ui') return { env: { ...base, NEXT_PUBLIC_ENGINE_URI: urls.api }, secrets: [] };
+
+  if (spec.image === 'core/console') {
+    const env: Record<string, string> = {
+      ...base,
+      NEXT_PUBLIC_BASE_URI: urls.console,
+      NEXT_PUBLIC_ENGINE_API_URI: urls.api,
+      NEXT_PUBLIC_ENGINE_UI_URI: urls.ui,
+    };
+    if (answers.auth.mode === 'auth0') {
+      env.NEXT_PUBLIC_AUTH0_DOMAIN = answers.auth.auth0.domain;
+      env.NEXT_PUBLIC_AUTH0_CLIENT_ID = answers.auth.auth0.clientId;
+    }
+    return { env, secrets: [] };
+  }
+
+  const env: Record<string, string> = {
+    ...base,
+    ...(spec.modeFlag ? { [spec.modeFlag]: '1' } : {}),
+    BASE_URI: urls.api,
+    CUSTOM_CODE_RUNNER_URI: cloud.customCodeRunnerUri,
+    // The runner needs 20 GB of virtual memory for WebAssembly on AMD64, the default platform.
+    CUSTOM_CODE_MEMORY_LIMIT: '21474836480',
+    ...cloud.storage,
+    TMP_STORAGE_BUCKET: settings.buckets.tmp,
+    CONNECTORS_STORAGE_BUCKET: settings.buckets.connectors,
+    STATIC_STORAGE_BUCKET: settings.buckets.static,
+    BASE_STATIC_URI: urls.static,
+  };
+  const secrets = [...ENGINE_SECRETS];
+  if (answers.auth.mode === 'auth0') {
+    env.AUTH0_DOMAIN = answers.auth.auth0.domain;
+    env.AUTH0_CLIENT_ID = answers.auth.auth0.clientId;
+    secrets.push({ env: 'AUTH0_CLIENT_SECRET', secret: 'auth0ClientSecret' });
+  } else if (answers.auth.smtp) {
+    const smtp = answers.auth.smtp;
+    Object.assign(env, { SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_USER: smtp.user, EMAIL_FROM: smtp.from });
+    secrets.push({ env: 'SMTP_PASSWORD', secret: 'smtpPassword' });
+  }
+  return { env, secrets };
+}
+
+/** The secrets a deployment stores: the engine's, the optional auth ones, and the registry login. */
+export function requiredSecrets(settings: Settings): SecretKey[] {
+  const keys: SecretKey[] = ['secret', 'encryptionSecret', 'mongoUri', 'redisUri', 'registryPassword'];
+  if (settings.answers.auth.mode === 'auth0') keys.push('auth0ClientSecret');
+  else if (settings.answers.auth.smtp) keys.push('smtpPassword');
+  return keys;
+}

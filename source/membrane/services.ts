@@ -1,0 +1,65 @@
+// The service catalogue: the one place that knows what Membrane is made of
+// (membrane-docs/deployment/services.md and the guide's deployment order).
+
+export const SERVICE_IDS = [
+  'custom-code-runner',
+  'orchestrator',
+  'queued-worker',
+  'instant-worker',
+  'api',
+  'ui',
+  'console',
+] as const;
+
+export type ServiceId = (typeof SERVICE_IDS)[number];
+
+export type Exposure = 'internal' | 'none' | 'public';
+
+export interface ServiceSpec {
+  id: ServiceId;
+  /** Image path below the registry host; the tag comes from the answers. */
+  image: 'core/api' | 'core/ui' | 'core/console' | 'core/custom-code-runner';
+  /** The env flag that selects this mode of the shared core/api image. */
+  modeFlag?: 'IS_API' | 'IS_INSTANT_TASKS_WORKER' | 'IS_QUEUED_TASKS_WORKER' | 'IS_ORCHESTRATOR';
+  healthPath: string;
+  exposure: Exposure;
+  /** Subdomain of the answers' domain, for public services. */
+  subdomain?: 'api' | 'ui' | 'console';
+  /** Documented minimums; the installer never goes below them. */
+  minCpuMillicores: number;
+  minMemoryMiB: number;
+  /** Defaults the installer proposes (autoscaling.md's production minimum of 2 replicas). */
+  defaultCpuMillicores: number;
+  defaultMemoryMiB: number;
+  defaultReplicas: number;
+  /**
+   * Services of one wave are created in catalogue order and roll out together; the next
+   * wave starts when all of them are healthy (runner first, workers before the API).
+   */
+  wave: 1 | 2 | 3 | 4;
+}
+
+export const PORT = 5000;
+
+const engine = { image: 'core/api', minCpuMillicores: 500, minMemoryMiB: 2048, defaultCpuMillicores: 512, defaultMemoryMiB: 2048, defaultReplicas: 2 } as const;
+const frontend = { minCpuMillicores: 250, minMemoryMiB: 512, defaultCpuMillicores: 512, defaultMemoryMiB: 1024, defaultReplicas: 2, exposure: 'public', healthPath: '/' } as const;
+
+export const SERVICES: readonly ServiceSpec[] = [
+  { id: 'custom-code-runner', image: 'core/custom-code-runner', healthPath: '/api/v2/health', exposure: 'internal', minCpuMillicores: 500, minMemoryMiB: 2048, defaultCpuMillicores: 512, defaultMemoryMiB: 2048, defaultReplicas: 2, wave: 1 },
+  { id: 'orchestrator', ...engine, modeFlag: 'IS_ORCHESTRATOR', healthPath: '/', exposure: 'none', wave: 2 },
+  { id: 'queued-worker', ...engine, modeFlag: 'IS_QUEUED_TASKS_WORKER', healthPath: '/prometheus/queued-tasks', exposure: 'none', wave: 2 },
+  { id: 'instant-worker', ...engine, modeFlag: 'IS_INSTANT_TASKS_WORKER', healthPath: '/', exposure: 'none', wave: 2 },
+  // The guide's task definition gives the API a full vCPU.
+  { id: 'api', ...engine, modeFlag: 'IS_API', healthPath: '/', exposure: 'public', subdomain: 'api', defaultCpuMillicores: 1024, wave: 3 },
+  { id: 'ui', image: 'core/ui', ...frontend, subdomain: 'ui', wave: 4 },
+  { id: 'console', image: 'core/console', ...frontend, subdomain: 'console', wave: 4 },
+];
+
+export const PUBLIC_SERVICES = ['api', 'ui', 'console'] as const;
+export type PublicServiceId = (typeof PUBLIC_SERVICES)[number];
+
+export function serviceSpec(id: ServiceId): ServiceSpec {
+  const spec = SERVICES.find((s) => s.id === id);
+  if (!spec) throw new Error(`unknown service ${id}`);
+  return spec;
+}

@@ -1,0 +1,61 @@
+// Plain lines for non-TTY output and CI logs: no colour, no cursor movement, no timestamps,
+// so logs stay readable and tests can compare them exactly. It folds events through the same
+// reducer as the Ink table, which is what lets it print a service only when it changed.
+
+import type { DeployEvent, EventListener, ServiceProgress } from '../engine/events.js';
+import { initialProgress, reduce, singleLine, stripControl, summaryLine } from './progress-store.js';
+
+export interface PlainReporterOptions {
+  /** Services in deployment order; with it the final count line covers services never reported. */
+  services?: string[];
+}
+
+export function createPlainReporter(write: (line: string) => void, options: PlainReporterOptions = {}): EventListener {
+  let view = initialProgress(options.services ?? []);
+  // What was last printed per service; a poll that changes neither phase nor counts prints nothing.
+  const printed = new Map<string, string>();
+
+  const serviceLine = (row: ServiceProgress, withMessage = true): string | undefined => {
+    const key = `${row.phase} ${row.running}/${row.desired}`;
+    if (printed.get(row.service) === key) return undefined;
+    printed.set(row.service, key);
+    const message = withMessage ? singleLine(row.message ?? '') : '';
+    return `[${row.service}] ${key}${message ? ` — ${message}` : ''}`;
+  };
+
+  const linesFor = (event: DeployEvent): string[] => {
+    switch (event.type) {
+      case 'step-started':
+        return [`→ ${singleLine(event.title)}`];
+      case 'step-finished':
+        return [`✔ ${singleLine(event.title)} (${event.outcome})`];
+      case 'step-failed': {
+        // Keep the error's own lines (often a CLI's stderr), indented under the step.
+        const [first = '', ...rest] = stripControl(event.error).trimEnd().split('\n');
+        const lines = [`✖ ${singleLine(event.title)}: ${first.trim()}`, ...rest.map((l) => `  ${l.trimEnd()}`)];
+        const row = event.service ? view.services.find((r) => r.service === event.service) : undefined;
+        // The error is already printed above; the row line only records the service's new state.
+        const rowLine = row && serviceLine(row, false);
+        return rowLine ? [...lines, rowLine] : lines;
+      }
+      case 'service': {
+        const row = view.services.find((r) => r.service === event.progress.service);
+        const line = row && serviceLine(row);
+        return line ? [line] : [];
+      }
+      case 'note':
+        return [`• ${singleLine(event.message)}`];
+      case 'done':
+        return [
+          event.ok ? '✔ Deployment complete' : '✖ Deployment failed',
+          summaryLine(view),
+          ...event.summary.flatMap((s) => stripControl(s).split('\n')).map((l) => l.trimEnd()),
+        ];
+    }
+  };
+
+  return (event) => {
+    view = reduce(view, event);
+    for (const line of linesFor(event)) write(line);
+  };
+}

@@ -1,0 +1,125 @@
+// Test support: what an operator already has in AWS before running the installer, created in
+// moto with the real `aws` CLI. Ids change on every moto reset, so they are looked up, never fixed.
+import { aws } from './moto.js';
+
+export interface EcsFixture {
+  region: string;
+  cluster: string;
+  vpcId: string;
+  /** Two subnets of the default VPC (first two availability zones). */
+  subnets: string[];
+  /** The default VPC's `default` security group. */
+  securityGroups: string[];
+  executionRoleArn: string;
+  taskRoleArn: string;
+  /** Target groups of the public services (HTTP, port 5000, target-type ip, health check on `/`). */
+  targetGroups: { api: string; ui: string; console: string };
+}
+
+/** An answers file (the product's format) for the fixture; shallow-merged with overrides. */
+export interface FixtureAnswers {
+  cloud: string;
+  domain: string;
+  imageTag: string;
+  registry: { server: string; username: string };
+  aws: {
+    region: string;
+    cluster: string;
+    subnets: string[];
+    securityGroups: string[];
+    executionRoleArn: string;
+    taskRoleArn: string;
+    targetGroups: { api: string; ui: string; console: string };
+  };
+  [key: string]: unknown;
+}
+
+const REGION = 'us-east-1';
+const CLUSTER = 'membrane-cluster';
+const EXECUTION_ROLE = 'ecsTaskExecutionRole';
+const TASK_ROLE = 'membrane-task-role';
+const TARGET_GROUPS = { api: 'membrane-api', ui: 'membrane-ui', console: 'membrane-console' } as const;
+
+const ECS_TASKS_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+/**
+ * Creates the cluster, the two IAM roles and the three target groups, and looks up the default
+ * VPC's subnets and security group: eight `aws` calls in two concurrent rounds.
+ */
+export async function createEcsFixture(env: Record<string, string>): Promise<EcsFixture> {
+  const createRole = async (name: string): Promise<string> =>
+    (await aws(env, ['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', ECS_TASKS_TRUST])).Role.Arn;
+
+  // The default VPC is found through its default subnets (saves a describe-vpcs round).
+  const network = (async () => {
+    const [subnets, groups] = await Promise.all([
+      aws(env, ['ec2', 'describe-subnets', '--filters', 'Name=default-for-az,Values=true']),
+      aws(env, ['ec2', 'describe-security-groups', '--filters', 'Name=group-name,Values=default']),
+    ]);
+    const defaultSubnets = [...(subnets.Subnets as { SubnetId: string; AvailabilityZone: string; VpcId: string }[])].sort((a, b) =>
+      a.AvailabilityZone.localeCompare(b.AvailabilityZone),
+    );
+    const vpcId = defaultSubnets[0]?.VpcId;
+    if (!vpcId) throw new Error('moto has no default VPC (no default-for-az subnets)');
+    const subnetIds = defaultSubnets
+      .filter((subnet) => subnet.VpcId === vpcId)
+      .slice(0, 2)
+      .map((subnet) => subnet.SubnetId);
+    if (subnetIds.length < 2) throw new Error(`default VPC ${vpcId} has fewer than two subnets`);
+    const groupIds = (groups.SecurityGroups as { GroupId: string; VpcId: string }[])
+      .filter((group) => group.VpcId === vpcId)
+      .map((group) => group.GroupId);
+    if (groupIds.length === 0) throw new Error(`default VPC ${vpcId} has no default security group`);
+
+    const createTargetGroup = async (name: string): Promise<string> =>
+      (
+        await aws(env, [
+          'elbv2', 'create-target-group',
+          '--name', name,
+          '--protocol', 'HTTP',
+          '--port', '5000',
+          '--target-type', 'ip',
+          '--health-check-path', '/',
+          '--vpc-id', vpcId,
+        ])
+      ).TargetGroups[0].TargetGroupArn;
+    const [api, ui, consoleGroup] = await Promise.all([
+      createTargetGroup(TARGET_GROUPS.api),
+      createTargetGroup(TARGET_GROUPS.ui),
+      createTargetGroup(TARGET_GROUPS.console),
+    ]);
+    return { vpcId, subnets: subnetIds, securityGroups: groupIds, targetGroups: { api, ui, console: consoleGroup } };
+  })();
+
+  const [cluster, executionRoleArn, taskRoleArn, net] = await Promise.all([
+    aws(env, ['ecs', 'create-cluster', '--cluster-name', CLUSTER]).then((result) => result.cluster.clusterName as string),
+    createRole(EXECUTION_ROLE),
+    createRole(TASK_ROLE),
+    network,
+  ]);
+
+  return { region: REGION, cluster, ...net, executionRoleArn, taskRoleArn };
+}
+
+/** The answers an operator would write for the fixture; `overrides` replace top-level keys. */
+export function answersFor(fixture: EcsFixture, overrides: Record<string, unknown> = {}): FixtureAnswers {
+  return {
+    cloud: 'aws',
+    domain: 'example.com',
+    imageTag: '2025-09-19',
+    registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
+    aws: {
+      region: fixture.region,
+      cluster: fixture.cluster,
+      subnets: [...fixture.subnets],
+      securityGroups: [...fixture.securityGroups],
+      executionRoleArn: fixture.executionRoleArn,
+      taskRoleArn: fixture.taskRoleArn,
+      targetGroups: { ...fixture.targetGroups },
+    },
+    ...overrides,
+  };
+}
