@@ -39,7 +39,8 @@ export async function runSteps(options: EngineOptions): Promise<void> {
 
   for (const batch of batches(options.steps)) {
     if (options.stop.aborted) throw new InterruptedError('interrupted');
-    await Promise.all(
+    // allSettled: a failure still lets its concurrent siblings finish and be journaled.
+    const results = await Promise.allSettled(
       batch.map(async (step) => {
         if (options.skipDone && journal.isDone(step.id)) {
           emit({ type: 'step-finished', stepId: step.id, title: step.title, outcome: journal.state!.steps[step.id]!.outcome ?? 'unchanged' });
@@ -70,6 +71,8 @@ export async function runSteps(options: EngineOptions): Promise<void> {
         }
       }),
     );
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 }
 

@@ -5,8 +5,6 @@ import { dirname } from 'node:path';
 export interface AuditEntry {
   time: string;
   argv: string[];
-  /** Present when a secret was fed on stdin; never its value. */
-  stdin?: 'secret';
   exitCode: number | null;
   durationMs: number;
 }

@@ -1,6 +1,6 @@
 // A command as data: what the plan shows, deploy.sh prints and the runner executes.
 
-/** A secret fed to the CLI on stdin, so it never appears in argv. */
+/** A secret the CLI reads from a file, so it never appears in argv. */
 export interface SecretInput {
   /** Known at run time; absent when only planning. */
   value?: string;
@@ -8,29 +8,34 @@ export interface SecretInput {
   shell: string;
 }
 
-/** A non-secret document the CLI reads from a file (e.g. a task definition). */
+/**
+ * A document the CLI reads from a file: a task definition, or a secret. The runner writes
+ * it to a 0600 temp file and removes it afterwards. (aws cannot read file:///dev/stdin:
+ * Node gives children a socket, not a pipe, and opening /dev/stdin on a socket fails.)
+ */
 export interface FileArg {
   /** How the argument is spelled before the path: "file://" for aws, "--flags-file=" for gcloud. */
   prefix: string;
   /** File name in plan output and in the audit log. */
   name: string;
-  content: string;
+  /** A plain document; exactly one of content and secret is set. */
+  content?: string;
+  secret?: SecretInput;
 }
 
 export type Arg = string | FileArg;
 
 export interface Command {
   argv: Arg[];
-  stdin?: SecretInput;
 }
 
 export function isFileArg(arg: Arg): arg is FileArg {
   return typeof arg !== 'string';
 }
 
-/** argv as a person reads it in plan.json and the audit log: files by name, no contents. */
+/** argv as a person reads it in plan.json and the audit log: files by name, never a secret. */
 export function displayArgv(command: Command): string[] {
-  return command.argv.map((arg) => (isFileArg(arg) ? `${arg.prefix}${arg.name}` : arg));
+  return command.argv.map((arg) => (isFileArg(arg) ? `${arg.prefix}${arg.secret ? `<secret ${arg.name}>` : arg.name}` : arg));
 }
 
 /** Quotes one word for a POSIX shell (deploy.sh); `$` in robot$core+acme stays literal. */

@@ -1,4 +1,4 @@
-// The only place that spawns processes: argv arrays (never a shell), secrets on stdin,
+// The only place that spawns processes: argv arrays (never a shell), secrets and
 // documents in 0600 temp files removed afterwards, timeouts, retries with backoff for
 // transient failures, and one audit line per attempt.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -54,13 +54,15 @@ export function createRunner(options: RunnerOptions): Runner {
           continue;
         }
         const path = join(dir!, arg.name.replaceAll('/', '_'));
-        await writeFile(path, arg.content, { mode: 0o600 });
+        const content = arg.secret ? arg.secret.value : arg.content;
+        if (content === undefined) throw new Error(`internal: no value for ${arg.name}`);
+        await writeFile(path, content, { mode: 0o600 });
         argv.push(`${arg.prefix}${path}`);
       }
       const started = Date.now();
       const [file, ...args] = argv;
       const result = await execa(file!, args, {
-        input: command.stdin?.value ?? '',
+        stdin: 'ignore',
         reject: false,
         timeout: timeoutMs,
         env: options.env,
@@ -72,7 +74,6 @@ export function createRunner(options: RunnerOptions): Runner {
       options.audit?.({
         time: new Date(started).toISOString(),
         argv: shown,
-        ...(command.stdin ? { stdin: 'secret' as const } : {}),
         exitCode,
         durationMs: Date.now() - started,
       });

@@ -18,7 +18,7 @@ function planDocument(settings: Settings, steps: Step[], notes: string[]) {
     version: 1,
     name: settings.name,
     cloud: answers.cloud,
-    about: 'Values in <angle brackets> are known only after the step that creates them has run; the installer fills them in. Secrets are never written here: stdin shows the shell expression that supplies each.',
+    about: 'Values in <angle brackets> are known only after the step that creates them has run; the installer fills them in. Secrets are never written here: each <secret NAME> comes from that environment variable.',
     settings: {
       domain: answers.domain,
       imageTag: answers.imageTag,
@@ -35,10 +35,7 @@ function planDocument(settings: Settings, steps: Step[], notes: string[]) {
       title: step.title,
       kind: step.kind,
       ...(step.kind === 'rollout' ? { waitsFor: step.services } : { deploys: step.deploys }),
-      commands: commandsOf(step).map((command) => ({
-        argv: displayArgv(command),
-        ...(command.stdin ? { stdin: command.stdin.shell } : {}),
-      })),
+      commands: commandsOf(step).map((command) => ({ argv: displayArgv(command) })),
     })),
   };
 }
@@ -49,7 +46,7 @@ function deployScript(settings: Settings, steps: Step[]): string {
     `# The install of Membrane deployment "${settings.name}" as plain commands, written by create-membrane-deploy plan.`,
     '# Review it; the installer runs the same commands, but looks first and only creates what is missing.',
     '# Values in <angle brackets> come from earlier steps: replace them before running by hand.',
-    '# Secrets are read from MEMBRANE_* environment variables and piped on stdin, never put in argv.',
+    '# Secrets are read from MEMBRANE_* environment variables and passed through a pipe, never put in argv.',
     'set -euo pipefail',
     'cd "$(dirname "$0")"',
     '',
@@ -58,8 +55,9 @@ function deployScript(settings: Settings, steps: Step[]): string {
     lines.push(`# ${index + 1}. ${step.title}`);
     if (step.kind === 'rollout') lines.push('#    wait until these services are healthy before going on');
     for (const command of commandsOf(step)) {
-      const argv = command.argv.map((arg) => (isFileArg(arg) ? `${arg.prefix}${arg.name}` : shellQuote(arg))).join(' ');
-      lines.push(command.stdin ? `${command.stdin.shell} | ${argv}` : argv);
+      // Secrets reach the CLI through process substitution: a pipe, never argv or a file on disk.
+      const argv = command.argv.map((arg) => (!isFileArg(arg) ? shellQuote(arg) : arg.secret ? `${arg.prefix}<(${arg.secret.shell})` : `${arg.prefix}${arg.name}`)).join(' ');
+      lines.push(argv);
     }
     lines.push('');
   });
@@ -73,7 +71,7 @@ export async function writePlan(dir: string, settings: Settings, steps: Step[], 
     if (step.kind !== 'action') continue;
     for (const artifact of step.artifacts?.(placeholders) ?? []) files.set(artifact.path, artifact.content);
     // Documents passed as files (policies, service updates) are written too, so deploy.sh can run.
-    for (const command of commandsOf(step)) for (const arg of command.argv) if (isFileArg(arg) && !files.has(arg.name)) files.set(arg.name, arg.content);
+    for (const command of commandsOf(step)) for (const arg of command.argv) if (isFileArg(arg) && arg.content !== undefined && !files.has(arg.name)) files.set(arg.name, arg.content);
   }
   files.set('deploy.sh', deployScript(settings, steps));
   for (const [path, content] of files) {

@@ -5,7 +5,7 @@ import type { Settings } from '../../answers/settings.js';
 import { SECRET_ENV } from '../../answers/schema.js';
 import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
-import { shellQuote, type Command, type SecretInput } from '../../exec/command.js';
+import { shellQuote, type Command, type FileArg, type SecretInput } from '../../exec/command.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import type { ActionStep, Outputs, StepContext, StepResult } from '../types.js';
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
@@ -28,10 +28,10 @@ function secretInput(key: SecretKey, settings: Settings, secrets?: Secrets): Sec
 function secretStep(key: SecretKey, settings: Settings, names: AwsNames): ActionStep {
   const region = settings.answers.aws!.region;
   const name = names.secret(key);
+  const value = (secrets?: Secrets): FileArg => ({ prefix: 'file://', name: SECRET_ENV[key], secret: secretInput(key, settings, secrets) });
   const create = (secrets?: Secrets): Command => ({
-    argv: awsArgv(region, 'secretsmanager', 'create-secret', '--name', name, '--secret-string', 'file:///dev/stdin',
+    argv: awsArgv(region, 'secretsmanager', 'create-secret', '--name', name, '--secret-string', value(secrets),
       '--description', `Membrane ${SECRET_ENV[key]} for deployment ${settings.name}`, '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
-    stdin: secretInput(key, settings, secrets),
   });
   return {
     kind: 'action',
@@ -40,7 +40,6 @@ function secretStep(key: SecretKey, settings: Settings, names: AwsNames): Action
     group: 'prepare',
     preview: (_outputs, secrets) => [create(secrets)],
     async apply({ runner, secrets }): Promise<StepResult> {
-      const input = secretInput(key, settings, secrets);
       const existing = await findOrNull(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
       if (!existing) {
         const created = await runJson(runner, create(secrets));
@@ -51,9 +50,9 @@ function secretStep(key: SecretKey, settings: Settings, names: AwsNames): Action
         await runner.run({ argv: awsArgv(region, 'secretsmanager', 'restore-secret', '--secret-id', existing.ARN) });
       } else {
         const current = await runJson(runner, { argv: awsArgv(region, 'secretsmanager', 'get-secret-value', '--secret-id', existing.ARN, '--query', '{value:SecretString}') });
-        if (current.value === input.value) return { outcome: 'unchanged', outputs };
+        if (current.value === value(secrets).secret!.value) return { outcome: 'unchanged', outputs };
       }
-      await runner.run({ argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', 'file:///dev/stdin'), stdin: input });
+      await runner.run({ argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', value(secrets)) });
       return { outcome: 'updated', outputs };
     },
   };
