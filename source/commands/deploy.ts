@@ -5,7 +5,7 @@ import { runSteps } from '../engine/engine.js';
 import { createEventBus } from '../engine/event-bus.js';
 import { withRollouts } from '../engine/plan.js';
 import { InterruptedError, StepFailedError, UsageError } from '../errors.js';
-import { SERVICE_IDS } from '../membrane/services.js';
+import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { createPlainReporter } from '../ui/plain-reporter.js';
 import { isInteractive, line } from '../ui/terminal.js';
 import { createAuditedRunner, loadDeploymentWithSecrets, openJournal } from './context.js';
@@ -80,6 +80,7 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
       secrets,
       emit: bus.emit,
       skipDone: mode === 'resume',
+      desiredCounts: Object.fromEntries(SERVICE_IDS.map((id) => [id, settings.sizing[id].replicas])) as Record<ServiceId, number>,
       pollIntervalMs: POLL_INTERVAL_MS,
       rolloutTimeoutMs: options.rolloutTimeoutMinutes * 60_000,
       stop: stop.signal,

@@ -19,6 +19,8 @@ export interface EngineOptions {
   emit: (event: DeployEvent) => void;
   /** Skip steps the journal records as done (resume); a fresh install re-checks them all. */
   skipDone: boolean;
+  /** Tasks each service should run, shown before the cloud reports any. */
+  desiredCounts: Record<ServiceId, number>;
   pollIntervalMs: number;
   rolloutTimeoutMs: number;
   /** Aborted on the first Ctrl-C: the engine stops after the running command returns. */
@@ -35,7 +37,7 @@ export async function runSteps(options: EngineOptions): Promise<void> {
       return value;
     },
   };
-  const progress = new ServiceTracker(journal, emit);
+  const progress = new ServiceTracker(journal, emit, options.desiredCounts);
 
   for (const batch of batches(options.steps)) {
     if (options.stop.aborted) throw new InterruptedError('interrupted');
@@ -119,10 +121,11 @@ class ServiceTracker {
   constructor(
     private readonly journal: Journal,
     private readonly emit: (event: DeployEvent) => void,
+    private readonly desiredCounts: Record<ServiceId, number>,
   ) {}
 
   private current(service: ServiceId): ServiceProgress {
-    return this.journal.state?.services[service] ?? { service, phase: 'pending', running: 0, desired: 0 };
+    return this.journal.state?.services[service] ?? { service, phase: 'pending', running: 0, desired: this.desiredCounts[service] };
   }
 
   update(service: ServiceId, change: Partial<ServiceProgress>): void {

@@ -1,0 +1,153 @@
+// A full install with the built CLI and the real aws CLI against moto, asserted from
+// moto's state (not from the installer's own words), then a second run that must change nothing.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES } from '../../source/membrane/services.js';
+import { answersFor, createEcsFixture, type EcsFixture } from '../support/aws-fixture.js';
+import { CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
+import { aws, startMoto, type MotoServer } from '../support/moto.js';
+
+let moto: MotoServer;
+let fixture: EcsFixture;
+let work: string;
+let env: Record<string, string>;
+let first: CliRun;
+let firstSeconds: number;
+
+const auditLines = async () =>
+  (await readFile(join(work, 'state', 'default', 'audit.log'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { argv: string[]; exitCode: number });
+
+beforeAll(async () => {
+  moto = await startMoto({ ecsServiceRunning: 2 });
+  fixture = await createEcsFixture(moto.env);
+  work = await mkdtemp(join(tmpdir(), 'membrane-install-'));
+  await writeFile(join(work, 'answers.json'), JSON.stringify(answersFor(fixture)));
+  env = { ...moto.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200' };
+  const started = Date.now();
+  first = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
+  firstSeconds = (Date.now() - started) / 1000;
+}, 300_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+describe('install on AWS ECS against moto', () => {
+  it('exits 0 once every service is healthy', () => {
+    expect(first.stderr).toBe('');
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain('7/7 healthy');
+    console.info(`full install: ${firstSeconds.toFixed(1)} s`);
+  });
+
+  it('creates the seven services in the guide order, each as specified', async () => {
+    const { serviceArns } = await aws(moto.env, ['ecs', 'list-services', '--cluster', fixture.cluster]);
+    expect(serviceArns).toHaveLength(7);
+    const { services } = await aws(moto.env, ['ecs', 'describe-services', '--cluster', fixture.cluster, '--services', ...SERVICES.map((s) => `membrane-${s.id}`)]);
+    for (const spec of SERVICES) {
+      const service = services.find((s: { serviceName: string }) => s.serviceName === `membrane-${spec.id}`);
+      expect(service, spec.id).toBeDefined();
+      expect(service.status).toBe('ACTIVE');
+      expect(service.desiredCount).toBeGreaterThanOrEqual(2);
+      expect(service.launchType).toBe('FARGATE');
+      expect(service.networkConfiguration.awsvpcConfiguration.subnets).toEqual(fixture.subnets);
+      // moto does not keep deploymentConfiguration; the plan test checks the circuit breaker in the document.
+      const targetGroup = spec.subdomain ? fixture.targetGroups[spec.subdomain] : undefined;
+      expect(service.loadBalancers ?? [], spec.id).toEqual(targetGroup ? [{ targetGroupArn: targetGroup, containerName: spec.id, containerPort: 5000 }] : []);
+      expect((service.serviceRegistries ?? []).length, spec.id).toBe(spec.exposure === 'internal' ? 1 : 0);
+    }
+  });
+
+  it('registers task definitions with env, mode flags, secrets only as valueFrom, registry credentials and logs', async () => {
+    const { SecretList } = await aws(moto.env, ['secretsmanager', 'list-secrets']);
+    const arnOf = (name: string) => SecretList.find((s: { Name: string }) => s.Name === name)?.ARN;
+    expect(SecretList.map((s: { Name: string }) => s.Name).sort()).toEqual(
+      ['membrane/encryption-secret', 'membrane/jwt-secret', 'membrane/mongo-uri', 'membrane/redis-uri', 'membrane/registry-credentials'],
+    );
+    for (const spec of SERVICES) {
+      const { taskDefinition } = await aws(moto.env, ['ecs', 'describe-task-definition', '--task-definition', `membrane-${spec.id}`]);
+      expect(taskDefinition.revision, spec.id).toBe(1);
+      expect(taskDefinition.requiresCompatibilities).toEqual(['FARGATE']);
+      expect(taskDefinition.networkMode).toBe('awsvpc');
+      const [container] = taskDefinition.containerDefinitions;
+      const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect(container.image).toBe(`harbor.integration.app/${spec.image}:2025-09-19`);
+      expect(container.portMappings[0].containerPort).toBe(5000);
+      expect(env.PORT).toBe('5000');
+      for (const flag of ['IS_API', 'IS_INSTANT_TASKS_WORKER', 'IS_QUEUED_TASKS_WORKER', 'IS_ORCHESTRATOR']) {
+        expect(env[flag], `${spec.id} ${flag}`).toBe(flag === spec.modeFlag ? '1' : undefined);
+      }
+      expect(leakedCanaries(JSON.stringify(container))).toEqual([]);
+      expect(container.repositoryCredentials.credentialsParameter).toBe(arnOf('membrane/registry-credentials'));
+      expect(container.logConfiguration.logDriver).toBe('awslogs');
+      expect(container.logConfiguration.options['awslogs-group']).toBe('/ecs/membrane');
+      const secrets = Object.fromEntries((container.secrets ?? []).map((s: { name: string; valueFrom: string }) => [s.name, s.valueFrom]));
+      if (spec.image === 'core/api') {
+        expect(env.BASE_URI).toBe('https://api.example.com');
+        expect(env.CUSTOM_CODE_RUNNER_URI).toBe('http://custom-code-runner.membrane.internal:5000');
+        expect(env.STORAGE_PROVIDER).toBe('s3');
+        expect(secrets).toEqual({
+          SECRET: arnOf('membrane/jwt-secret'),
+          ENCRYPTION_SECRET: arnOf('membrane/encryption-secret'),
+          MONGO_URI: arnOf('membrane/mongo-uri'),
+          REDIS_URI: arnOf('membrane/redis-uri'),
+        });
+        for (const name of Object.keys(secrets)) expect(env[name]).toBeUndefined();
+      } else {
+        expect(secrets).toEqual({});
+      }
+    }
+    const stored = await aws(moto.env, ['secretsmanager', 'get-secret-value', '--secret-id', 'membrane/registry-credentials']);
+    expect(JSON.parse(stored.SecretString)).toEqual({ username: 'robot$core+acme', password: CANARY_SECRETS.MEMBRANE_REGISTRY_PASSWORD });
+    const mongo = await aws(moto.env, ['secretsmanager', 'get-secret-value', '--secret-id', 'membrane/mongo-uri']);
+    expect(mongo.SecretString).toBe(CANARY_SECRETS.MEMBRANE_MONGO_URI);
+    const { logGroups } = await aws(moto.env, ['logs', 'describe-log-groups', '--log-group-name-prefix', '/ecs/membrane']);
+    expect(logGroups.map((g: { logGroupName: string }) => g.logGroupName)).toEqual(['/ecs/membrane']);
+  });
+
+  it('creates the services in the guide order, each wave healthy before the next', async () => {
+    const lines = await auditLines();
+    const creates = lines.filter((line) => line.argv[1] === 'ecs' && line.argv[2] === 'create-service');
+    // The service name is inside the --cli-input-json document; its file name says which one it is.
+    const order = creates.map((line) => line.argv.find((arg) => arg.startsWith('file://services/'))!.replace('file://services/', '').replace('.json', ''));
+    expect(order).toEqual(SERVICES.map((s) => s.id));
+    const firstApiCreate = lines.findIndex((line) => line.argv.some((arg) => arg === 'file://services/api.json'));
+    const pollsBeforeApi = lines.slice(0, firstApiCreate).filter((line) => line.argv[2] === 'describe-services' && line.argv.length > 12);
+    expect(pollsBeforeApi.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports every service healthy in status --json, naming the audit log', async () => {
+    const status = await runCli(['status', '--json', '--state-dir', join(work, 'state')], env);
+    expect(status.exitCode).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.auditLog).toBe(join(work, 'state', 'default', 'audit.log'));
+    expect(Object.keys(report.services)).toEqual(SERVICES.map((s) => s.id));
+    for (const service of Object.values(report.services) as { state: string }[]) expect(service.state).toBe('healthy');
+  });
+
+  it('a second run creates nothing and changes nothing', async () => {
+    const before = (await auditLines()).length;
+    const second = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
+    expect(second.exitCode).toBe(0);
+    const calls = (await auditLines()).slice(before);
+    const changing = calls.filter((line) => /^(create|register|put|update|delete|restore)-/.test(line.argv[2] ?? ''));
+    expect(changing.map((line) => line.argv.slice(0, 3).join(' '))).toEqual([]);
+    const { taskDefinitionArns } = await aws(moto.env, ['ecs', 'list-task-definitions']);
+    expect(taskDefinitionArns).toHaveLength(7);
+    const { serviceArns } = await aws(moto.env, ['ecs', 'list-services', '--cluster', fixture.cluster]);
+    expect(serviceArns).toHaveLength(7);
+    expect(leakedCanaries(second.stdout + second.stderr)).toEqual([]);
+  });
+
+  it('never leaks a secret to the terminal, the audit log or the state directory', async () => {
+    expect(leakedCanaries(first.stdout + first.stderr)).toEqual([]);
+    const files = await readTree(join(work, 'state'));
+    expect(files.size).toBeGreaterThanOrEqual(2);
+    for (const [path, content] of files) expect(leakedCanaries(content), path).toEqual([]);
+  });
+});

@@ -1,0 +1,57 @@
+// Runs the BUILT CLI (dist/cli.js) as a user would, without a TTY.
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+
+export interface CliRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+
+/** Canary secrets: tests grep every output and file for them. */
+export const CANARY_SECRETS = {
+  MEMBRANE_SECRET: 'canary-jwt-Q7x1Zp9L0s',
+  MEMBRANE_ENCRYPTION_SECRET: 'canary-enc-M3k8Rr2Vw5',
+  MEMBRANE_MONGO_URI: 'mongodb+srv://membrane:canary-mongo-T4n6@cluster0.example.net/membrane',
+  MEMBRANE_REDIS_URI: 'rediss://:canary-redis-J2h5@redis.example.net:6379',
+  MEMBRANE_REGISTRY_PASSWORD: 'canary-registry-$Y9d3',
+};
+
+/** The distinctive part of each canary (URIs also contain harmless host names). */
+export const CANARY_MARKERS = ['canary-jwt-Q7x1Zp9L0s', 'canary-enc-M3k8Rr2Vw5', 'canary-mongo-T4n6', 'canary-redis-J2h5', 'canary-registry-$Y9d3'];
+
+export function runCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 180_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { CI: 'true', ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, stdout, stderr, pid: child.pid! });
+    });
+  });
+}
+
+/** Every file below dir, as text, for leak checks. */
+export async function readTree(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const path = join(entry.parentPath, entry.name);
+      files.set(path, await readFile(path, 'utf8'));
+    }
+  }
+  return files;
+}
+
+export function leakedCanaries(text: string): string[] {
+  return CANARY_MARKERS.filter((marker) => text.includes(marker));
+}
