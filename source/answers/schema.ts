@@ -92,12 +92,19 @@ export const answersSchema = z
     azure: azureSchema.optional(),
     gcp: gcpSchema.optional(),
   })
-  .superRefine((answers, ctx) => {
-    // The block of the chosen cloud is required; the others may stay for a later switch.
-    if (!answers[answers.cloud]) {
-      ctx.addIssue({ code: 'custom', path: [answers.cloud], message: `is required when cloud is "${answers.cloud}"` });
-    }
-  });
+  // The block of the chosen cloud is required; the others may stay for a later switch.
+  // `when` makes the check run even while other fields are wrong, so one run lists everything.
+  .refine((answers) => answers.cloud !== 'aws' || answers.aws, requiredBlock('aws'))
+  .refine((answers) => answers.cloud !== 'azure' || answers.azure, requiredBlock('azure'))
+  .refine((answers) => answers.cloud !== 'gcp' || answers.gcp, requiredBlock('gcp'));
+
+function requiredBlock(cloud: Cloud) {
+  return {
+    path: [cloud],
+    message: `is required when cloud is "${cloud}"`,
+    when: ({ value }: { value: unknown }) => (value as { cloud?: unknown } | undefined)?.cloud === cloud,
+  };
+}
 
 export type Answers = z.output<typeof answersSchema>;
 export type AwsAnswers = z.output<typeof awsSchema>;

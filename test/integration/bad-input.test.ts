@@ -1,0 +1,110 @@
+// Bad answers exit 2 before any cloud call, name the field, and leave the cloud untouched.
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answersFor, createEcsFixture, type EcsFixture } from '../support/aws-fixture.js';
+import { CANARY_SECRETS, leakedCanaries, readTree, runCli } from '../support/cli.js';
+import { aws, startMoto, type MotoServer } from '../support/moto.js';
+
+let moto: MotoServer;
+let fixture: EcsFixture;
+let work: string;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  fixture = await createEcsFixture(moto.env);
+  work = await mkdtemp(join(tmpdir(), 'membrane-bad-input-'));
+}, 120_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+async function install(name: string, answers: Record<string, unknown>, secrets: Record<string, string> = {}) {
+  const file = join(work, `${name}.json`);
+  await writeFile(file, JSON.stringify(answers));
+  const stateDir = join(work, name);
+  const run = await runCli(['--config', file, '--yes', '--state-dir', stateDir], { ...moto.env, ...CANARY_SECRETS, ...secrets });
+  return { ...run, stateDir };
+}
+
+async function cloudIsUntouched() {
+  const [{ SecretList }, { serviceArns }, { taskDefinitionArns }] = await Promise.all([
+    aws(moto.env, ['secretsmanager', 'list-secrets']),
+    aws(moto.env, ['ecs', 'list-services', '--cluster', fixture.cluster]),
+    aws(moto.env, ['ecs', 'list-task-definitions']),
+  ]);
+  expect(SecretList).toEqual([]);
+  expect(serviceArns).toEqual([]);
+  expect(taskDefinitionArns).toEqual([]);
+}
+
+describe('bad input', () => {
+  const cases: [string, () => Record<string, unknown>, Record<string, string>, RegExp][] = [
+    ['unknown cloud', () => ({ ...answersFor(fixture), cloud: 'gcpp' }), {}, /cloud: "gcpp" must be one of aws, azure, gcp/],
+    ['bad domain', () => ({ ...answersFor(fixture), domain: 'https://example.com/' }), {}, /domain: "https:\/\/example.com\/" must be a bare DNS name/],
+    ['missing subnets', () => {
+      const answers = answersFor(fixture);
+      const { subnets: _omitted, ...awsBlock } = answers.aws as Record<string, unknown>;
+      return { ...answers, aws: awsBlock };
+    }, {}, /aws\.subnets: missing/],
+    ['unknown key', () => ({ ...answersFor(fixture), domian: 'example.com' }), {}, /domian: unknown key/],
+    ['malformed Mongo URI', () => answersFor(fixture), { MEMBRANE_MONGO_URI: 'postgres://canary-mongo-T4n6@db' }, /MEMBRANE_MONGO_URI: must be a MongoDB connection string/],
+    ['empty secret', () => answersFor(fixture), { MEMBRANE_SECRET: '' }, /MEMBRANE_SECRET: must not be empty/],
+  ];
+
+  for (const [name, answers, secrets, message] of cases) {
+    it(`${name}: exits 2 naming the field, runs no aws command`, async () => {
+      const run = await install(name.replaceAll(' ', '-'), answers(), secrets);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(leakedCanaries(run.stdout + run.stderr)).toEqual([]);
+      // No command ran at all: the audit log was never written.
+      expect(existsSync(join(run.stateDir, 'default', 'audit.log'))).toBe(false);
+    });
+  }
+
+  it('lists every missing answer and secret at once with --yes', async () => {
+    const run = await runCli(['--yes', '--cloud', 'aws', '--state-dir', join(work, 'empty')], { ...moto.env });
+    expect(run.exitCode).toBe(2);
+    for (const field of ['domain', 'imageTag', 'registry', 'aws', 'MEMBRANE_SECRET', 'MEMBRANE_ENCRYPTION_SECRET', 'MEMBRANE_MONGO_URI', 'MEMBRANE_REDIS_URI', 'MEMBRANE_REGISTRY_PASSWORD']) {
+      expect(run.stderr).toContain(`${field}: missing`);
+    }
+  });
+
+  it('a cluster that does not exist fails preflight with exit 2 and changes nothing', async () => {
+    const answers = answersFor(fixture);
+    const run = await install('no-cluster', { ...answers, aws: { ...(answers.aws as object), cluster: 'no-such-cluster' } });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toMatch(/✖ ECS cluster no-such-cluster is ACTIVE — no cluster named no-such-cluster/);
+    expect(run.stdout).toContain('Nothing was changed in the cloud.');
+  });
+
+  it('left the cloud untouched after all of the above', async () => {
+    await cloudIsUntouched();
+  });
+});
+
+describe('plan --out', () => {
+  it('writes the plan without any cloud CLI on PATH or login, and no secret in it', async () => {
+    const file = join(work, 'plan-answers.json');
+    await writeFile(file, JSON.stringify(answersFor(fixture)));
+    const out = join(work, 'plan');
+    const run = await runCli(['plan', '--config', file, '--out', out, '--state-dir', join(work, 'plan-state')], {
+      PATH: '/nonexistent',
+      HOME: work,
+      ...CANARY_SECRETS,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const files = await readTree(out);
+    const plan = JSON.parse(files.get(join(out, 'plan.json'))!);
+    expect(plan.steps.filter((step: { kind: string }) => step.kind === 'action')).toHaveLength(22);
+    expect([...files.keys()].filter((path) => path.includes('task-definitions/'))).toHaveLength(7);
+    expect(files.get(join(out, 'deploy.sh'))).toContain('register-task-definition --cli-input-json file://task-definitions/api.json');
+    for (const [path, content] of files) expect(leakedCanaries(content), path).toEqual([]);
+  });
+});

@@ -1,0 +1,313 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeAnswers, readAnswersFile, secretsFromEnv, validateAnswers, validateSecrets } from '../../source/answers/load.js';
+import type { RawAnswers } from '../../source/answers/load.js';
+import type { SecretKey } from '../../source/answers/schema.js';
+import { UsageError } from '../../source/errors.js';
+import { AUTH0, CANARY, SMTP, awsAnswers, awsAnswersRaw, type RawEdit } from './fixtures.js';
+
+/** The UsageError a call throws; fails the test when it does not throw one. */
+function usageErrorOf(call: () => unknown): UsageError {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+  throw new Error('expected a UsageError, but the call succeeded');
+}
+
+function answerProblems(edit: RawEdit): string[] {
+  const raw = awsAnswersRaw();
+  edit(raw);
+  const error = usageErrorOf(() => validateAnswers(raw));
+  expect(error.exitCode).toBe(2);
+  return error.problems;
+}
+
+const FIVE: Pick<Record<SecretKey, string>, 'secret' | 'encryptionSecret' | 'mongoUri' | 'redisUri' | 'registryPassword'> = {
+  secret: CANARY.secret,
+  encryptionSecret: CANARY.encryptionSecret,
+  mongoUri: CANARY.mongoUri,
+  redisUri: CANARY.redisUri,
+  registryPassword: CANARY.registryPassword,
+};
+
+describe('validateAnswers', () => {
+  it('accepts the documented AWS answers and fills in the defaults', () => {
+    const answers = awsAnswers((raw) => delete raw.registry.server);
+    expect(answers.registry).toEqual({ server: 'harbor.integration.app', username: 'robot$core+acme' });
+    expect(answers.auth).toEqual({ mode: 'password' });
+    expect(answers.storage).toEqual({});
+    expect(answers.services).toEqual({});
+    expect(answers.aws?.assignPublicIp).toBe(false);
+    expect(answers.aws?.subnets).toEqual(['subnet-0123456789abcdef0']);
+  });
+
+  it('keeps a registry server that is given, with a port', () => {
+    expect(awsAnswers((raw) => (raw.registry.server = 'harbor.getmembrane.com:8443')).registry.server).toBe('harbor.getmembrane.com:8443');
+  });
+
+  it('fills in the default SMTP port', () => {
+    const answers = awsAnswers((raw) => (raw.auth = structuredClone(SMTP)));
+    expect(answers.auth.mode === 'password' && answers.auth.smtp?.port).toBe(587);
+  });
+
+  it('reports an unknown top-level key by name', () => {
+    const problems = answerProblems((raw) => (raw.domian = 'example.com'));
+    expect(problems).toEqual(['domian: unknown key. Remove it or check its spelling.']);
+  });
+
+  it('reports an unknown nested key with its full path and where it is', () => {
+    const problems = answerProblems((raw) => (raw.aws.subnetz = ['subnet-0123456789abcdef0']));
+    expect(problems).toEqual(['aws.subnetz: unknown key in "aws". Remove it or check its spelling.']);
+  });
+
+  it('reports a secret put in the answers file as an unknown key, without echoing its value', () => {
+    const problems = answerProblems((raw) => (raw.registry.password = CANARY.registryPassword));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^registry\.password: unknown key in "registry"/);
+    expect(problems.join('\n')).not.toContain(CANARY.registryPassword);
+  });
+
+  it('requires the aws block when cloud is aws', () => {
+    const problems = answerProblems((raw) => delete raw.aws);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^aws: missing/);
+    expect(problems[0]).toContain('cloud is "aws"');
+  });
+
+  it('does not require the block of a cloud that was not chosen', () => {
+    expect(awsAnswers().azure).toBeUndefined();
+    expect(awsAnswers().gcp).toBeUndefined();
+  });
+
+  it('reports missing subnets by path', () => {
+    const problems = answerProblems((raw) => delete raw.aws.subnets);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^aws\.subnets: missing\. Add "aws\.subnets" to the answers file/);
+  });
+
+  it('points a missing top-level answer at its flag', () => {
+    const problems = answerProblems((raw) => delete raw.domain);
+    expect(problems).toEqual(['domain: missing. Pass --domain or add "domain" to the answers file (--config).']);
+  });
+
+  it.each([
+    ['domain', (raw: Record<string, any>) => (raw.domain = 'https://example.com'), '"https://example.com"'],
+    ['cloud', (raw: Record<string, any>) => (raw.cloud = 'gcpp'), '"gcpp"'],
+    ['aws.subnets', (raw: Record<string, any>) => (raw.aws.subnets = []), '[]'],
+    ['aws.subnets.0', (raw: Record<string, any>) => (raw.aws.subnets = ['subnet-xyz']), '"subnet-xyz"'],
+    ['aws.region', (raw: Record<string, any>) => (raw.aws.region = 'US East'), '"US East"'],
+    ['imageTag', (raw: Record<string, any>) => (raw.imageTag = 'latest tag'), '"latest tag"'],
+    ['aws.targetGroups.ui', (raw: Record<string, any>) => (raw.aws.targetGroups.ui = 'arn:aws:iam::123456789012:role/x'), '"arn:aws:iam::123456789012:role/x"'],
+    ['services.api.replicas', (raw: Record<string, any>) => (raw.services = { api: { replicas: 0 } }), '0'],
+  ])('names %s and the bad value', (field, edit, shown) => {
+    const problems = answerProblems(edit);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.startsWith(`${field}: ${shown} `)).toBe(true);
+  });
+
+  it('reports every problem at once, one line each, naming field and value', () => {
+    const problems = answerProblems((raw) => {
+      raw.domain = 'https://example.com';
+      raw.aws.subnets = [];
+      raw.aws.subnetz = [];
+      raw.imageTag = 'a b';
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^domain: "https:\/\/example\.com" must be a bare DNS name/),
+        expect.stringMatching(/^aws\.subnets: \[\] needs at least one subnet id/),
+        expect.stringMatching(/^aws\.subnetz: unknown key/),
+        expect.stringMatching(/^imageTag: "a b" /),
+      ]),
+    );
+  });
+
+  it('rejects an auth0 block without its settings, naming the path', () => {
+    const problems = answerProblems((raw) => (raw.auth = { mode: 'auth0' }));
+    expect(problems).toEqual([expect.stringMatching(/^auth\.auth0: missing/)]);
+  });
+});
+
+describe('mergeAnswers', () => {
+  it('lets later sources win, key by key in nested objects', () => {
+    const file = { cloud: 'aws', domain: 'file.example.com', registry: { server: 'harbor.integration.app', username: 'robot$core+acme' } };
+    const flags = { domain: 'flag.example.com', registry: { server: 'harbor.getmembrane.com' } };
+    expect(mergeAnswers(file, flags)).toEqual({
+      cloud: 'aws',
+      domain: 'flag.example.com',
+      registry: { server: 'harbor.getmembrane.com', username: 'robot$core+acme' },
+    });
+  });
+
+  it('replaces arrays whole instead of merging them', () => {
+    const merged = mergeAnswers({ aws: { subnets: ['subnet-aaaaaaaa', 'subnet-bbbbbbbb'], region: 'us-east-1' } }, { aws: { subnets: ['subnet-cccccccc'] } });
+    expect(merged).toEqual({ aws: { subnets: ['subnet-cccccccc'], region: 'us-east-1' } });
+  });
+
+  it('ignores undefined values (flags not given) and undefined sources', () => {
+    const merged = mergeAnswers({ cloud: 'aws', domain: 'example.com' }, undefined, { cloud: undefined, domain: undefined, imageTag: '2025-09-19' });
+    expect(merged).toEqual({ cloud: 'aws', domain: 'example.com', imageTag: '2025-09-19' });
+  });
+
+  it('does not change its sources', () => {
+    const state = { registry: { username: 'robot$core+old' } };
+    const file = { registry: { username: 'robot$core+acme' } };
+    mergeAnswers(state, file);
+    expect(state).toEqual({ registry: { username: 'robot$core+old' } });
+    expect(file).toEqual({ registry: { username: 'robot$core+acme' } });
+  });
+
+  it('yields answers that validate when saved state, file and flags together are complete', () => {
+    const { aws, ...rest } = awsAnswersRaw();
+    const merged: RawAnswers = mergeAnswers({ aws }, { ...rest, domain: 'old.example.com' }, { domain: 'new.example.com' });
+    expect(validateAnswers(merged).domain).toBe('new.example.com');
+  });
+});
+
+describe('readAnswersFile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'answers-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function fileWith(name: string, text: string): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, text);
+    return path;
+  }
+
+  async function rejection(path: string): Promise<UsageError> {
+    const error = await readAnswersFile(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+
+  it('returns the object a valid file holds', async () => {
+    const path = await fileWith('ok.json', JSON.stringify(awsAnswersRaw()));
+    expect(await readAnswersFile(path)).toEqual(awsAnswersRaw());
+  });
+
+  it('names the path and the reason when the file is missing', async () => {
+    const path = join(dir, 'nope', 'answers.json');
+    const error = await rejection(path);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(path);
+    expect(error.message).toContain('ENOENT');
+  });
+
+  it('names the path when the file is not JSON', async () => {
+    const path = await fileWith('bad.json', '{"cloud": "aws",}');
+    const error = await rejection(path);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/not valid JSON/);
+  });
+
+  it.each([
+    ['an array', '[{"cloud": "aws"}]'],
+    ['null', 'null'],
+    ['a string', '"aws"'],
+  ])('names the path when the file holds %s', async (_what, text) => {
+    const path = await fileWith(`not-object-${_what.replace(/\s/g, '-')}.json`, text);
+    const error = await rejection(path);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/must hold a JSON object/);
+  });
+});
+
+describe('secretsFromEnv', () => {
+  it('reads each secret from its MEMBRANE_* variable and nothing else', () => {
+    const secrets = secretsFromEnv({ MEMBRANE_SECRET: 'a', MEMBRANE_REDIS_URI: 'redis://r', MEMBRANE_AUTH0_CLIENT_SECRET: 'c', SECRET: 'not-ours', PATH: '/bin' });
+    expect(secrets).toEqual({ secret: 'a', redisUri: 'redis://r', auth0ClientSecret: 'c' });
+  });
+});
+
+describe('validateSecrets', () => {
+  function secretProblems(raw: Partial<Record<SecretKey, string>>, answersEdit?: RawEdit | null): string[] {
+    const answers = answersEdit === null ? undefined : awsAnswers(answersEdit);
+    const error = usageErrorOf(() => validateSecrets(raw, answers));
+    expect(error.exitCode).toBe(2);
+    return error.problems;
+  }
+
+  it('accepts the five secrets of a password-mode deployment', () => {
+    expect(validateSecrets({ ...FIVE }, awsAnswers())).toEqual(FIVE);
+  });
+
+  it('names every missing secret by its environment variable', () => {
+    const problems = secretProblems({});
+    expect(problems).toEqual([
+      'MEMBRANE_SECRET: missing. Set the environment variable MEMBRANE_SECRET.',
+      'MEMBRANE_ENCRYPTION_SECRET: missing. Set the environment variable MEMBRANE_ENCRYPTION_SECRET.',
+      'MEMBRANE_MONGO_URI: missing. Set the environment variable MEMBRANE_MONGO_URI.',
+      'MEMBRANE_REDIS_URI: missing. Set the environment variable MEMBRANE_REDIS_URI.',
+      'MEMBRANE_REGISTRY_PASSWORD: missing. Set the environment variable MEMBRANE_REGISTRY_PASSWORD.',
+    ]);
+  });
+
+  it('names only the secret that is missing', () => {
+    const { encryptionSecret: _omitted, ...four } = FIVE;
+    expect(secretProblems(four)).toEqual(['MEMBRANE_ENCRYPTION_SECRET: missing. Set the environment variable MEMBRANE_ENCRYPTION_SECRET.']);
+  });
+
+  it('rejects an empty secret without calling it missing', () => {
+    expect(secretProblems({ ...FIVE, secret: '' })).toEqual([expect.stringMatching(/^MEMBRANE_SECRET: must not be empty/)]);
+  });
+
+  it('rejects malformed Mongo and Redis URIs without showing their values', () => {
+    const badMongo = 'postgres://canary-user:canary-mongo-LEAK-3f9@db.example.net/x';
+    const badRedis = 'http://canary-redis-LEAK-8e1@cache.example.net:6379';
+    const error = usageErrorOf(() => validateSecrets({ ...FIVE, mongoUri: badMongo, redisUri: badRedis }, awsAnswers()));
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^MEMBRANE_MONGO_URI: must be a MongoDB connection string/),
+      expect.stringMatching(/^MEMBRANE_REDIS_URI: must be a Redis connection string/),
+    ]);
+    const everything = [error.message, ...error.problems, JSON.stringify(error), String(error.stack)].join('\n');
+    for (const leak of [badMongo, badRedis, 'canary-mongo-LEAK-3f9', 'canary-redis-LEAK-8e1', 'canary-user']) expect(everything).not.toContain(leak);
+  });
+
+  it('never shows any secret value in its problems, whatever else is wrong', () => {
+    const error = usageErrorOf(() => validateSecrets({ ...FIVE, mongoUri: 'mysql://x', secret: '' }, awsAnswers((raw) => (raw.auth = structuredClone(AUTH0)))));
+    const everything = [error.message, ...error.problems].join('\n');
+    for (const value of Object.values(CANARY)) expect(everything).not.toContain(value);
+  });
+
+  it('requires MEMBRANE_AUTH0_CLIENT_SECRET in auth0 mode', () => {
+    const problems = secretProblems({ ...FIVE }, (raw) => (raw.auth = structuredClone(AUTH0)));
+    expect(problems).toEqual([expect.stringMatching(/^MEMBRANE_AUTH0_CLIENT_SECRET: missing/)]);
+    expect(validateSecrets({ ...FIVE, auth0ClientSecret: CANARY.auth0ClientSecret }, awsAnswers((raw) => (raw.auth = structuredClone(AUTH0)))).auth0ClientSecret).toBe(
+      CANARY.auth0ClientSecret,
+    );
+  });
+
+  it('does not ask for the auth0 secret in password mode', () => {
+    expect(() => validateSecrets({ ...FIVE }, awsAnswers())).not.toThrow();
+  });
+
+  it('requires MEMBRANE_SMTP_PASSWORD when SMTP is configured', () => {
+    const problems = secretProblems({ ...FIVE }, (raw) => (raw.auth = structuredClone(SMTP)));
+    expect(problems).toEqual([expect.stringMatching(/^MEMBRANE_SMTP_PASSWORD: missing/)]);
+  });
+
+  it('still checks the five without answers, and then asks for nothing else', () => {
+    const problems = secretProblems({ secret: CANARY.secret, mongoUri: 'nope' }, null);
+    expect(problems).toEqual([
+      'MEMBRANE_ENCRYPTION_SECRET: missing. Set the environment variable MEMBRANE_ENCRYPTION_SECRET.',
+      expect.stringMatching(/^MEMBRANE_MONGO_URI: must be a MongoDB connection string/),
+      'MEMBRANE_REDIS_URI: missing. Set the environment variable MEMBRANE_REDIS_URI.',
+      'MEMBRANE_REGISTRY_PASSWORD: missing. Set the environment variable MEMBRANE_REGISTRY_PASSWORD.',
+    ]);
+    expect(validateSecrets({ ...FIVE }, undefined)).toEqual(FIVE);
+  });
+});

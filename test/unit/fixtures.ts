@@ -1,0 +1,61 @@
+// Shared inputs for the unit tests: a complete AWS answers object, the settings derived
+// from it, and secret values distinctive enough to grep for.
+import { validateAnswers } from '../../source/answers/load.js';
+import type { Answers, SecretKey } from '../../source/answers/schema.js';
+import { deriveSettings, type Settings } from '../../source/answers/settings.js';
+import type { CloudEnvironment } from '../../source/membrane/env.js';
+
+export const TARGET_GROUP = (service: string) =>
+  `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/membrane-${service}/0123456789abcdef`;
+
+/** Raw answers as a file holds them; `any` keeps a test's edits terse. */
+export type RawEdit = (raw: Record<string, any>) => void;
+
+/** A fresh copy each call, so a test may change it freely. */
+export function awsAnswersRaw(): Record<string, any> {
+  return {
+    cloud: 'aws',
+    domain: 'example.com',
+    imageTag: '2025-09-19',
+    registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
+    aws: {
+      region: 'us-east-1',
+      cluster: 'membrane-cluster',
+      subnets: ['subnet-0123456789abcdef0'],
+      securityGroups: ['sg-0123456789abcdef0'],
+      executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+      taskRoleArn: 'arn:aws:iam::123456789012:role/membrane-task-role',
+      targetGroups: { api: TARGET_GROUP('api'), ui: TARGET_GROUP('ui'), console: TARGET_GROUP('console') },
+    },
+  };
+}
+
+/** The raw answers with `edit` applied, validated. */
+export function awsAnswers(edit: RawEdit = () => {}): Answers {
+  const raw = awsAnswersRaw();
+  edit(raw);
+  return validateAnswers(raw);
+}
+
+export function awsSettings(edit?: RawEdit, name = 'default'): Settings {
+  return deriveSettings(name, awsAnswers(edit));
+}
+
+export const AUTH0 = { mode: 'auth0', auth0: { domain: 'acme-tenant.auth0.com', clientId: 'client-id-123' } };
+export const SMTP = { mode: 'password', smtp: { host: 'smtp.example.com', user: 'mailer@example.com', from: 'noreply@example.com' } };
+
+export const CLOUD_ENV: CloudEnvironment = {
+  customCodeRunnerUri: 'http://custom-code-runner.membrane.internal:5000',
+  storage: { STORAGE_PROVIDER: 's3', AWS_REGION: 'us-east-1' },
+};
+
+/** Valid secrets whose values occur nowhere else, so any occurrence in output is a leak. */
+export const CANARY: Record<SecretKey, string> = {
+  secret: 'canary-jwt-Q7vX2pLm9T',
+  encryptionSecret: 'canary-enc-K3wR8nZs4B',
+  mongoUri: 'mongodb+srv://canary-user:canary-mongo-pw-H6d@cluster0.example.net/membrane',
+  redisUri: 'rediss://canary-redis-user:canary-redis-pw-J2f@redis.example.net:6379',
+  registryPassword: 'canary-registry-pw-Y5tG1c',
+  auth0ClientSecret: 'canary-auth0-secret-U8kE0a',
+  smtpPassword: 'canary-smtp-pw-N4qW7h',
+};
