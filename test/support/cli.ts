@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+// Tests and the bench run from the repository root.
+export const CLI = join(process.cwd(), 'dist', 'cli.js');
 
 export interface CliRun {
   exitCode: number | null;
