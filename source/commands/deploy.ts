@@ -47,7 +47,16 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
   for (const text of reviewLines(settings, steps, adapter.notes())) line(text);
   if (isInteractive() && !options.yes) {
     const { confirm } = await import('@inquirer/prompts');
-    if (!(await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }))) {
+    const answer = await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }).catch((error: Error) => {
+      // Ctrl-C at the prompt: @inquirer rejects with ExitPromptError.
+      if (error.name === 'ExitPromptError') return undefined;
+      throw error;
+    });
+    if (answer === undefined) {
+      line('Cancelled. Nothing was changed.');
+      return 130;
+    }
+    if (!answer) {
       line('Nothing was changed.');
       return 0;
     }
