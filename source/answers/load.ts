@@ -32,8 +32,10 @@ export function mergeAnswers(...sources: (RawAnswers | undefined)[]): RawAnswers
   for (const source of sources) {
     for (const [key, value] of Object.entries(source ?? {})) {
       if (value === undefined) continue;
-      const current = result[key];
-      result[key] = isPlainObject(current) && isPlainObject(value) ? mergeAnswers(current, value) : value;
+      const current = Object.hasOwn(result, key) ? result[key] : undefined;
+      const merged = isPlainObject(current) && isPlainObject(value) ? mergeAnswers(current, value) : value;
+      // defineProperty keeps a "__proto__" key from a JSON file as a plain key, so validation reports it.
+      Object.defineProperty(result, key, { value: merged, enumerable: true, writable: true, configurable: true });
     }
   }
   return result;
@@ -67,10 +69,10 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<SecretKey
 export function validateSecrets(raw: Partial<Record<SecretKey, string>>, answers: Answers | undefined): Secrets {
   const result = secretsSchema.safeParse(raw);
   const problems = result.success ? [] : describeIssues(result.error, raw, 'secrets');
-  if (answers?.auth.mode === 'auth0' && !raw.auth0ClientSecret) {
+  if (answers?.auth.mode === 'auth0' && raw.auth0ClientSecret === undefined) {
     problems.push(`${SECRET_ENV.auth0ClientSecret}: missing. auth.mode is "auth0": set it to the Auth0 application's client secret.`);
   }
-  if (answers?.auth.mode === 'password' && answers.auth.smtp && !raw.smtpPassword) {
+  if (answers?.auth.mode === 'password' && answers.auth.smtp && raw.smtpPassword === undefined) {
     problems.push(`${SECRET_ENV.smtpPassword}: missing. auth.smtp is set: set it to the SMTP password.`);
   }
   if (problems.length > 0 || !result.success) {

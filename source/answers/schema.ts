@@ -27,7 +27,7 @@ const authSchema = z.discriminatedUnion('mode', [
     mode: z.literal('auth0'),
     auth0: z.strictObject({ domain: domainName('your-tenant.auth0.com'), clientId: z.string().min(1, 'must not be empty') }),
   }),
-]);
+], 'must have "mode": "password" or "mode": "auth0"');
 
 const storageSchema = z.strictObject({
   tmpBucket: z.string().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),

@@ -25,9 +25,9 @@ export class CliError extends Error {
 // Patterns from the real CLIs' output: aws ("An error occurred (Code) ..."), gcloud and az.
 const PATTERNS: [CliErrorKind, RegExp][] = [
   ['transient', /Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded|SlowDown|ServiceUnavailable|InternalError|InternalFailure|\b50[0234]\b|timed out|Read timeout|Connection reset|ECONNRESET|Could not connect to the endpoint|EndpointConnectionError|RESOURCE_EXHAUSTED|UNAVAILABLE/i],
-  ['access-denied', /AccessDenied|UnauthorizedOperation|not authorized|AuthorizationError|PERMISSION_DENIED|AuthorizationFailed|Unable to locate credentials|ExpiredToken|InvalidClientTokenId|UNAUTHENTICATED|az login/i],
+  ['access-denied', /AccessDenied|UnrecognizedClientException|SignatureDoesNotMatch|AuthFailure|UnauthorizedOperation|not authorized|AuthorizationError|PERMISSION_DENIED|AuthorizationFailed|Unable to locate credentials|ExpiredToken|InvalidClientTokenId|UNAUTHENTICATED|az login/i],
   ['not-found', /NotFound|Unable to describe task definition|does not exist|NoSuchEntity|ClusterNotFoundException|ServiceNotFoundException|NOT_FOUND|could not be found/i],
-  ['invalid', /InvalidParameter|ValidationError|ValidationException|InvalidRequest|ClientException|INVALID_ARGUMENT|unrecognized arguments|invalid choice|argument .* expected/i],
+  ['invalid', /InvalidParameter|ValidationError|ValidationException|InvalidRequest|ClientException|INVALID_ARGUMENT|unrecognized arguments|Unknown options|invalid choice|argument .* expected/i],
 ];
 
 export function classifyFailure(stderr: string, exitCode: number | undefined): CliErrorKind {

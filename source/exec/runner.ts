@@ -80,7 +80,7 @@ export function createRunner(options: RunnerOptions): Runner {
       if ((result as { code?: string }).code === 'ENOENT' || (result.failed && exitCode === undefined && /ENOENT/.test(String(result.message)))) {
         throw new CliError('missing-cli', shown, undefined, `${file} is not installed or not on PATH`);
       }
-      if (result.timedOut) throw new CliError('transient', shown, undefined, `timed out after ${Math.round(timeoutMs / 1000)} s`);
+      if (result.timedOut) throw new CliError('transient', shown, undefined, `timed out after ${timeoutMs / 1000} s`);
       if (result.isCanceled) throw new CliError('failed', shown, undefined, 'cancelled');
       if (exitCode !== 0) {
         const stderr = options.redact(String(result.stderr));

@@ -79,6 +79,28 @@ describe('validateAnswers', () => {
     expect(problems[0]).toContain('cloud is "aws"');
   });
 
+  it('reports the missing aws block together with the other problems', () => {
+    const problems = answerProblems((raw) => {
+      delete raw.aws;
+      raw.domain = 'https://example.com';
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^aws: missing/), expect.stringMatching(/^domain: "https:\/\/example\.com"/)]));
+  });
+
+  it('asks for no cloud block when the cloud itself is not valid', () => {
+    const problems = answerProblems((raw) => {
+      delete raw.aws;
+      raw.cloud = 'gcpp';
+    });
+    expect(problems).toEqual([expect.stringMatching(/^cloud: "gcpp" /)]);
+  });
+
+  it('requires the block of the cloud that was chosen, not another one', () => {
+    const problems = answerProblems((raw) => (raw.cloud = 'gcp'));
+    expect(problems).toEqual([expect.stringMatching(/^gcp: missing \(is required when cloud is "gcp"\)/)]);
+  });
+
   it('does not require the block of a cloud that was not chosen', () => {
     expect(awsAnswers().azure).toBeUndefined();
     expect(awsAnswers().gcp).toBeUndefined();

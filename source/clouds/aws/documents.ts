@@ -9,23 +9,25 @@ import { outputKey, type AwsNames } from './names.js';
 
 export const SPEC_HASH_TAG = 'membrane:spec-hash';
 
-// Fargate accepts only these memory sizes (MiB) per CPU size (millicores).
-const FARGATE_MEMORY: Record<number, [number, number, number]> = {
-  256: [512, 2048, 1024],
-  512: [1024, 4096, 1024],
-  1024: [2048, 8192, 1024],
-  2048: [4096, 16384, 1024],
-  4096: [8192, 30720, 1024],
-  8192: [16384, 61440, 4096],
-  16384: [32768, 122880, 8192],
+const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+
+// Fargate accepts only these memory sizes (MiB) per CPU size (CPU units).
+const FARGATE_MEMORY: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
 };
 
 export function fargateSizeProblem(service: string, cpu: number, memory: number): string | undefined {
-  const range = FARGATE_MEMORY[cpu];
-  if (!range) return `services.${service}.cpu: ${cpu} is not a Fargate CPU size; use one of ${Object.keys(FARGATE_MEMORY).join(', ')}.`;
-  const [min, max, step] = range;
-  if (memory < min || memory > max || (memory - min) % step !== 0) {
-    return `services.${service}.memory: ${memory} MiB does not fit ${cpu} CPU units on Fargate; use ${min}-${max} MiB in steps of ${step}.`;
+  const allowed = FARGATE_MEMORY[cpu];
+  if (!allowed) return `services.${service}.cpu: ${cpu} is not a Fargate CPU size; use one of ${Object.keys(FARGATE_MEMORY).join(', ')}.`;
+  if (!allowed.includes(memory)) {
+    const sizes = cpu === 256 ? `${allowed.join(', ')} MiB` : `${allowed[0]}-${allowed.at(-1)} MiB in steps of ${allowed[1]! - allowed[0]!}`;
+    return `services.${service}.memory: ${memory} MiB does not fit ${cpu} CPU units on Fargate; use ${sizes}.`;
   }
   return undefined;
 }

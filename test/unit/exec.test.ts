@@ -1,0 +1,335 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileAuditSink, type AuditEntry } from '../../source/exec/audit.js';
+import { displayArgv, shellQuote, type Command, type FileArg } from '../../source/exec/command.js';
+import { CliError, classifyFailure, cliMessage } from '../../source/exec/errors.js';
+import { createRedactor } from '../../source/exec/redact.js';
+import { createRunner, type RunOptions } from '../../source/exec/runner.js';
+import { CANARY } from './fixtures.js';
+
+describe('createRedactor', () => {
+  it('replaces every occurrence of each known value', () => {
+    const redact = createRedactor(['s3cr3t-value', 'other-secret']);
+    expect(redact('a s3cr3t-value b s3cr3t-value c other-secret')).toBe('a *** b *** c ***');
+  });
+
+  it('masks the longest value first, so a secret containing another is masked whole', () => {
+    const redact = createRedactor(['pass', 'password123']);
+    expect(redact('user password123 and pass')).toBe('user *** and ***');
+  });
+
+  it('ignores undefined, empty and values shorter than 4 characters', () => {
+    const redact = createRedactor([undefined, '', 'ab', 'abc', 'abcd']);
+    expect(redact('ab abc abcd')).toBe('ab abc ***');
+  });
+
+  it('leaves text without secrets untouched', () => {
+    expect(createRedactor([])('nothing to hide')).toBe('nothing to hide');
+  });
+
+  it('treats values literally, not as patterns', () => {
+    const redact = createRedactor(['a.b*c(d']);
+    expect(redact('x a.b*c(d y aXbbbc(d')).toBe('x *** y aXbbbc(d');
+  });
+});
+
+describe('classifyFailure', () => {
+  it.each([
+    ['An error occurred (ThrottlingException) when calling the DescribeServices operation: Rate exceeded', 'transient'],
+    ['An error occurred (ServiceUnavailableException) when calling the CreateService operation: Service Unavailable', 'transient'],
+    ['Could not connect to the endpoint URL: "https://ecs.us-east-1.amazonaws.com/"', 'transient'],
+    ['Read timeout on endpoint URL: "https://ecs.us-east-1.amazonaws.com/"', 'transient'],
+    [
+      'An error occurred (AccessDeniedException) when calling the DescribeSecret operation: User: arn:aws:sts::123456789012:assumed-role/dev/me is not authorized to perform: secretsmanager:DescribeSecret',
+      'access-denied',
+    ],
+    ['An error occurred (ExpiredTokenException) when calling the GetCallerIdentity operation: The security token included in the request is expired', 'access-denied'],
+    ['An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation: The security token included in the request is invalid.', 'access-denied'],
+    ['Unable to locate credentials. You can configure credentials by running "aws configure".', 'access-denied'],
+    ["An error occurred (ResourceNotFoundException) when calling the DescribeSecret operation: Secrets Manager can't find the specified secret.", 'not-found'],
+    ['An error occurred (ClientException) when calling the DescribeTaskDefinition operation: Unable to describe task definition.', 'not-found'],
+    ['An error occurred (NoSuchEntity) when calling the GetRolePolicy operation: The role policy with name membrane-read-secrets cannot be found.', 'not-found'],
+    ['An error occurred (ClusterNotFoundException) when calling the DescribeServices operation: Cluster not found.', 'not-found'],
+    ['An error occurred (InvalidParameterException) when calling the CreateService operation: subnets can not be empty.', 'invalid'],
+    ['An error occurred (ClientException) when calling the RegisterTaskDefinition operation: Invalid setting for container', 'invalid'],
+  ])('%s -> %s', (stderr, kind) => {
+    expect(classifyFailure(`\n${stderr}\n`, 254)).toBe(kind);
+    expect(classifyFailure(stderr, 255)).toBe(kind);
+  });
+
+  it('calls an exit code 2 usage error invalid', () => {
+    expect(classifyFailure('usage: aws [options] <command> <subcommand>\naws: error: the following arguments are required: --services', 2)).toBe('invalid');
+    expect(classifyFailure("Invalid choice: 'describe-servicez', maybe you meant:\n  * describe-services", 2)).toBe('invalid');
+  });
+
+  it('calls anything unrecognised failed, whatever the exit code', () => {
+    expect(classifyFailure('something odd happened', 1)).toBe('failed');
+    expect(classifyFailure('something odd happened', 255)).toBe('failed');
+    expect(classifyFailure('', undefined)).toBe('failed');
+  });
+});
+
+describe('cliMessage', () => {
+  it('keeps the error and drops the usage banner and blank lines', () => {
+    const stderr = [
+      '',
+      'usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]',
+      'To see help text, you can run:',
+      '',
+      '  aws help',
+      '  aws <command> help',
+      'aws: error: the following arguments are required: --services',
+      '',
+    ].join('\n');
+    expect(cliMessage(stderr)).toBe('aws: error: the following arguments are required: --services');
+  });
+
+  it('keeps the last three lines, joined', () => {
+    expect(cliMessage('one\ntwo\nthree\nfour\n')).toBe('two three four');
+  });
+
+  it('says so when there is no message', () => {
+    expect(cliMessage('\n  \n')).toBe('no error message');
+  });
+});
+
+describe('displayArgv', () => {
+  const secret: FileArg = { prefix: 'file://', name: 'MEMBRANE_SECRET', secret: { value: CANARY.secret, shell: `printf '%s' "$MEMBRANE_SECRET"` } };
+  const document: FileArg = { prefix: 'file://', name: 'task-definitions/api.json', content: '{"family":"membrane-api","x":"DOCUMENT-BODY"}' };
+
+  it('shows a secret file by name and never its value', () => {
+    const shown = displayArgv({ argv: ['aws', 'secretsmanager', 'create-secret', '--secret-string', secret] });
+    expect(shown).toEqual(['aws', 'secretsmanager', 'create-secret', '--secret-string', 'file://<secret MEMBRANE_SECRET>']);
+    expect(shown.join(' ')).not.toContain(CANARY.secret);
+  });
+
+  it('shows a document by its file name, not its content', () => {
+    const shown = displayArgv({ argv: ['aws', 'ecs', 'register-task-definition', '--cli-input-json', document] });
+    expect(shown.at(-1)).toBe('file://task-definitions/api.json');
+    expect(shown.join(' ')).not.toContain('DOCUMENT-BODY');
+  });
+
+  it('uses the prefix of the CLI', () => {
+    expect(displayArgv({ argv: ['gcloud', { ...document, prefix: '--flags-file=' }] })).toEqual(['gcloud', '--flags-file=task-definitions/api.json']);
+  });
+});
+
+describe('shellQuote', () => {
+  it('quotes robot$core+acme so the shell keeps the $ literal', () => {
+    expect(shellQuote('robot$core+acme')).toBe("'robot$core+acme'");
+  });
+
+  it('leaves plain words alone', () => {
+    for (const word of ['aws', 'us-east-1', '--cli-input-json', 'file://task-definitions/api.json', 'Key=membrane:deployment,Value=default', 'a@b%c+d=e']) {
+      expect(shellQuote(word)).toBe(word);
+    }
+  });
+
+  it('round-trips awkward words through a real bash unchanged', () => {
+    const words = ['robot$core+acme', "it's", '$(touch /tmp/pwned)', '`id`', 'a b', '"q"', '*', ';rm -rf', '<namespace:id>', '', 'line\nbreak', '\\', "''", '!event'];
+    const script = `printf '%s\\0' ${words.map(shellQuote).join(' ')}`;
+    const output = execFileSync('bash', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(output.split('\0').slice(0, -1)).toEqual(words);
+  });
+});
+
+describe('createRunner with real processes', () => {
+  const NODE = process.execPath;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'runner-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Prints the path, mode and content of the file named by its first argument (file://PATH). */
+  const SHOW_FILE = `
+    const fs = require('fs');
+    const path = process.argv[1].replace(/^file:\\/\\//, '');
+    const content = fs.readFileSync(path, 'utf8');
+    const out = JSON.stringify({ path, mode: fs.statSync(path).mode & 0o777, content });
+    if (process.argv[2] === 'fail') { process.stderr.write('error: could not use ' + content + ' in ' + path + '\\n'); process.exit(1); }
+    process.stdout.write(out);`;
+
+  /** Fails with MESSAGE (exit 255) the first N times, counting in COUNTER; then prints "ok N". */
+  const FLAKY = `
+    const fs = require('fs');
+    const [counter, failures, message] = process.argv.slice(1);
+    const n = (fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0) + 1;
+    fs.writeFileSync(counter, String(n));
+    if (n <= Number(failures)) { process.stderr.write('\\n' + message + '\\n'); process.exit(255); }
+    process.stdout.write('ok ' + n);`;
+
+  const THROTTLED = 'An error occurred (ThrottlingException) when calling the DescribeServices operation: Rate exceeded';
+  const DENIED = 'An error occurred (AccessDeniedException) when calling the DescribeServices operation: User is not authorized';
+
+  function setup(secrets: string[] = []) {
+    const entries: AuditEntry[] = [];
+    const runner = createRunner({ audit: (entry) => entries.push(entry), redact: createRedactor(secrets), backoffMs: 1 });
+    return { entries, runner };
+  }
+
+  async function failure(promise: Promise<unknown>): Promise<CliError> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CliError);
+    return error as CliError;
+  }
+
+  let counters = 0;
+  const flaky = (failures: number, message: string): Command => ({ argv: [NODE, '-e', FLAKY, join(dir, `counter-${++counters}`), String(failures), message] });
+  const attemptsMade = async (command: Command) => Number(await readFile(command.argv[3] as string, 'utf8'));
+
+  it('runs argv without a shell and returns stdout, with one audit entry', async () => {
+    const { entries, runner } = setup();
+    const result = await runner.run({ argv: [NODE, '-e', 'process.stdout.write(process.argv.slice(1).join("|"))', 'robot$core+acme', '$(echo no)', 'a b'] });
+    expect(result).toMatchObject({ stdout: 'robot$core+acme|$(echo no)|a b', exitCode: 0 });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ exitCode: 0, argv: [NODE, '-e', expect.any(String), 'robot$core+acme', '$(echo no)', 'a b'] });
+    expect(Number.isNaN(Date.parse(entries[0]!.time))).toBe(false);
+    expect(entries[0]!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('passes the given environment on top of its own', async () => {
+    const runner = createRunner({ redact: createRedactor([]), env: { MEMBRANE_RUNNER_TEST: 'from-options' } });
+    const result = await runner.run({ argv: [NODE, '-e', 'process.stdout.write(process.env.MEMBRANE_RUNNER_TEST + " " + (process.env.PATH ? "path" : "nopath"))'] });
+    expect(result.stdout).toBe('from-options path');
+  });
+
+  it('writes a document to a 0600 temp file for the run and removes it afterwards', async () => {
+    const { entries, runner } = setup();
+    const content = '{"family":"membrane-api"}\n';
+    const result = await runner.run({ argv: [NODE, '-e', SHOW_FILE, { prefix: 'file://', name: 'task-definitions/api.json', content }] });
+    const seen = JSON.parse(result.stdout) as { path: string; mode: number; content: string };
+    expect(seen.content).toBe(content);
+    expect(seen.mode).toBe(0o600);
+    expect(existsSync(seen.path)).toBe(false);
+    expect(existsSync(dirname(seen.path))).toBe(false);
+    expect(entries[0]!.argv.at(-1)).toBe('file://task-definitions/api.json');
+  });
+
+  it('hands a secret file to the process but keeps its value out of the audit log', async () => {
+    const { entries, runner } = setup([CANARY.secret]);
+    const secret: FileArg = { prefix: 'file://', name: 'MEMBRANE_SECRET', secret: { value: CANARY.secret, shell: 'printf' } };
+    const result = await runner.run({ argv: [NODE, '-e', SHOW_FILE, secret] });
+    const seen = JSON.parse(result.stdout) as { path: string; mode: number; content: string };
+    expect(seen.content).toBe(CANARY.secret);
+    expect(seen.mode).toBe(0o600);
+    expect(existsSync(seen.path)).toBe(false);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.argv.at(-1)).toBe('file://<secret MEMBRANE_SECRET>');
+    expect(JSON.stringify(entries)).not.toContain(CANARY.secret);
+    expect(JSON.stringify(entries)).not.toContain(seen.path);
+  });
+
+  it('keeps a secret out of the error when the CLI echoes it, and still removes the file', async () => {
+    const { entries, runner } = setup([CANARY.secret]);
+    const secret: FileArg = { prefix: 'file://', name: 'MEMBRANE_SECRET', secret: { value: CANARY.secret, shell: 'printf' } };
+    const error = await failure(runner.run({ argv: [NODE, '-e', SHOW_FILE, secret, 'fail'] }));
+    expect(error.kind).toBe('failed');
+    expect(error.exitCode).toBe(1);
+    const [, path] = /^error: could not use \*\*\* in (\S+)$/.exec(error.cliMessage) ?? [];
+    expect(path).toMatch(/MEMBRANE_SECRET$/);
+    expect(existsSync(path!)).toBe(false);
+    for (const text of [error.message, error.cliMessage, error.argv.join(' '), JSON.stringify(entries)]) expect(text).not.toContain(CANARY.secret);
+  });
+
+  it('masks a known secret passed as a plain argument in the audit entry', async () => {
+    const { entries, runner } = setup([CANARY.registryPassword]);
+    await runner.run({ argv: [NODE, '-e', '0', '--', '--password', CANARY.registryPassword] });
+    expect(entries[0]!.argv.slice(-2)).toEqual(['--password', '***']);
+  });
+
+  it('refuses a secret file without a value before running anything', async () => {
+    const { entries, runner } = setup();
+    const planned: FileArg = { prefix: 'file://', name: 'MEMBRANE_SECRET', secret: { shell: 'printf' } };
+    await expect(runner.run({ argv: [NODE, '-e', SHOW_FILE, planned] })).rejects.toThrow(/no value for MEMBRANE_SECRET/);
+    expect(entries).toEqual([]);
+  });
+
+  it('retries a throttled command until it succeeds, one audit entry per attempt', async () => {
+    const { entries, runner } = setup();
+    const command = flaky(2, THROTTLED);
+    const result = await runner.run(command);
+    expect(result.stdout).toBe('ok 3');
+    expect(await attemptsMade(command)).toBe(3);
+    expect(entries.map((entry) => entry.exitCode)).toEqual([255, 255, 0]);
+  });
+
+  it('gives up after the allowed attempts with a transient error carrying the CLI message', async () => {
+    const { runner } = setup();
+    const command = flaky(10, THROTTLED);
+    const error = await failure(runner.run(command, { attempts: 3 }));
+    expect(error.kind).toBe('transient');
+    expect(error.exitCode).toBe(255);
+    expect(error.cliMessage).toBe(THROTTLED);
+    expect(await attemptsMade(command)).toBe(3);
+  });
+
+  it('does not retry when attempts is 1', async () => {
+    const { runner } = setup();
+    const command = flaky(1, THROTTLED);
+    await failure(runner.run(command, { attempts: 1 }));
+    expect(await attemptsMade(command)).toBe(1);
+  });
+
+  it('does not retry a permanent failure', async () => {
+    const { entries, runner } = setup();
+    const command = flaky(1, DENIED);
+    const error = await failure(runner.run(command));
+    expect(error.kind).toBe('access-denied');
+    expect(error.message).toContain('failed (exit 255)');
+    expect(error.message).toContain('AccessDeniedException');
+    expect(await attemptsMade(command)).toBe(1);
+    expect(entries).toHaveLength(1);
+  });
+
+  it('reports a missing executable as missing-cli, without retrying', async () => {
+    const { entries, runner } = setup();
+    const error = await failure(runner.run({ argv: ['membrane-no-such-cli-4f1c', 'ecs', 'list-clusters'] }));
+    expect(error.kind).toBe('missing-cli');
+    expect(error.exitCode).toBeUndefined();
+    expect(error.message).toContain('membrane-no-such-cli-4f1c');
+    expect(entries).toHaveLength(1);
+  });
+
+  it('reports a timeout as transient and retries it', async () => {
+    const { entries, runner } = setup();
+    const options: RunOptions = { timeoutMs: 300, attempts: 2 };
+    const started = Date.now();
+    const error = await failure(runner.run({ argv: [NODE, '-e', 'setTimeout(() => {}, 20000)'] }, options));
+    expect(error.kind).toBe('transient');
+    expect(error.cliMessage).toMatch(/timed out/);
+    expect(entries).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('fileAuditSink', () => {
+  it('appends one JSON line per entry to a 0600 file in a 0700 directory it creates', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'audit-test-'));
+    try {
+      const path = join(root, 'state', 'default', 'audit.log');
+      const sink = fileAuditSink(path);
+      const first: AuditEntry = { time: '2025-09-19T10:00:00.000Z', argv: ['aws', 'sts', 'get-caller-identity'], exitCode: 0, durationMs: 812 };
+      const second: AuditEntry = { time: '2025-09-19T10:00:01.000Z', argv: ['aws', 'secretsmanager', 'create-secret', '--secret-string', 'file://<secret MEMBRANE_SECRET>'], exitCode: null, durationMs: 5 };
+      sink(first);
+      sink(second);
+      const lines = (await readFile(path, 'utf8')).split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toBe('');
+      expect(lines.slice(0, 2).map((line) => JSON.parse(line))).toEqual([first, second]);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
