@@ -6,7 +6,7 @@ import { classifyFailure } from '../../source/exec/errors.js';
 import { UsageError } from '../../source/errors.js';
 import { awsAnswersRaw } from './fixtures.js';
 
-describe('fargateSizeProblem has the wrong table for 256 CPU units', () => {
+describe('fargateSizeProblem for 256 CPU units (0.25 vCPU)', () => {
   // Fargate 0.25 vCPU takes 512 MiB, 1 GB or 2 GB. The table says [512, 2048, step 1024],
   // which allows 512 and 1536 only: it refuses the valid 1024 and 2048 and accepts 1536.
   it.each([1024, 2048])('accepts 256 CPU units with %i MiB', (memory) => {
@@ -18,7 +18,7 @@ describe('fargateSizeProblem has the wrong table for 256 CPU units', () => {
   });
 });
 
-describe('a "__proto__" key in the answers is silently dropped by mergeAnswers', () => {
+describe('a "__proto__" key in the answers file is reported, not dropped', () => {
   // JSON.parse makes "__proto__" an own key; mergeAnswers then assigns result["__proto__"],
   // which sets the merged object's prototype instead of copying a key. The unknown key is
   // never reported, and values under it are read through the prototype as if they were answers.
@@ -37,7 +37,7 @@ describe('a "__proto__" key in the answers is silently dropped by mergeAnswers',
   });
 });
 
-describe('classifyFailure calls bad-credential errors "failed" instead of "access-denied"', () => {
+describe('bad-credential errors are access-denied', () => {
   // Preflight turns "failed" into "check network access to AWS and try again", which sends
   // the user the wrong way when the keys are wrong.
   it.each([
