@@ -5,6 +5,7 @@ import { runSteps } from '../engine/engine.js';
 import { createEventBus } from '../engine/event-bus.js';
 import { withRollouts } from '../engine/plan.js';
 import { InterruptedError, StepFailedError, UsageError } from '../errors.js';
+import { takeOverInterrupts } from '../interrupt.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { createPlainReporter } from '../ui/plain-reporter.js';
 import { isInteractive, line } from '../ui/terminal.js';
@@ -30,7 +31,8 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
 
   const { settings, adapter, answers, secrets } = await loadDeploymentWithSecrets(options, journal);
   const stop = new AbortController();
-  const runner = createAuditedRunner(journal, secrets);
+  const stopNow = new AbortController();
+  const runner = createAuditedRunner(journal, secrets, stopNow.signal);
 
   line(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
   const checks = await adapter.preflight(runner);
@@ -68,17 +70,20 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
     ? (await import('../ui/mount.js')).mountLiveDeployment(bus, [...SERVICE_IDS])
     : (bus.subscribe(createPlainReporter(line, { services: [...SERVICE_IDS] })), undefined);
 
-  // First Ctrl-C: finish the running command, save, exit 130. Second: exit now (the journal is already consistent).
-  const onInterrupt = () => {
-    if (stop.signal.aborted) {
+  // First Ctrl-C: finish the running command, save, exit 130. Second: kill it and exit now
+  // (the journal is consistent at every instant; the killed step runs again on resume).
+  const releaseInterrupts = takeOverInterrupts({
+    first() {
+      stop.abort();
+      bus.emit({ type: 'note', message: 'Stopping after the running command… (Ctrl-C again to stop at once)' });
+    },
+    second() {
+      stopNow.abort();
       journal.finish('interrupted');
       process.stderr.write(`\nStopped. Continue with: ${again}\n`);
       process.exit(130);
-    }
-    stop.abort();
-    bus.emit({ type: 'note', message: 'Stopping after the running command… (Ctrl-C again to stop at once)' });
-  };
-  process.on('SIGINT', onInterrupt);
+    },
+  });
 
   try {
     await runSteps({
@@ -95,25 +100,25 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
       stop: stop.signal,
     });
     journal.finish('done');
-    bus.emit({ type: 'done', ok: true, summary: summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }) });
+    bus.emit({ type: 'done', outcome: 'complete', summary: summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }) });
     await view?.close();
     return 0;
   } catch (error) {
     if (error instanceof InterruptedError) {
       journal.finish('interrupted');
-      bus.emit({ type: 'done', ok: false, summary: [`Interrupted. Continue with: ${again}`] });
+      bus.emit({ type: 'done', outcome: 'interrupted', summary: [`Interrupted. Continue with: ${again}`] });
       await view?.close();
       return 130;
     }
     if (error instanceof StepFailedError) {
       journal.finish('failed');
-      bus.emit({ type: 'done', ok: false, summary: [error.message, `Fix the cause, then continue with: ${again}`, `Audit log: ${journal.auditLogPath}`] });
+      bus.emit({ type: 'done', outcome: 'failed', summary: [error.message, `Fix the cause, then continue with: ${again}`, `Audit log: ${journal.auditLogPath}`] });
       await view?.close();
       return 1;
     }
     await view?.close();
     throw error;
   } finally {
-    process.off('SIGINT', onInterrupt);
+    releaseInterrupts();
   }
 }

@@ -38,6 +38,7 @@ export async function runSteps(options: EngineOptions): Promise<void> {
     },
   };
   const progress = new ServiceTracker(journal, emit, options.desiredCounts);
+  progress.announce();
 
   for (const batch of batches(options.steps)) {
     if (options.stop.aborted) throw new InterruptedError('interrupted');
@@ -65,6 +66,8 @@ export async function runSteps(options: EngineOptions): Promise<void> {
           emit({ type: 'step-finished', stepId: step.id, title: step.title, service, outcome: result.outcome });
           if (service) progress.update(service, { phase: 'deploying' });
         } catch (error) {
+          // An interruption is not the step's failure: it stays "running" and resume redoes it.
+          if (error instanceof InterruptedError) throw error;
           const message = describeError(error);
           journal.stepFailed(step.id, message);
           emit({ type: 'step-failed', stepId: step.id, title: step.title, service, error: message });
@@ -126,6 +129,11 @@ class ServiceTracker {
 
   private current(service: ServiceId): ServiceProgress {
     return this.journal.state?.services[service] ?? { service, phase: 'pending', running: 0, desired: this.desiredCounts[service] };
+  }
+
+  /** Every service's starting point (pending, or where the journal left it), for the views. */
+  announce(): void {
+    for (const service of Object.keys(this.desiredCounts) as ServiceId[]) this.emit({ type: 'service', progress: this.current(service) });
   }
 
   update(service: ServiceId, change: Partial<ServiceProgress>): void {

@@ -29,9 +29,18 @@ export type DeployEvent =
   | { type: 'step-failed'; stepId: string; title: string; service?: string; error: string }
   | { type: 'service'; progress: ServiceProgress }
   | { type: 'note'; message: string }
-  | { type: 'done'; ok: boolean; summary: string[] };
+  | { type: 'done'; outcome: DeployOutcome; summary: string[] };
 
 /** What a step did to the cloud: made something, changed it, or found it already right. */
 export type StepOutcome = 'created' | 'updated' | 'unchanged' | 'checked';
 
 export type EventListener = (event: DeployEvent) => void;
+
+export type DeployOutcome = 'complete' | 'failed' | 'interrupted';
+
+/** The last line every view prints. */
+export const OUTCOME_HEADLINE: Record<DeployOutcome, string> = {
+  complete: '✔ Deployment complete',
+  failed: '✖ Deployment failed',
+  interrupted: '■ Deployment interrupted',
+};

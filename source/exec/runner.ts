@@ -68,6 +68,9 @@ export function createRunner(options: RunnerOptions): Runner {
         env: options.env,
         extendEnv: true,
         cancelSignal: options.signal,
+        // Its own process group: a Ctrl-C in the terminal reaches us, not the running CLI,
+        // so the first press can let the command finish.
+        detached: true,
         stripFinalNewline: true,
       });
       const exitCode = result.exitCode ?? null;

@@ -4,7 +4,7 @@
 
 import { Box, Text, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
-import type { ServicePhase, ServiceProgress, EventListener } from '../engine/events.js';
+import { OUTCOME_HEADLINE, type DeployOutcome, type EventListener, type ServicePhase, type ServiceProgress } from '../engine/events.js';
 import { currentStep, initialProgress, isTerminal, reduce, singleLine, summaryLine } from './progress-store.js';
 import type { DeploymentView } from './progress-store.js';
 
@@ -30,6 +30,8 @@ const STATE_WIDTH = 13; // "◐ deploying" + gap
 const TASKS_WIDTH = 7;
 const ELAPSED_WIDTH = 9;
 const NOTES_SHOWN = 3;
+
+const OUTCOME_COLOR: Record<DeployOutcome, string> = { complete: 'green', failed: 'red', interrupted: 'yellow' };
 
 /** m:ss; minutes keep counting past an hour (65:03) because deployments rarely get there. */
 export function formatElapsed(ms: number): string {
@@ -67,10 +69,11 @@ function Cell({ width, color, bold, children }: { width: number; color?: string 
 }
 
 /** A full-width line cut to fit. */
-function Line({ width, color, children }: { width: number; color?: string; children: string }) {
+/** A line cut to fit; `wrap` for text a person must read whole (errors, the resume command). */
+function Line({ width, color, wrap, children }: { width: number; color?: string; wrap?: boolean; children: string }) {
   return (
     <Box width={width}>
-      <Text wrap="truncate-end" color={color}>
+      <Text wrap={wrap ? 'wrap' : 'truncate-end'} color={color}>
         {children}
       </Text>
     </Box>
@@ -111,20 +114,17 @@ export function LiveTable({ view, now, width }: LiveTableProps) {
           </Line>
         )}
         {view.failed.map((f) => (
-          <Line key={f.stepId} width={columns} color="red">{`✖ ${singleLine(f.title)}: ${singleLine(f.error)}`}</Line>
+          <Line key={f.stepId} width={columns} color="red" wrap>{`✖ ${singleLine(f.title)}: ${singleLine(f.error)}`}</Line>
         ))}
         {view.notes.slice(-NOTES_SHOWN).map((note, i) => (
           <Line key={i} width={columns} color="gray">{`• ${singleLine(note)}`}</Line>
         ))}
         <Line width={columns}>{summaryLine(view)}</Line>
         {view.done && (
-          <Line width={columns} color={view.done.ok ? 'green' : 'red'}>
-            {view.done.ok ? '✔ Deployment complete' : '✖ Deployment failed'}
+          <Line width={columns} color={OUTCOME_COLOR[view.done.outcome]}>
+            {OUTCOME_HEADLINE[view.done.outcome]}
           </Line>
         )}
-        {view.done?.summary.map((line, i) => (
-          <Line key={`s${i}`} width={columns}>{singleLine(line)}</Line>
-        ))}
       </Box>
     </Box>
   );

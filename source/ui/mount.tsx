@@ -13,12 +13,19 @@ export function mountLiveDeployment(bus: EventBus, services: string[]): MountedV
   // After an @inquirer prompt stdin is paused, and Ink would get no keys (design.md section 4).
   process.stdin.resume();
   const instance = render(<LiveDeployment subscribe={bus.subscribe} services={services} />, { exitOnCtrlC: false, patchConsole: false });
+  let summary: string[] = [];
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.type === 'done') summary = event.summary;
+  });
   return {
     async close() {
       // Let the last events render before unmounting.
       await new Promise((resolve) => setTimeout(resolve, 50));
       instance.unmount();
       await instance.waitUntilExit();
+      unsubscribe();
+      // Below the last frame as plain lines: URLs and the resume command stay whole and copyable.
+      for (const text of summary) process.stdout.write(`${text}\n`);
       // Ink unrefs stdin on unmount; the next prompt needs it referenced again.
       process.stdin.ref();
       process.stdin.pause();

@@ -2,7 +2,7 @@
 // so logs stay readable and tests can compare them exactly. It folds events through the same
 // reducer as the Ink table, which is what lets it print a service only when it changed.
 
-import type { DeployEvent, EventListener, ServiceProgress } from '../engine/events.js';
+import { OUTCOME_HEADLINE, type DeployEvent, type EventListener, type ServiceProgress } from '../engine/events.js';
 import { initialProgress, reduce, singleLine, stripControl, summaryLine } from './progress-store.js';
 
 export interface PlainReporterOptions {
@@ -47,7 +47,7 @@ export function createPlainReporter(write: (line: string) => void, options: Plai
         return [`• ${singleLine(event.message)}`];
       case 'done':
         return [
-          event.ok ? '✔ Deployment complete' : '✖ Deployment failed',
+          OUTCOME_HEADLINE[event.outcome],
           summaryLine(view),
           ...event.summary.flatMap((s) => stripControl(s).split('\n')).map((l) => l.trimEnd()),
         ];

@@ -2,7 +2,7 @@
 // Pure: no clock, no timers, no IO, so the Ink view and the CI reporter can share it and
 // tests can replay event lists.
 
-import type { DeployEvent, ServicePhase, ServiceProgress } from '../engine/events.js';
+import type { DeployEvent, DeployOutcome, ServicePhase, ServiceProgress } from '../engine/events.js';
 
 export interface RunningStep {
   stepId: string;
@@ -21,7 +21,7 @@ export interface DeploymentView {
   running: RunningStep[];
   failed: FailedStep[];
   notes: string[];
-  done?: { ok: boolean; summary: string[] };
+  done?: { outcome: DeployOutcome; summary: string[] };
 }
 
 export function initialProgress(services: string[]): DeploymentView {
@@ -105,7 +105,7 @@ export function reduce(view: DeploymentView, event: DeployEvent): DeploymentView
     case 'note':
       return { ...view, notes: [...view.notes, event.message] };
     case 'done':
-      return { ...view, running: [], done: { ok: event.ok, summary: event.summary } };
+      return { ...view, running: [], done: { outcome: event.outcome, summary: event.summary } };
   }
 }
 

@@ -84,18 +84,31 @@ describe('LiveTable', () => {
     const { lastFrame } = render(<LiveTable view={view} now={1_000} width={60} />);
     const all = lines(lastFrame());
     for (const line of all) expect([...line].length).toBeLessThanOrEqual(60);
-    expect(all.some((l) => l.startsWith('✖ Put secret: multi line e'))).toBe(true);
+    expect(all.some((l) => l.startsWith('✖ Put secret: multi line'))).toBe(true);
     expect(rowOf(lastFrame(), 'api').endsWith('…')).toBe(true);
+  });
+
+  it('wraps an error instead of cutting it, so the whole message stays readable', () => {
+    const view = viewOf([
+      { type: 'step-failed', stepId: 'f', title: 'Put secret', error: `AccessDenied ${'e'.repeat(60)} END` },
+      { type: 'done', outcome: 'interrupted', summary: ['printed by the mount, below the last frame'] },
+    ]);
+    const { lastFrame } = render(<LiveTable view={view} now={1_000} width={60} />);
+    const all = lines(lastFrame());
+    for (const line of all) expect([...line].length).toBeLessThanOrEqual(60);
+    expect(all.join('')).toContain('END');
+    expect(all.at(-1)).toBe('■ Deployment interrupted');
   });
 
   it('ends with the outcome and the summary lines when done', () => {
     const view = viewOf([
       { type: 'service', progress: { service: 'api', phase: 'healthy', running: 2, desired: 2, startedAt: 0, finishedAt: 1_000 } },
-      { type: 'done', ok: true, summary: ['API: https://api.example.com'] },
+      { type: 'done', outcome: 'complete', summary: ['API: https://api.example.com'] },
     ]);
     const { lastFrame } = render(<LiveTable view={view} now={9_000} />);
     const all = lines(lastFrame());
-    expect(all.slice(-3)).toEqual(['1/7 healthy · 0 deploying · 0 failed', '✔ Deployment complete', 'API: https://api.example.com']);
+    expect(all.slice(-2)).toEqual(['1/7 healthy · 0 deploying · 0 failed', '✔ Deployment complete']);
+    expect(lastFrame()).not.toContain('https://api.example.com');
     expect(all.some((l) => l.startsWith('▸'))).toBe(false);
   });
 });
@@ -168,12 +181,11 @@ describe('LiveDeployment', () => {
     const { lastFrame, unmount } = render(<LiveDeployment subscribe={engine.subscribe} services={['api']} />);
     await tick();
     engine.emit({ type: 'service', progress: { service: 'api', phase: 'failed', running: 0, desired: 1, startedAt: 0, finishedAt: 2_000 } });
-    engine.emit({ type: 'done', ok: false, summary: ['resume with: npx create-membrane-deploy resume'] });
+    engine.emit({ type: 'done', outcome: 'failed', summary: ['resume with: npx create-membrane-deploy resume'] });
     await tick();
     expect(vi.getTimerCount()).toBe(0);
     const all = lines(lastFrame());
     expect(all).toContain('✖ Deployment failed');
-    expect(all).toContain('resume with: npx create-membrane-deploy resume');
     expect(rowOf(lastFrame(), 'api')).toMatch(/✖ failed\s+0\/1\s+0:02/);
     unmount();
   });

@@ -82,7 +82,7 @@ describe('createPlainReporter', () => {
         { type: 'note', message: 'Using registry harbor.integration.app' },
         { type: 'service', progress: { service: 'api', phase: 'healthy', running: 2, desired: 2 } },
         { type: 'service', progress: { service: 'ui', phase: 'failed', running: 0, desired: 2 } },
-        { type: 'done', ok: false, summary: ['1 step failed', 'Run `create-membrane-deploy resume` to continue'] },
+        { type: 'done', outcome: 'failed', summary: ['1 step failed', 'Run `create-membrane-deploy resume` to continue'] },
       ],
       ['api', 'ui', 'console'],
     );
@@ -104,7 +104,7 @@ describe('createPlainReporter', () => {
       { type: 'service', progress: { service: 'api', phase: 'deploying', running: 1, desired: 2, message: `${esc}[32mok${esc}[39m\r${esc}[2K` } },
       { type: 'step-failed', stepId: 's', title: 'Deploy api', error: `${esc}[31mERROR:${esc}[0m quota\n${esc}[1Adetail` },
       { type: 'note', message: `${esc}]8;;https://x${esc}\\link${esc}]8;;${esc}\\` },
-      { type: 'done', ok: true, summary: [`${esc}[32mdone${esc}[0m`] },
+      { type: 'done', outcome: 'complete', summary: [`${esc}[32mdone${esc}[0m`] },
     ]);
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) {

@@ -78,7 +78,7 @@ describe('reduce: service events', () => {
       { type: 'service', progress: { service: 'api', phase: 'creating', running: 0, desired: 2 } },
       { type: 'step-failed', stepId: 's1', title: 'Create service api', service: 'api', error: 'boom' },
       { type: 'note', message: 'n' },
-      { type: 'done', ok: false, summary: ['x'] },
+      { type: 'done', outcome: 'failed', summary: ['x'] },
     ];
     expect(() => replay(events, frozen)).not.toThrow();
     expect(frozen.services[2]!.phase).toBe('pending');
@@ -131,11 +131,11 @@ describe('reduce: steps, notes and done', () => {
       { type: 'note', message: 'first' },
       { type: 'step-started', stepId: 'a', title: 'Wait for api' },
       { type: 'note', message: 'second' },
-      { type: 'done', ok: true, summary: ['https://api.example.com'] },
+      { type: 'done', outcome: 'complete', summary: ['https://api.example.com'] },
     ]);
     expect(view.notes).toEqual(['first', 'second']);
     expect(view.running).toEqual([]);
-    expect(view.done).toEqual({ ok: true, summary: ['https://api.example.com'] });
+    expect(view.done).toEqual({ outcome: 'complete', summary: ['https://api.example.com'] });
   });
 });
 
