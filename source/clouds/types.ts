@@ -7,8 +7,7 @@ import type { Runner } from '../exec/runner.js';
 import type { ServicePhase, StepOutcome } from '../engine/events.js';
 import type { ServiceId } from '../membrane/services.js';
 
-export interface PreflightCheck {
-  title: string;
+export interface PreflightResult {
   ok: boolean;
   /** What was found (a version, an account id) or what went wrong, in the CLI's words. */
   detail: string;
@@ -17,6 +16,14 @@ export interface PreflightCheck {
   /** "input": an answer points at something that isn't there; "environment": the machine or login. */
   cause?: 'input' | 'environment';
 }
+
+/** A read-only check; `run` never rejects: a failure is a result with ok false. */
+export interface PreflightCheckDefinition {
+  title: string;
+  run(): Promise<PreflightResult>;
+}
+
+export type PreflightCheck = PreflightResult & { title: string };
 
 /**
  * Values that only the cloud knows (ARNs, ids), produced by one step and read by later ones.
@@ -83,8 +90,8 @@ export interface ServiceObservation {
 export interface CloudAdapter {
   /** Problems with the answers that only this cloud rules out (e.g. Fargate sizes); no CLI call. */
   inputProblems(): string[];
-  /** Checks run concurrently before anything changes; read-only. */
-  preflight(runner: Runner): Promise<PreflightCheck[]>;
+  /** Read-only checks, run concurrently before anything changes. */
+  preflight(runner: Runner): PreflightCheckDefinition[];
   /** Everything the install does, in order, idempotent step by step. */
   plan(): ActionStep[];
   /** Every service's state in ONE CLI call. */

@@ -35,7 +35,7 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
   const runner = createAuditedRunner(journal, secrets, stopNow.signal);
 
   line(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
-  const checks = await adapter.preflight(runner);
+  const checks = await Promise.all(adapter.preflight(runner).map(async (check) => ({ title: check.title, ...(await check.run()) })));
   for (const text of preflightLines(checks)) line(text);
   const failed = checks.filter((check) => !check.ok);
   if (failed.length) {

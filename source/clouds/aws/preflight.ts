@@ -3,15 +3,15 @@ import type { Settings } from '../../answers/settings.js';
 import { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
 import { runJson } from '../cli-json.js';
-import type { PreflightCheck } from '../types.js';
+import type { PreflightCheckDefinition, PreflightResult } from '../types.js';
 import { awsArgv } from './names.js';
 
-type Check = () => Promise<Omit<PreflightCheck, 'title'>>;
+type Check = () => Promise<PreflightResult>;
 
 const pass = (detail: string) => ({ ok: true, detail });
-const fail = (detail: string, fix: string, cause: PreflightCheck['cause'] = 'input') => ({ ok: false, detail, fix, cause });
+const fail = (detail: string, fix: string, cause: PreflightResult['cause'] = 'input') => ({ ok: false, detail, fix, cause });
 
-export async function awsPreflight(settings: Settings, runner: Runner): Promise<PreflightCheck[]> {
+export function awsPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws!;
   const call = (...args: string[]) => runJson(runner, { argv: awsArgv(aws.region, ...args) });
   const roleName = (arn: string) => arn.split('/').pop()!;
@@ -57,18 +57,10 @@ export async function awsPreflight(settings: Settings, runner: Runner): Promise<
     }],
   ];
 
-  return Promise.all(
-    checks.map(async ([title, check]) => {
-      try {
-        return { title, ...(await check()) };
-      } catch (error) {
-        return { title, ...describeFailure(error) };
-      }
-    }),
-  );
+  return checks.map(([title, check]) => ({ title, run: () => check().catch(describeFailure) }));
 }
 
-function describeFailure(error: unknown): Omit<PreflightCheck, 'title'> {
+function describeFailure(error: unknown): PreflightResult {
   if (!(error instanceof CliError)) throw error;
   switch (error.kind) {
     case 'missing-cli':
