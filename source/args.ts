@@ -1,6 +1,7 @@
 // argv -> a command and its options. node:util's parseArgs keeps start-up fast.
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import { SERVICE_IDS, type ServiceId } from './membrane/services.js';
 
 export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'upgrade', 'uninstall'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -12,6 +13,8 @@ export interface CliOptions {
   yes: boolean;
   stateDir?: string;
   demo: boolean;
+  /** With --demo: the service whose simulated rollout fails. */
+  demoFail?: ServiceId;
   json: boolean;
   out?: string;
   cloud?: string;
@@ -46,7 +49,8 @@ Options:
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
   --json                   with status: print JSON
   --rollout-timeout MIN    minutes a wave of services may take to become healthy (default 30)
-  --demo                   simulated cloud walkthrough (not in this version yet)
+  --demo                   the whole flow against a simulated cloud: no account, no CLI, nothing created
+  --demo-fail SERVICE      with --demo: make that service's rollout fail
   --help, -h               this help
   --version, -v            the version
 
@@ -72,6 +76,7 @@ export function parseCli(argv: string[]): CliOptions {
         yes: { type: 'boolean', default: false },
         'state-dir': { type: 'string' },
         demo: { type: 'boolean', default: false },
+        'demo-fail': { type: 'string' },
         json: { type: 'boolean', default: false },
         out: { type: 'string' },
         cloud: { type: 'string' },
@@ -98,6 +103,11 @@ export function parseCli(argv: string[]): CliOptions {
   if (!Number.isFinite(rolloutTimeoutMinutes) || rolloutTimeoutMinutes <= 0) {
     throw new UsageError(`--rollout-timeout: "${values['rollout-timeout']}" must be a positive number of minutes.`);
   }
+  const demoFail = values['demo-fail'];
+  if (demoFail !== undefined && !(SERVICE_IDS as readonly string[]).includes(demoFail)) {
+    throw new UsageError(`--demo-fail: "${demoFail}" is not a service; use one of ${SERVICE_IDS.join(', ')}.`);
+  }
+  if (demoFail !== undefined && !values.demo) throw new UsageError('--demo-fail only works with --demo.');
   return {
     command: command as CommandName,
     config: values.config,
@@ -105,6 +115,7 @@ export function parseCli(argv: string[]): CliOptions {
     yes: values.yes,
     stateDir: values['state-dir'],
     demo: values.demo,
+    demoFail: demoFail as ServiceId | undefined,
     json: values.json,
     out: values.out,
     cloud: values.cloud,

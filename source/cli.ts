@@ -32,7 +32,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${__VERSION__}\n`);
     return 0;
   }
-  if (options.demo) throw new UsageError('--demo is not in this version yet.');
   return run(options);
 }
 
@@ -42,6 +41,12 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const code = exitCodeOf(error);
+    if (error instanceof Error && error.name === 'ExitPromptError') {
+      // Ctrl-C at a question: nothing has been changed yet.
+      process.stderr.write('\nCancelled. Nothing was changed.\n');
+      process.exitCode = 130;
+      return;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n${error.problems.map((problem) => `  ✖ ${problem}\n`).join('')}`);
     } else if (code !== undefined) {

@@ -1,8 +1,9 @@
-// Everything a command needs before it may touch a cloud: validated answers and secrets,
-// the derived settings, the adapter and the journal. Any problem here exits 2.
+// Everything a command needs before it may touch a cloud: the answers from their sources,
+// validated with the secrets, the derived settings, the adapter and the journal. Any problem
+// here is a UsageError (exit 2) listing every problem at once.
 import type { CliOptions } from '../args.js';
-import { mergeAnswers, readAnswersFile, secretsFromEnv, validateAnswers, validateSecrets, type RawAnswers } from '../answers/load.js';
-import type { Answers, Secrets } from '../answers/schema.js';
+import { mergeAnswers, readAnswersFile, validateAnswers, validateSecrets, type RawAnswers } from '../answers/load.js';
+import type { Answers, SecretKey, Secrets } from '../answers/schema.js';
 import { deriveSettings, sizingProblems, type Settings } from '../answers/settings.js';
 import { adapterFor } from '../clouds/index.js';
 import type { CloudAdapter } from '../clouds/types.js';
@@ -12,37 +13,39 @@ import { createRedactor } from '../exec/redact.js';
 import { createRunner, type Runner } from '../exec/runner.js';
 import { UsageError } from '../errors.js';
 
-export function openJournal(options: CliOptions): Journal {
-  return new Journal(deploymentDir(stateRoot(options.stateDir), options.name));
+export function openJournal(options: CliOptions, stateDir = options.stateDir): Journal {
+  return new Journal(deploymentDir(stateRoot(stateDir), options.name));
 }
 
 export interface Deployment {
   settings: Settings;
   adapter: CloudAdapter;
-  /** The answers as validated, without secrets: what the journal keeps. */
+  /** The answers as given (validated), without secrets: what the journal keeps. */
   answers: RawAnswers;
 }
 
-/** Saved answers < answers file < flags; then one validation that reports every problem. */
-export async function loadDeployment(options: CliOptions, journal: Journal, extra: RawAnswers = {}): Promise<Deployment> {
+/** Saved answers < base (the demo's) < answers file < flags. */
+export async function givenAnswers(options: CliOptions, journal: Journal, base?: RawAnswers): Promise<{ answers: RawAnswers; fromFile: boolean }> {
   const file = options.config ? await readAnswersFile(options.config) : undefined;
   const flags = { cloud: options.cloud, domain: options.domain, imageTag: options.imageTag };
-  const raw = mergeAnswers(journal.state?.answers, file, flags, extra);
+  return { answers: mergeAnswers(journal.state?.answers, base, file, flags), fromFile: Boolean(file) };
+}
+
+export function resolveDeployment(options: CliOptions, raw: RawAnswers): Deployment {
   const answers = validateAnswers(raw);
   const settings = deriveSettings(options.name, answers);
-  const adapter = adapterFor(settings);
+  const adapter = adapterFor(settings, options.demo ? { failService: options.demoFail } : undefined);
   const problems = [...sizingProblems(settings), ...adapter.inputProblems()];
   if (problems.length) throw new UsageError('Some answers are not possible:', problems);
   return { settings, adapter, answers: raw };
 }
 
 /** Answers and secrets together, so a run with both wrong lists everything at once. */
-export async function loadDeploymentWithSecrets(options: CliOptions, journal: Journal, extra?: RawAnswers): Promise<Deployment & { secrets: Secrets }> {
-  const rawSecrets = secretsFromEnv(process.env);
+export function resolveWithSecrets(options: CliOptions, raw: RawAnswers, rawSecrets: Partial<Record<SecretKey, string>>): Deployment & { secrets: Secrets } {
   let deployment: Deployment | undefined;
   const problems: string[] = [];
   try {
-    deployment = await loadDeployment(options, journal, extra);
+    deployment = resolveDeployment(options, raw);
   } catch (error) {
     if (!(error instanceof UsageError) || error.problems.length === 0) throw error;
     problems.push(...error.problems);
@@ -60,7 +63,7 @@ export async function loadDeploymentWithSecrets(options: CliOptions, journal: Jo
   return { ...deployment, secrets };
 }
 
-export function createAuditedRunner(journal: Journal, secrets: Secrets | undefined, signal?: AbortSignal): Runner {
+export function createAuditedRunner(journal: Journal, secrets: Partial<Secrets> | undefined, signal?: AbortSignal): Runner {
   return createRunner({
     audit: fileAuditSink(journal.auditLogPath),
     redact: createRedactor(Object.values(secrets ?? {})),

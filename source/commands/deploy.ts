@@ -1,25 +1,45 @@
 // install, resume and upgrade: one flow with three starting points.
+// answers (wizard on a TTY) -> preflight -> review -> confirm -> deploy -> summary
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { CliOptions } from '../args.js';
+import type { RawAnswers } from '../answers/load.js';
+import { secretsFromEnv } from '../answers/load.js';
+import type { Settings } from '../answers/settings.js';
+import { awsDiscovery } from '../clouds/aws/discovery.js';
+import { DEMO_ANSWERS, DEMO_SECRETS, demoDiscovery } from '../clouds/demo/discovery.js';
+import { DEMO_POLL_INTERVAL_MS } from '../clouds/demo/index.js';
 import { cloudName } from '../clouds/index.js';
+import type { CloudAdapter } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
 import { createEventBus } from '../engine/event-bus.js';
+import type { DeployEvent } from '../engine/events.js';
+import type { Journal } from '../engine/journal.js';
 import { withRollouts } from '../engine/plan.js';
+import { runPreflight, type PreflightEvent } from '../engine/preflight.js';
+import type { Runner } from '../exec/runner.js';
 import { InterruptedError, StepFailedError, UsageError } from '../errors.js';
 import { takeOverInterrupts } from '../interrupt.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
+import { symptomFor } from '../troubleshoot/hints.js';
 import { createPlainReporter } from '../ui/plain-reporter.js';
+import { preflightLines, preflightSummary } from '../ui/preflight-text.js';
 import { isInteractive, line } from '../ui/terminal.js';
-import { createAuditedRunner, loadDeploymentWithSecrets, openJournal } from './context.js';
-import { preflightLines, reviewLines, summaryLines } from './review.js';
+import { createAuditedRunner, givenAnswers, openJournal, resolveWithSecrets } from './context.js';
+import { reviewLines, summaryLines } from './review.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade';
 
 const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
 
 export async function deploy(options: CliOptions, mode: DeployMode): Promise<number> {
-  const journal = openJournal(options);
+  // The demo keeps its journal in a throwaway directory unless told otherwise.
+  const stateDir = options.demo && !options.stateDir ? await mkdtemp(join(tmpdir(), 'membrane-demo-')) : options.stateDir;
+  const journal = openJournal(options, stateDir);
   const saved = journal.state;
-  const again = `create-membrane-deploy resume --name ${options.name}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}`;
+  // The demo's cloud lives in its process: it starts over rather than resumes.
+  const again = options.demo ? 'create-membrane-deploy --demo' : `create-membrane-deploy resume --name ${options.name}${stateDir ? ` --state-dir ${stateDir}` : ''}`;
   if (mode !== 'install' && !saved) {
     throw new UsageError(`Nothing to ${mode} for --name ${options.name}: no deployment is recorded in ${journal.dir}. Run install first.`);
   }
@@ -29,43 +49,94 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
   }
   if (mode === 'upgrade' && !options.imageTag) throw new UsageError('upgrade needs --image-tag TAG: the version to roll out.');
 
-  const { settings, adapter, answers, secrets } = await loadDeploymentWithSecrets(options, journal);
-  const stop = new AbortController();
-  const stopNow = new AbortController();
-  const runner = createAuditedRunner(journal, secrets, stopNow.signal);
+  const prompting = isInteractive() && !options.yes;
+  const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, journal, prompting);
+  const runner = createAuditedRunner(journal, secrets, undefined);
 
-  line(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
-  const checks = await Promise.all(adapter.preflight(runner).map(async (check) => ({ title: check.title, ...(await check.run()) })));
-  for (const text of preflightLines(checks)) line(text);
-  const failed = checks.filter((check) => !check.ok);
-  if (failed.length) {
-    line();
-    line(`${failed.length} check${failed.length > 1 ? 's' : ''} failed. Nothing was changed in the cloud.`);
-    return failed.some((check) => check.cause === 'input') ? 2 : 1;
+  if (!(await preflight(adapter, runner, settings))) {
+    return 2;
   }
 
   const steps = withRollouts(adapter.plan());
   line();
   for (const text of reviewLines(settings, steps, adapter.notes())) line(text);
-  if (isInteractive() && !options.yes) {
+  if (prompting) {
     const { confirm } = await import('@inquirer/prompts');
-    const answer = await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }).catch((error: Error) => {
-      // Ctrl-C at the prompt: @inquirer rejects with ExitPromptError.
-      if (error.name === 'ExitPromptError') return undefined;
-      throw error;
-    });
-    if (answer === undefined) {
-      line('Cancelled. Nothing was changed.');
-      return 130;
-    }
-    if (!answer) {
+    if (!(await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }))) {
       line('Nothing was changed.');
       return 0;
     }
+    if (wizardAsked) await offerToSaveAnswers(answers);
   }
 
-  journal.begin({ name: options.name, cloud: settings.answers.cloud, command: mode === 'upgrade' ? 'upgrade' : (saved?.command ?? 'install'), answers }, mode === 'resume');
-  const bus = createEventBus();
+  return rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore: saved?.command });
+}
+
+/** Answers and secrets from every source; on a TTY the wizard asks for what is missing. */
+async function gatherInputs(options: CliOptions, journal: Journal, prompting: boolean) {
+  const demoBase = options.demo && !prompting ? DEMO_ANSWERS : undefined;
+  const { answers: given, fromFile } = await givenAnswers(options, journal, demoBase);
+  const envSecrets = { ...(options.demo && !prompting ? DEMO_SECRETS : {}), ...secretsFromEnv(process.env) };
+  try {
+    return { ...resolveWithSecrets(options, given, envSecrets), wizardAsked: false };
+  } catch (error) {
+    if (!prompting || !(error instanceof UsageError)) throw error;
+  }
+  const { runWizard } = await import('../wizard/wizard.js');
+  const { answers, secrets } = await runWizard({
+    given,
+    defaults: options.demo ? DEMO_ANSWERS : {},
+    secrets: envSecrets,
+    secretDefaults: options.demo ? DEMO_SECRETS : undefined,
+    full: !fromFile && !journal.state,
+    aws: options.demo ? demoDiscovery() : awsDiscovery(createAuditedRunner(journal, undefined)),
+    say: line,
+  });
+  return { ...resolveWithSecrets(options, answers, secrets), wizardAsked: true };
+}
+
+/** Read-only checks as a live checklist on a TTY, plain lines otherwise. False when one failed. */
+async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settings): Promise<boolean> {
+  line(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
+  const definitions = adapter.preflight(runner);
+  const bus = createEventBus<PreflightEvent>();
+  const view = isInteractive() ? (await import('../ui/mount-preflight.js')).mountPreflight(bus.subscribe, definitions.map((d) => d.title)) : undefined;
+  const checks = await runPreflight(definitions, bus.emit);
+  if (view) await view.close();
+  else {
+    for (const text of preflightLines(checks)) line(text);
+    line(preflightSummary(checks));
+  }
+  return checks.every((check) => check.ok);
+}
+
+async function offerToSaveAnswers(answers: RawAnswers): Promise<void> {
+  const { confirm, input } = await import('@inquirer/prompts');
+  if (!(await confirm({ message: 'Save these answers (never the secrets) for next time?', default: true }))) return;
+  const file = await input({ message: 'Answers file', default: 'membrane-answers.json' });
+  await writeFile(file, `${JSON.stringify(answers, null, 2)}\n`, { mode: 0o600 });
+  line(`Saved ${resolve(file)}. Next time: create-membrane-deploy --config ${file}`);
+}
+
+interface RollOut {
+  options: CliOptions;
+  mode: DeployMode;
+  journal: Journal;
+  settings: Settings;
+  adapter: CloudAdapter;
+  answers: RawAnswers;
+  secrets: Parameters<typeof runSteps>[0]['secrets'];
+  steps: ReturnType<typeof withRollouts>;
+  again: string;
+  commandBefore?: 'install' | 'upgrade';
+}
+
+async function rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore }: RollOut): Promise<number> {
+  const stop = new AbortController();
+  const stopNow = new AbortController();
+  const runner = createAuditedRunner(journal, secrets, stopNow.signal);
+  journal.begin({ name: options.name, cloud: settings.answers.cloud, command: mode === 'upgrade' ? 'upgrade' : (commandBefore ?? 'install'), answers }, mode === 'resume');
+  const bus = createEventBus<DeployEvent>();
   const view = isInteractive()
     ? (await import('../ui/mount.js')).mountLiveDeployment(bus, [...SERVICE_IDS])
     : (bus.subscribe(createPlainReporter(line, { services: [...SERVICE_IDS] })), undefined);
@@ -95,30 +166,36 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
       emit: bus.emit,
       skipDone: mode === 'resume',
       desiredCounts: Object.fromEntries(SERVICE_IDS.map((id) => [id, settings.sizing[id].replicas])) as Record<ServiceId, number>,
-      pollIntervalMs: POLL_INTERVAL_MS,
+      pollIntervalMs: options.demo ? DEMO_POLL_INTERVAL_MS : POLL_INTERVAL_MS,
       rolloutTimeoutMs: options.rolloutTimeoutMinutes * 60_000,
       stop: stop.signal,
     });
     journal.finish('done');
     bus.emit({ type: 'done', outcome: 'complete', summary: summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }) });
-    await view?.close();
     return 0;
   } catch (error) {
     if (error instanceof InterruptedError) {
       journal.finish('interrupted');
       bus.emit({ type: 'done', outcome: 'interrupted', summary: [`Interrupted. Continue with: ${again}`] });
-      await view?.close();
       return 130;
     }
-    if (error instanceof StepFailedError) {
-      journal.finish('failed');
-      bus.emit({ type: 'done', outcome: 'failed', summary: [error.message, `Fix the cause, then continue with: ${again}`, `Audit log: ${journal.auditLogPath}`] });
-      await view?.close();
-      return 1;
-    }
-    await view?.close();
-    throw error;
+    if (!(error instanceof StepFailedError)) throw error;
+    journal.finish('failed');
+    const symptom = symptomFor(error.message);
+    bus.emit({
+      type: 'done',
+      outcome: 'failed',
+      summary: [
+        error.message,
+        `Looks like: ${symptom.title}. Check:`,
+        ...symptom.checks.map((check) => `  - ${check}`),
+        `Fix the cause, then continue with: ${again}`,
+        `Audit log: ${journal.auditLogPath}`,
+      ],
+    });
+    return 1;
   } finally {
+    await view?.close();
     releaseInterrupts();
   }
 }

@@ -1,15 +1,8 @@
 // What the user reads before anything changes: the checks, the services and the steps.
 import type { Settings } from '../answers/settings.js';
 import { cloudName } from '../clouds/index.js';
-import type { PreflightCheck, Step } from '../clouds/types.js';
+import type { Step } from '../clouds/types.js';
 import { SERVICES } from '../membrane/services.js';
-
-export function preflightLines(checks: PreflightCheck[]): string[] {
-  return checks.flatMap((check) => [
-    `${check.ok ? '✔' : '✖'} ${check.title} — ${check.detail}`,
-    ...(check.ok || !check.fix ? [] : [`    fix: ${check.fix}`]),
-  ]);
-}
 
 export function reviewLines(settings: Settings, steps: Step[], notes: string[]): string[] {
   const { answers } = settings;

@@ -1,15 +1,15 @@
 // Fans engine events out to the views. Late subscribers (an Ink tree subscribes after its
 // first render) get every earlier event replayed, so nothing is lost.
-import type { DeployEvent, EventListener } from './events.js';
+import type { DeployEvent } from './events.js';
 
-export interface EventBus {
-  emit: EventListener;
-  subscribe(listener: EventListener): () => void;
+export interface EventBus<E = DeployEvent> {
+  emit(event: E): void;
+  subscribe(listener: (event: E) => void): () => void;
 }
 
-export function createEventBus(): EventBus {
-  const history: DeployEvent[] = [];
-  const listeners = new Set<EventListener>();
+export function createEventBus<E = DeployEvent>(): EventBus<E> {
+  const history: E[] = [];
+  const listeners = new Set<(event: E) => void>();
   return {
     emit(event) {
       history.push(event);

@@ -1,0 +1,260 @@
+// The interactive questions, in the order a platform engineer thinks about a deployment.
+// Each answer is checked as it is typed against the same zod schema as the answers file.
+// Only what is missing or invalid is asked, unless this is a fresh, full session.
+import { randomBytes } from 'node:crypto';
+import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
+import type { z } from 'zod';
+import type { RawAnswers } from '../answers/load.js';
+import { answersSchema, awsSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
+import type { AwsDiscovery, Choice } from '../clouds/discovery.js';
+import { PUBLIC_SERVICES } from '../membrane/services.js';
+
+export interface WizardInput {
+  /** Answers already given (saved state, file, flags): not asked again when valid. */
+  given: RawAnswers;
+  /** Pre-filled suggestions for what is asked. */
+  defaults: RawAnswers;
+  secrets: Partial<Record<SecretKey, string>>;
+  /** Secrets the user may keep by pressing Enter (the demo's placeholders). */
+  secretDefaults?: Partial<Record<SecretKey, string>>;
+  /** Ask the optional questions too (storage, auth): nothing was given up front. */
+  full: boolean;
+  aws: AwsDiscovery;
+  say(line: string): void;
+}
+
+export interface WizardResult {
+  answers: RawAnswers;
+  secrets: Partial<Record<SecretKey, string>>;
+}
+
+type Path = string[];
+
+function valueAt(root: RawAnswers, path: Path): unknown {
+  return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as RawAnswers)[key] : undefined), root);
+}
+
+function setAt(root: RawAnswers, path: Path, value: unknown): void {
+  let node = root;
+  for (const key of path.slice(0, -1)) {
+    if (!node[key] || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as RawAnswers;
+  }
+  node[path.at(-1)!] = value;
+}
+
+/** An inquirer validate function from a zod schema: true, or the schema's own message. */
+function validateWith(schema: z.ZodType) {
+  return (value: unknown) => {
+    const result = schema.safeParse(value);
+    return result.success || `It ${result.error.issues[0]?.message ?? 'is not valid'}.`;
+  };
+}
+
+export async function runWizard(input_: WizardInput): Promise<WizardResult> {
+  const answers: RawAnswers = structuredClone(input_.given);
+  const secrets = { ...input_.secrets };
+  const { say, full } = input_;
+  const suggested = (path: Path) => {
+    const value = valueAt(answers, path) ?? valueAt(input_.defaults, path);
+    return typeof value === 'string' ? value : undefined;
+  };
+  /** Ask when the current value is missing or fails its schema (or always, in a full session). */
+  const needs = (path: Path, schema: z.ZodType, always = full) => always || !schema.safeParse(valueAt(answers, path)).success;
+
+  async function text(path: Path, schema: z.ZodType, message: string): Promise<void> {
+    if (!needs(path, schema)) return;
+    setAt(answers, path, (await input({ message, default: suggested(path), validate: validateWith(schema) })).trim());
+  }
+
+  /** A choice list from the cloud when it has one; typed input when the lookup fails or is empty. */
+  async function choose(path: Path, schema: z.ZodType, message: string, lookup: Promise<Choice[]>): Promise<void> {
+    if (!needs(path, schema)) return;
+    const choices = await lookup.catch(() => []);
+    if (choices.length === 0) return text(path, schema, message);
+    const current = suggested(path);
+    setAt(answers, path, await select({ message, choices, default: choices.some((c) => c.value === current) ? current : undefined, pageSize: 12 }));
+  }
+
+  async function secret(key: SecretKey, message: string, offerToGenerate = false): Promise<void> {
+    const schema = secretsSchema.shape[key];
+    if (secrets[key] !== undefined && schema.safeParse(secrets[key]).success) return;
+    if (offerToGenerate) {
+      const how = await select({
+        message,
+        choices: [
+          { value: 'generate', name: 'Generate a strong random value (32 bytes from a CSPRNG)' },
+          { value: 'type', name: 'Type or paste my own' },
+        ],
+      });
+      if (how === 'generate') {
+        secrets[key] = randomBytes(32).toString('base64');
+        say(`  Generated. It is stored only in the cloud's secret store; keep ${SECRET_ENV[key]} from there for later runs.`);
+        return;
+      }
+    }
+    const fallback = input_.secretDefaults?.[key];
+    const value = await password({
+      message: fallback ? `${message} (Enter keeps the demo value)` : message,
+      mask: '•',
+      validate: (typed) => validateWith(schema)(typed || fallback),
+    });
+    secrets[key] = value || fallback;
+  }
+
+  // 1. Where
+  if (needs(['cloud'], answersSchema.shape.cloud)) {
+    setAt(answers, ['cloud'], await select({
+      message: 'Which cloud?',
+      choices: [
+        { value: 'aws', name: 'AWS ECS (Fargate)' },
+        { value: 'azure', name: 'Azure Container Apps', disabled: '(not in this version yet)' },
+        { value: 'gcp', name: 'Google Cloud Run', disabled: '(not in this version yet)' },
+      ],
+    }));
+  }
+
+  // 2. Images
+  const registry = answersSchema.shape.registry.shape;
+  await text(['registry', 'server'], registry.server.unwrap(), 'Registry server (older accounts: harbor.integration.app, newer: harbor.getmembrane.com)');
+  await text(['registry', 'username'], registry.username, 'Registry robot username (e.g. robot$core+yourcompany)');
+  await secret('registryPassword', 'Registry robot password');
+
+  // 3. Where users reach it
+  const domainWasAsked = needs(['domain'], answersSchema.shape.domain);
+  await text(['domain'], answersSchema.shape.domain, 'Domain (services get api., ui., console. and static. under it)');
+  if (domainWasAsked) {
+    const domain = valueAt(answers, ['domain']);
+    say(`  → https://api.${domain}  https://ui.${domain}  https://console.${domain}  https://static.${domain}`);
+  }
+  await text(['imageTag'], answersSchema.shape.imageTag, 'Membrane image tag (version), e.g. 2025-09-19');
+
+  // 4. Secrets and data stores
+  await secret('secret', 'SECRET (signs JWT tokens)', true);
+  await secret('encryptionSecret', 'ENCRYPTION_SECRET (encrypts stored credentials)', true);
+  await secret('mongoUri', 'MongoDB connection string (mongodb+srv://…)');
+  await secret('redisUri', 'Redis connection string (redis:// or rediss://…)');
+
+  // 5. Optional: storage and authentication, asked in a full session only
+  if (full && valueAt(answers, ['storage']) === undefined) {
+    const slug = `membrane-${String(valueAt(answers, ['domain'])).replaceAll('.', '-')}`;
+    const keep = await confirm({ message: `Use the default buckets (${slug}-tmp, -connectors, -static) and https://static.${valueAt(answers, ['domain'])}?`, default: true });
+    if (!keep) {
+      const storage = answersSchema.shape.storage.unwrap().shape;
+      await text(['storage', 'tmpBucket'], storage.tmpBucket.unwrap(), 'Temporary files bucket');
+      await text(['storage', 'connectorsBucket'], storage.connectorsBucket.unwrap(), 'Connectors bucket');
+      await text(['storage', 'staticBucket'], storage.staticBucket.unwrap(), 'Static files bucket');
+      await text(['storage', 'staticUri'], storage.staticUri.unwrap(), 'Static files URL (the CDN in front of the static bucket)');
+    }
+  }
+  if (full && valueAt(answers, ['auth']) === undefined) await askAuth(answers, text, secret);
+
+  // 6. The cloud's own answers
+  if (valueAt(answers, ['cloud']) === 'aws') await askAws(answers, input_.aws, choose, needs, suggested);
+
+  return { answers, secrets };
+}
+
+type Text = (path: Path, schema: z.ZodType, message: string) => Promise<void>;
+type Secret = (key: SecretKey, message: string, offerToGenerate?: boolean) => Promise<void>;
+
+async function askAuth(answers: RawAnswers, text: Text, secret: Secret): Promise<void> {
+  const mode = await select({
+    message: 'How do people sign in to the console?',
+    choices: [
+      { value: 'password', name: 'Username and password (built in, no external service)' },
+      { value: 'auth0', name: 'Auth0 (SSO, MFA, social logins)' },
+    ],
+  });
+  setAt(answers, ['auth', 'mode'], mode);
+  if (mode === 'auth0') {
+    await text(['auth', 'auth0', 'domain'], answersSchema.shape.auth.unwrap().options[1].shape.auth0.shape.domain, 'Auth0 domain (your-tenant.auth0.com)');
+    await text(['auth', 'auth0', 'clientId'], answersSchema.shape.auth.unwrap().options[1].shape.auth0.shape.clientId, 'Auth0 client ID');
+    await secret('auth0ClientSecret', 'Auth0 client secret');
+    return;
+  }
+  if (!(await confirm({ message: 'Send email (invitations, password resets) through SMTP?', default: false }))) return;
+  const smtp = answersSchema.shape.auth.unwrap().options[0].shape.smtp.unwrap().shape;
+  await text(['auth', 'smtp', 'host'], smtp.host, 'SMTP host');
+  const port = await input({ message: 'SMTP port', default: '587', validate: (value) => validateWith(smtp.port)(Number(value)) });
+  setAt(answers, ['auth', 'smtp', 'port'], Number(port));
+  await text(['auth', 'smtp', 'user'], smtp.user, 'SMTP user');
+  await text(['auth', 'smtp', 'from'], smtp.from, 'Send email as (noreply@yourdomain.com)');
+  await secret('smtpPassword', 'SMTP password');
+}
+
+async function askAws(
+  answers: RawAnswers,
+  discovery: AwsDiscovery,
+  choose: (path: Path, schema: z.ZodType, message: string, lookup: Promise<Choice[]>) => Promise<void>,
+  needs: (path: Path, schema: z.ZodType) => boolean,
+  suggested: (path: Path) => string | undefined,
+): Promise<void> {
+  const shape = awsSchema.shape;
+  if (needs(['aws', 'region'], shape.region) && !suggested(['aws', 'region'])) {
+    const region = await discovery.defaultRegion().catch(() => undefined);
+    if (region) setAt(answers, ['aws', 'region'], region);
+  }
+  await choose(['aws', 'region'], shape.region, 'AWS region', discovery.regions());
+  const region = String(valueAt(answers, ['aws', 'region']));
+
+  // Independent lookups run together while the user answers the first question.
+  const clusters = discovery.clusters(region);
+  const subnets = discovery.subnets(region).catch(() => []);
+  const groups = discovery.securityGroups(region).catch(() => []);
+  const roles = discovery.taskRoles();
+  const targetGroups = discovery.targetGroups(region).catch(() => []);
+  for (const lookup of [clusters, roles]) lookup.catch(() => undefined);
+
+  await choose(['aws', 'cluster'], shape.cluster, 'ECS cluster', clusters);
+
+  if (needs(['aws', 'subnets'], shape.subnets)) {
+    const found = await subnets;
+    const given = valueAt(answers, ['aws', 'subnets']);
+    if (found.length) {
+      const chosen = await checkbox({
+        message: 'Subnets for the tasks (space to select; private subnets with a NAT gateway are usual)',
+        choices: found.map((s) => ({ ...s, checked: Array.isArray(given) && given.includes(s.value) })),
+        pageSize: 12,
+        validate: (items) => {
+          if (items.length === 0) return 'Select at least one subnet.';
+          const vpcs = new Set(items.map((item) => found.find((s) => s.value === item.value)?.vpc));
+          return vpcs.size === 1 || 'Select subnets of one VPC.';
+        },
+      });
+      setAt(answers, ['aws', 'subnets'], chosen);
+    } else {
+      const typed = await input({ message: 'Subnet ids (comma-separated)', validate: (value) => validateWith(shape.subnets)(splitList(value)) });
+      setAt(answers, ['aws', 'subnets'], splitList(typed));
+    }
+  }
+  const vpc = (await subnets).find((s) => s.value === (valueAt(answers, ['aws', 'subnets']) as string[])[0])?.vpc;
+
+  if (needs(['aws', 'securityGroups'], shape.securityGroups)) {
+    const found = (await groups).filter((g) => !vpc || g.vpc === vpc);
+    if (found.length) {
+      const chosen = await checkbox({
+        message: 'Security groups (must allow the load balancer to reach port 5000, and egress to MongoDB, Redis and the registry)',
+        choices: found,
+        pageSize: 12,
+        validate: (items) => items.length > 0 || 'Select at least one security group.',
+      });
+      setAt(answers, ['aws', 'securityGroups'], chosen);
+    } else {
+      const typed = await input({ message: 'Security group ids (comma-separated)', validate: (value) => validateWith(shape.securityGroups)(splitList(value)) });
+      setAt(answers, ['aws', 'securityGroups'], splitList(typed));
+    }
+  }
+
+  await choose(['aws', 'executionRoleArn'], shape.executionRoleArn, 'Task execution role (pulls images, reads secrets)', roles);
+  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what Membrane itself may do, e.g. S3)', roles);
+
+  const ipGroups = targetGroups.then((found) => found.filter((group) => !vpc || group.vpc === vpc));
+  for (const service of PUBLIC_SERVICES) {
+    await choose(['aws', 'targetGroups', service], shape.targetGroups.shape[service], `Target group for ${service} (type ip, port 5000)`, ipGroups);
+  }
+}
+
+function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean);
+}
