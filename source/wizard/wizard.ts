@@ -21,6 +21,13 @@ export interface WizardInput {
   full: boolean;
   aws: AwsDiscovery;
   say(line: string): void;
+  /** Where prompts read keys and draw (tests pass streams); the terminal by default. */
+  context?: PromptContext;
+}
+
+export interface PromptContext {
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
 }
 
 export interface WizardResult {
@@ -51,12 +58,23 @@ function validateWith(schema: z.ZodType) {
   };
 }
 
+/** The prompts, bound to one place to read keys from and draw on. */
+function promptsFor(context?: PromptContext) {
+  const bind = <F extends (config: never, context?: PromptContext) => unknown>(prompt: F) =>
+    ((config: Parameters<F>[0]) => prompt(config, context)) as unknown as F;
+  return { input: bind(input), select: bind(select), checkbox: bind(checkbox), confirm: bind(confirm), password: bind(password) };
+}
+
+type Prompts = ReturnType<typeof promptsFor>;
+
 export async function runWizard(input_: WizardInput): Promise<WizardResult> {
+  const ask = promptsFor(input_.context);
   const answers: RawAnswers = structuredClone(input_.given);
   const secrets = { ...input_.secrets };
   const { say, full } = input_;
-  const suggested = (path: Path) => {
-    const value = valueAt(answers, path) ?? valueAt(input_.defaults, path);
+  const suggested = (path: Path) => valueAt(answers, path) ?? valueAt(input_.defaults, path);
+  const suggestedText = (path: Path) => {
+    const value = suggested(path);
     return typeof value === 'string' ? value : undefined;
   };
   /** Ask when the current value is missing or fails its schema (or always, in a full session). */
@@ -64,7 +82,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
 
   async function text(path: Path, schema: z.ZodType, message: string): Promise<void> {
     if (!needs(path, schema)) return;
-    setAt(answers, path, (await input({ message, default: suggested(path), validate: validateWith(schema) })).trim());
+    setAt(answers, path, (await ask.input({ message, default: suggestedText(path), validate: validateWith(schema) })).trim());
   }
 
   /** A choice list from the cloud when it has one; typed input when the lookup fails or is empty. */
@@ -72,15 +90,15 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
     if (!needs(path, schema)) return;
     const choices = await lookup.catch(() => []);
     if (choices.length === 0) return text(path, schema, message);
-    const current = suggested(path);
-    setAt(answers, path, await select({ message, choices, default: choices.some((c) => c.value === current) ? current : undefined, pageSize: 12 }));
+    const current = suggestedText(path);
+    setAt(answers, path, await ask.select({ message, choices, default: choices.some((c) => c.value === current) ? current : undefined, pageSize: 12 }));
   }
 
   async function secret(key: SecretKey, message: string, offerToGenerate = false): Promise<void> {
     const schema = secretsSchema.shape[key];
     if (secrets[key] !== undefined && schema.safeParse(secrets[key]).success) return;
     if (offerToGenerate) {
-      const how = await select({
+      const how = await ask.select({
         message,
         choices: [
           { value: 'generate', name: 'Generate a strong random value (32 bytes from a CSPRNG)' },
@@ -94,7 +112,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
       }
     }
     const fallback = input_.secretDefaults?.[key];
-    const value = await password({
+    const value = await ask.password({
       message: fallback ? `${message} (Enter keeps the demo value)` : message,
       mask: '•',
       validate: (typed) => validateWith(schema)(typed || fallback),
@@ -104,7 +122,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
 
   // 1. Where
   if (needs(['cloud'], answersSchema.shape.cloud)) {
-    setAt(answers, ['cloud'], await select({
+    setAt(answers, ['cloud'], await ask.select({
       message: 'Which cloud?',
       choices: [
         { value: 'aws', name: 'AWS ECS (Fargate)' },
@@ -138,7 +156,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   // 5. Optional: storage and authentication, asked in a full session only
   if (full && valueAt(answers, ['storage']) === undefined) {
     const slug = `membrane-${String(valueAt(answers, ['domain'])).replaceAll('.', '-')}`;
-    const keep = await confirm({ message: `Use the default buckets (${slug}-tmp, -connectors, -static) and https://static.${valueAt(answers, ['domain'])}?`, default: true });
+    const keep = await ask.confirm({ message: `Use the default buckets (${slug}-tmp, -connectors, -static) and https://static.${valueAt(answers, ['domain'])}?`, default: true });
     if (!keep) {
       const storage = answersSchema.shape.storage.unwrap().shape;
       await text(['storage', 'tmpBucket'], storage.tmpBucket.unwrap(), 'Temporary files bucket');
@@ -147,10 +165,10 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
       await text(['storage', 'staticUri'], storage.staticUri.unwrap(), 'Static files URL (the CDN in front of the static bucket)');
     }
   }
-  if (full && valueAt(answers, ['auth']) === undefined) await askAuth(answers, text, secret);
+  if (full && valueAt(answers, ['auth']) === undefined) await askAuth(ask, answers, text, secret);
 
   // 6. The cloud's own answers
-  if (valueAt(answers, ['cloud']) === 'aws') await askAws(answers, input_.aws, choose, needs, suggested);
+  if (valueAt(answers, ['cloud']) === 'aws') await askAws(ask, answers, input_.aws, choose, needs, suggested);
 
   return { answers, secrets };
 }
@@ -158,8 +176,8 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
 type Text = (path: Path, schema: z.ZodType, message: string) => Promise<void>;
 type Secret = (key: SecretKey, message: string, offerToGenerate?: boolean) => Promise<void>;
 
-async function askAuth(answers: RawAnswers, text: Text, secret: Secret): Promise<void> {
-  const mode = await select({
+async function askAuth(ask: Prompts, answers: RawAnswers, text: Text, secret: Secret): Promise<void> {
+  const mode = await ask.select({
     message: 'How do people sign in to the console?',
     choices: [
       { value: 'password', name: 'Username and password (built in, no external service)' },
@@ -173,10 +191,10 @@ async function askAuth(answers: RawAnswers, text: Text, secret: Secret): Promise
     await secret('auth0ClientSecret', 'Auth0 client secret');
     return;
   }
-  if (!(await confirm({ message: 'Send email (invitations, password resets) through SMTP?', default: false }))) return;
+  if (!(await ask.confirm({ message: 'Send email (invitations, password resets) through SMTP?', default: false }))) return;
   const smtp = answersSchema.shape.auth.unwrap().options[0].shape.smtp.unwrap().shape;
   await text(['auth', 'smtp', 'host'], smtp.host, 'SMTP host');
-  const port = await input({ message: 'SMTP port', default: '587', validate: (value) => validateWith(smtp.port)(Number(value)) });
+  const port = await ask.input({ message: 'SMTP port', default: '587', validate: (value) => validateWith(smtp.port)(Number(value)) });
   setAt(answers, ['auth', 'smtp', 'port'], Number(port));
   await text(['auth', 'smtp', 'user'], smtp.user, 'SMTP user');
   await text(['auth', 'smtp', 'from'], smtp.from, 'Send email as (noreply@yourdomain.com)');
@@ -184,11 +202,12 @@ async function askAuth(answers: RawAnswers, text: Text, secret: Secret): Promise
 }
 
 async function askAws(
+  ask: Prompts,
   answers: RawAnswers,
   discovery: AwsDiscovery,
   choose: (path: Path, schema: z.ZodType, message: string, lookup: Promise<Choice[]>) => Promise<void>,
   needs: (path: Path, schema: z.ZodType) => boolean,
-  suggested: (path: Path) => string | undefined,
+  suggested: (path: Path) => unknown,
 ): Promise<void> {
   const shape = awsSchema.shape;
   if (needs(['aws', 'region'], shape.region) && !suggested(['aws', 'region'])) {
@@ -210,9 +229,9 @@ async function askAws(
 
   if (needs(['aws', 'subnets'], shape.subnets)) {
     const found = await subnets;
-    const given = valueAt(answers, ['aws', 'subnets']);
+    const given = suggested(['aws', 'subnets']);
     if (found.length) {
-      const chosen = await checkbox({
+      const chosen = await ask.checkbox({
         message: 'Subnets for the tasks (space to select; private subnets with a NAT gateway are usual)',
         choices: found.map((s) => ({ ...s, checked: Array.isArray(given) && given.includes(s.value) })),
         pageSize: 12,
@@ -224,7 +243,7 @@ async function askAws(
       });
       setAt(answers, ['aws', 'subnets'], chosen);
     } else {
-      const typed = await input({ message: 'Subnet ids (comma-separated)', validate: (value) => validateWith(shape.subnets)(splitList(value)) });
+      const typed = await ask.input({ message: 'Subnet ids (comma-separated)', validate: (value) => validateWith(shape.subnets)(splitList(value)) });
       setAt(answers, ['aws', 'subnets'], splitList(typed));
     }
   }
@@ -233,15 +252,15 @@ async function askAws(
   if (needs(['aws', 'securityGroups'], shape.securityGroups)) {
     const found = (await groups).filter((g) => !vpc || g.vpc === vpc);
     if (found.length) {
-      const chosen = await checkbox({
+      const chosen = await ask.checkbox({
         message: 'Security groups (must allow the load balancer to reach port 5000, and egress to MongoDB, Redis and the registry)',
-        choices: found,
+        choices: found.map((g) => ({ ...g, checked: (suggested(['aws', 'securityGroups']) as string[] | undefined)?.includes(g.value) ?? false })),
         pageSize: 12,
         validate: (items) => items.length > 0 || 'Select at least one security group.',
       });
       setAt(answers, ['aws', 'securityGroups'], chosen);
     } else {
-      const typed = await input({ message: 'Security group ids (comma-separated)', validate: (value) => validateWith(shape.securityGroups)(splitList(value)) });
+      const typed = await ask.input({ message: 'Security group ids (comma-separated)', validate: (value) => validateWith(shape.securityGroups)(splitList(value)) });
       setAt(answers, ['aws', 'securityGroups'], splitList(typed));
     }
   }
