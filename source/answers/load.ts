@@ -65,14 +65,15 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): Partial<Record<SecretKey
 /**
  * The five secrets every deployment has, plus those the chosen auth mode needs. Without
  * valid answers (undefined) only the five are checked, so one run reports every problem.
+ * `stored` secrets already live in the cloud's secret store: they may be left out.
  */
-export function validateSecrets(raw: Partial<Record<SecretKey, string>>, answers: Answers | undefined): Secrets {
-  const result = secretsSchema.safeParse(raw);
+export function validateSecrets(raw: Partial<Record<SecretKey, string>>, answers: Answers | undefined, stored: SecretKey[] = []): Secrets {
+  const result = secretsSchema.partial(Object.fromEntries(stored.map((key) => [key, true]))).safeParse(raw);
   const problems = result.success ? [] : describeIssues(result.error, raw, 'secrets');
-  if (answers?.auth.mode === 'auth0' && raw.auth0ClientSecret === undefined) {
+  if (answers?.auth.mode === 'auth0' && raw.auth0ClientSecret === undefined && !stored.includes('auth0ClientSecret')) {
     problems.push(`${SECRET_ENV.auth0ClientSecret}: missing. auth.mode is "auth0": set it to the Auth0 application's client secret.`);
   }
-  if (answers?.auth.mode === 'password' && answers.auth.smtp && raw.smtpPassword === undefined) {
+  if (answers?.auth.mode === 'password' && answers.auth.smtp && raw.smtpPassword === undefined && !stored.includes('smtpPassword')) {
     problems.push(`${SECRET_ENV.smtpPassword}: missing. auth.smtp is set: set it to the SMTP password.`);
   }
   if (problems.length > 0 || !result.success) {

@@ -133,4 +133,8 @@ export const secretsSchema = z.object({
   smtpPassword: z.string().min(1, 'must not be empty').optional(),
 });
 
-export type Secrets = z.output<typeof secretsSchema>;
+/**
+ * The secret values given for this run. A secret already in the cloud's secret store from an
+ * earlier run may be absent: the installer then keeps the stored one.
+ */
+export type Secrets = Partial<z.output<typeof secretsSchema>>;

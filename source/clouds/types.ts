@@ -13,8 +13,6 @@ export interface PreflightResult {
   detail: string;
   /** How to fix it, when it failed. */
   fix?: string;
-  /** "input": an answer points at something that isn't there; "environment": the machine or login. */
-  cause?: 'input' | 'environment';
 }
 
 /** A read-only check; `run` never rejects: a failure is a result with ok false. */
@@ -50,6 +48,9 @@ export interface Artifact {
   path: string;
   content: string;
 }
+
+/** Steps that store a secret are named `secret:KEY`, so the journal tells which secrets the cloud already holds. */
+export const SECRET_STEP_PREFIX = 'secret:';
 
 export interface ActionStep {
   kind: 'action';

@@ -6,7 +6,7 @@ import { mergeAnswers, readAnswersFile, validateAnswers, validateSecrets, type R
 import type { Answers, SecretKey, Secrets } from '../answers/schema.js';
 import { deriveSettings, sizingProblems, type Settings } from '../answers/settings.js';
 import { adapterFor } from '../clouds/index.js';
-import type { CloudAdapter } from '../clouds/types.js';
+import { SECRET_STEP_PREFIX, type CloudAdapter } from '../clouds/types.js';
 import { deploymentDir, Journal, stateRoot } from '../engine/journal.js';
 import { fileAuditSink } from '../exec/audit.js';
 import { createRedactor } from '../exec/redact.js';
@@ -41,7 +41,19 @@ export function resolveDeployment(options: CliOptions, raw: RawAnswers): Deploym
 }
 
 /** Answers and secrets together, so a run with both wrong lists everything at once. */
-export function resolveWithSecrets(options: CliOptions, raw: RawAnswers, rawSecrets: Partial<Record<SecretKey, string>>): Deployment & { secrets: Secrets } {
+/** Secrets an earlier run of this deployment stored in the cloud: they need no value now. */
+export function storedSecrets(journal: Journal): SecretKey[] {
+  return Object.entries(journal.state?.steps ?? {})
+    .filter(([id, step]) => id.startsWith(SECRET_STEP_PREFIX) && step.status === 'done')
+    .map(([id]) => id.slice(SECRET_STEP_PREFIX.length) as SecretKey);
+}
+
+export function resolveWithSecrets(
+  options: CliOptions,
+  raw: RawAnswers,
+  rawSecrets: Partial<Record<SecretKey, string>>,
+  stored: SecretKey[],
+): Deployment & { secrets: Secrets } {
   let deployment: Deployment | undefined;
   const problems: string[] = [];
   try {
@@ -52,7 +64,7 @@ export function resolveWithSecrets(options: CliOptions, raw: RawAnswers, rawSecr
   }
   let secrets: Secrets | undefined;
   try {
-    secrets = validateSecrets(rawSecrets, deployment?.settings.answers as Answers | undefined);
+    secrets = validateSecrets(rawSecrets, deployment?.settings.answers as Answers | undefined, stored);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     problems.push(...error.problems);

@@ -21,19 +21,21 @@ import { runPreflight, type PreflightEvent } from '../engine/preflight.js';
 import type { Runner } from '../exec/runner.js';
 import { InterruptedError, StepFailedError, UsageError } from '../errors.js';
 import { takeOverInterrupts } from '../interrupt.js';
+import { lockDeployment } from '../engine/lock.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { symptomFor } from '../troubleshoot/hints.js';
 import { createPlainReporter } from '../ui/plain-reporter.js';
 import { preflightLines, preflightSummary } from '../ui/preflight-text.js';
 import { isInteractive, line } from '../ui/terminal.js';
-import { createAuditedRunner, givenAnswers, openJournal, resolveWithSecrets } from './context.js';
+import { createAuditedRunner, givenAnswers, openJournal, resolveWithSecrets, storedSecrets } from './context.js';
 import { reviewLines, summaryLines } from './review.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade';
 
 const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
 
-export async function deploy(options: CliOptions, mode: DeployMode): Promise<number> {
+export async function deploy(options: CliOptions, requested: DeployMode): Promise<number> {
+  let mode = requested;
   // The demo keeps its journal in a throwaway directory unless told otherwise.
   const stateDir = options.demo && !options.stateDir ? await mkdtemp(join(tmpdir(), 'membrane-demo-')) : options.stateDir;
   const journal = openJournal(options, stateDir);
@@ -49,7 +51,24 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
   }
   if (mode === 'upgrade' && !options.imageTag) throw new UsageError('upgrade needs --image-tag TAG: the version to roll out.');
 
-  const prompting = isInteractive() && !options.yes;
+  const release = lockDeployment(journal.dir, options.name);
+  try {
+    const prompting = isInteractive() && !options.yes;
+    if (mode === 'install' && saved && saved.status !== 'done' && prompting && (await offerToResume(saved))) mode = 'resume';
+    return await deployLocked(options, mode, journal, again, prompting, release);
+  } finally {
+    release();
+  }
+}
+
+async function offerToResume(saved: NonNullable<Journal['state']>): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  const done = Object.values(saved.steps).filter((step) => step.status === 'done').length;
+  return confirm({ message: `Deployment "${saved.name}" has an unfinished ${saved.command} (${saved.status}, ${done} steps done). Resume it?`, default: true });
+}
+
+async function deployLocked(options: CliOptions, mode: DeployMode, journal: Journal, again: string, prompting: boolean, release: () => void): Promise<number> {
+  const saved = journal.state;
   const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, journal, prompting);
   const runner = createAuditedRunner(journal, secrets, undefined);
 
@@ -69,7 +88,7 @@ export async function deploy(options: CliOptions, mode: DeployMode): Promise<num
     if (wizardAsked) await offerToSaveAnswers(answers);
   }
 
-  return rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore: saved?.command });
+  return rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore: saved?.command, release });
 }
 
 /** Answers and secrets from every source; on a TTY the wizard asks for what is missing. */
@@ -77,8 +96,9 @@ async function gatherInputs(options: CliOptions, journal: Journal, prompting: bo
   const demoBase = options.demo && !prompting ? DEMO_ANSWERS : undefined;
   const { answers: given, fromFile } = await givenAnswers(options, journal, demoBase);
   const envSecrets = { ...(options.demo && !prompting ? DEMO_SECRETS : {}), ...secretsFromEnv(process.env) };
+  const stored = storedSecrets(journal);
   try {
-    return { ...resolveWithSecrets(options, given, envSecrets), wizardAsked: false };
+    return { ...resolveWithSecrets(options, given, envSecrets, stored), wizardAsked: false };
   } catch (error) {
     if (!prompting || !(error instanceof UsageError)) throw error;
   }
@@ -88,11 +108,12 @@ async function gatherInputs(options: CliOptions, journal: Journal, prompting: bo
     defaults: options.demo ? DEMO_ANSWERS : {},
     secrets: envSecrets,
     secretDefaults: options.demo ? DEMO_SECRETS : undefined,
+    stored,
     full: !fromFile && !journal.state,
     aws: options.demo ? demoDiscovery() : awsDiscovery(createAuditedRunner(journal, undefined)),
     say: line,
   });
-  return { ...resolveWithSecrets(options, answers, secrets), wizardAsked: true };
+  return { ...resolveWithSecrets(options, answers, secrets, stored), wizardAsked: true };
 }
 
 /** Read-only checks as a live checklist on a TTY, plain lines otherwise. False when one failed. */
@@ -129,14 +150,20 @@ interface RollOut {
   steps: ReturnType<typeof withRollouts>;
   again: string;
   commandBefore?: 'install' | 'upgrade';
+  /** Frees the deployment's lock; called before exiting on a second Ctrl-C. */
+  release: () => void;
 }
 
-async function rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore }: RollOut): Promise<number> {
+async function rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore, release }: RollOut): Promise<number> {
   const stop = new AbortController();
   const stopNow = new AbortController();
   const runner = createAuditedRunner(journal, secrets, stopNow.signal);
   journal.begin({ name: options.name, cloud: settings.answers.cloud, command: mode === 'upgrade' ? 'upgrade' : (commandBefore ?? 'install'), answers }, mode === 'resume');
   const bus = createEventBus<DeployEvent>();
+  let changed = false;
+  bus.subscribe((event) => {
+    if (event.type === 'step-finished' && (event.outcome === 'created' || event.outcome === 'updated')) changed = true;
+  });
   const view = isInteractive()
     ? (await import('../ui/mount.js')).mountLiveDeployment(bus, [...SERVICE_IDS])
     : (bus.subscribe(createPlainReporter(line, { services: [...SERVICE_IDS] })), undefined);
@@ -151,6 +178,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
     second() {
       stopNow.abort();
       journal.finish('interrupted');
+      release();
       process.stderr.write(`\nStopped. Continue with: ${again}\n`);
       process.exit(130);
     },
@@ -171,7 +199,9 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
       stop: stop.signal,
     });
     journal.finish('done');
-    bus.emit({ type: 'done', outcome: 'complete', summary: summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }) });
+    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path });
+    const nothing = 'Nothing changed: everything already matched the answers.';
+    bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
     return 0;
   } catch (error) {
     if (error instanceof InterruptedError) {

@@ -17,6 +17,8 @@ export interface WizardInput {
   secrets: Partial<Record<SecretKey, string>>;
   /** Secrets the user may keep by pressing Enter (the demo's placeholders). */
   secretDefaults?: Partial<Record<SecretKey, string>>;
+  /** Secrets the cloud already holds from an earlier run: not asked again. */
+  stored: SecretKey[];
   /** Ask the optional questions too (storage, auth): nothing was given up front. */
   full: boolean;
   aws: AwsDiscovery;
@@ -86,9 +88,9 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   }
 
   /** A choice list from the cloud when it has one; typed input when the lookup fails or is empty. */
-  async function choose(path: Path, schema: z.ZodType, message: string, lookup: Promise<Choice[]>): Promise<void> {
+  async function choose(path: Path, schema: z.ZodType, message: string, lookup: () => Promise<Choice[]>): Promise<void> {
     if (!needs(path, schema)) return;
-    const choices = await lookup.catch(() => []);
+    const choices = await lookup().catch(() => []);
     if (choices.length === 0) return text(path, schema, message);
     const current = suggestedText(path);
     setAt(answers, path, await ask.select({ message, choices, default: choices.some((c) => c.value === current) ? current : undefined, pageSize: 12 }));
@@ -96,7 +98,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
 
   async function secret(key: SecretKey, message: string, offerToGenerate = false): Promise<void> {
     const schema = secretsSchema.shape[key];
-    if (secrets[key] !== undefined && schema.safeParse(secrets[key]).success) return;
+    if (secrets[key] === undefined ? input_.stored.includes(key) : schema.safeParse(secrets[key]).success) return;
     if (offerToGenerate) {
       const how = await ask.select({
         message,
@@ -205,7 +207,7 @@ async function askAws(
   ask: Prompts,
   answers: RawAnswers,
   discovery: AwsDiscovery,
-  choose: (path: Path, schema: z.ZodType, message: string, lookup: Promise<Choice[]>) => Promise<void>,
+  choose: (path: Path, schema: z.ZodType, message: string, lookup: () => Promise<Choice[]>) => Promise<void>,
   needs: (path: Path, schema: z.ZodType) => boolean,
   suggested: (path: Path) => unknown,
 ): Promise<void> {
@@ -214,18 +216,27 @@ async function askAws(
     const region = await discovery.defaultRegion().catch(() => undefined);
     if (region) setAt(answers, ['aws', 'region'], region);
   }
-  await choose(['aws', 'region'], shape.region, 'AWS region', discovery.regions());
+  await choose(['aws', 'region'], shape.region, 'AWS region', () => discovery.regions());
   const region = String(valueAt(answers, ['aws', 'region']));
 
-  // Independent lookups run together while the user answers the first question.
-  const clusters = discovery.clusters(region);
-  const subnets = discovery.subnets(region).catch(() => []);
-  const groups = discovery.securityGroups(region).catch(() => []);
-  const roles = discovery.taskRoles();
-  const targetGroups = discovery.targetGroups(region).catch(() => []);
-  for (const lookup of [clusters, roles]) lookup.catch(() => undefined);
+  // The lookups the remaining questions need start together, while the first one is answered;
+  // nothing is looked up for an answer already given.
+  const need = {
+    cluster: needs(['aws', 'cluster'], shape.cluster),
+    subnets: needs(['aws', 'subnets'], shape.subnets),
+    groups: needs(['aws', 'securityGroups'], shape.securityGroups),
+    roles: needs(['aws', 'executionRoleArn'], shape.executionRoleArn) || needs(['aws', 'taskRoleArn'], shape.taskRoleArn),
+    targetGroups: PUBLIC_SERVICES.some((service) => needs(['aws', 'targetGroups', service], shape.targetGroups.shape[service])),
+  };
+  const lookup = <T>(wanted: boolean, start: () => Promise<T[]>): Promise<T[]> => (wanted ? start().catch(() => []) : Promise.resolve([]));
+  const clusters = lookup(need.cluster, () => discovery.clusters(region));
+  // The subnets also tell the VPC that security groups and target groups are filtered by.
+  const subnets = lookup(need.subnets || need.groups || need.targetGroups, () => discovery.subnets(region));
+  const groups = lookup(need.groups, () => discovery.securityGroups(region));
+  const roles = lookup(need.roles, () => discovery.taskRoles());
+  const targetGroups = lookup(need.targetGroups, () => discovery.targetGroups(region));
 
-  await choose(['aws', 'cluster'], shape.cluster, 'ECS cluster', clusters);
+  await choose(['aws', 'cluster'], shape.cluster, 'ECS cluster', () => clusters);
 
   if (needs(['aws', 'subnets'], shape.subnets)) {
     const found = await subnets;
@@ -265,12 +276,12 @@ async function askAws(
     }
   }
 
-  await choose(['aws', 'executionRoleArn'], shape.executionRoleArn, 'Task execution role (pulls images, reads secrets)', roles);
-  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what Membrane itself may do, e.g. S3)', roles);
+  await choose(['aws', 'executionRoleArn'], shape.executionRoleArn, 'Task execution role (pulls images, reads secrets)', () => roles);
+  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what Membrane itself may do, e.g. S3)', () => roles);
 
   const ipGroups = targetGroups.then((found) => found.filter((group) => !vpc || group.vpc === vpc));
   for (const service of PUBLIC_SERVICES) {
-    await choose(['aws', 'targetGroups', service], shape.targetGroups.shape[service], `Target group for ${service} (type ip, port 5000)`, ipGroups);
+    await choose(['aws', 'targetGroups', service], shape.targetGroups.shape[service], `Target group for ${service} (type ip, port 5000)`, () => ipGroups);
   }
 }
 

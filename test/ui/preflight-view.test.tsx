@@ -45,7 +45,7 @@ describe('reducePreflight', () => {
     expect(rows.map((r) => r.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
     rows = reducePreflight(rows, started(1));
     expect(rows[1]).toEqual({ title: 'Logged in to AWS', state: 'running' });
-    rows = reducePreflight(rows, finished(1, { ok: false, detail: 'no credentials', fix: 'run aws configure', cause: 'environment' }));
+    rows = reducePreflight(rows, finished(1, { ok: false, detail: 'no credentials', fix: 'run aws configure' }));
     expect(rows[1]).toEqual({ title: 'Logged in to AWS', state: 'failed', detail: 'no credentials', fix: 'run aws configure' });
     rows = reducePreflight(rows, finished(0, { ok: true, detail: 'aws-cli/2.17.0', fix: 'ignored when ok' }));
     expect(rows[0]).toEqual({ title: 'aws CLI installed', state: 'passed', detail: 'aws-cli/2.17.0' });
@@ -185,8 +185,8 @@ describe('preflightLines', () => {
   it('prints ✔/✖ lines with the detail and an indented fix under failures that have one', () => {
     const checks: PreflightCheck[] = [
       { title: 'aws CLI installed', ok: true, detail: 'aws-cli/2.17.0', fix: 'not shown when ok' },
-      { title: 'Logged in to AWS', ok: false, detail: 'Unable to locate credentials', fix: 'Run `aws configure sso`.', cause: 'environment' },
-      { title: 'Region exists', ok: false, detail: 'no region "eu-west-9"', cause: 'input' },
+      { title: 'Logged in to AWS', ok: false, detail: 'Unable to locate credentials', fix: 'Run `aws configure sso`.' },
+      { title: 'Region exists', ok: false, detail: 'no region "eu-west-9"' },
     ];
     expect(preflightLines(checks)).toEqual([
       '✔ aws CLI installed — aws-cli/2.17.0',

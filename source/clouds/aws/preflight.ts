@@ -9,7 +9,7 @@ import { awsArgv } from './names.js';
 type Check = () => Promise<PreflightResult>;
 
 const pass = (detail: string) => ({ ok: true, detail });
-const fail = (detail: string, fix: string, cause: PreflightResult['cause'] = 'input') => ({ ok: false, detail, fix, cause });
+const fail = (detail: string, fix: string) => ({ ok: false, detail, fix });
 
 export function awsPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws!;
@@ -64,13 +64,13 @@ function describeFailure(error: unknown): PreflightResult {
   if (!(error instanceof CliError)) throw error;
   switch (error.kind) {
     case 'missing-cli':
-      return fail('the aws CLI is not installed or not on PATH', 'install it: https://aws.amazon.com/cli/', 'environment');
+      return fail('the aws CLI is not installed or not on PATH', 'install it: https://aws.amazon.com/cli/');
     case 'access-denied':
-      return fail(error.cliMessage, 'log in (aws configure / aws sso login) with a role allowed to read ECS, EC2, IAM and ELB', 'environment');
+      return fail(error.cliMessage, 'log in (aws configure / aws sso login) with a role allowed to read ECS, EC2, IAM and ELB');
     case 'not-found':
     case 'invalid':
       return fail(error.cliMessage, 'fix the answer that names it, in the answers file');
     default:
-      return fail(error.cliMessage, 'check network access to AWS and try again', 'environment');
+      return fail(error.cliMessage, 'check network access to AWS and try again');
   }
 }

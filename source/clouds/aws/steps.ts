@@ -7,7 +7,7 @@ import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { shellQuote, type Command, type FileArg, type SecretInput } from '../../exec/command.js';
 import { findOrNull, runJson } from '../cli-json.js';
-import type { ActionStep, Outputs, StepContext, StepResult } from '../types.js';
+import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, type StepResult } from '../types.js';
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
 import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
 
@@ -18,7 +18,7 @@ function secretInput(key: SecretKey, settings: Settings, secrets?: Secrets): Sec
   if (key === 'registryPassword') {
     const username = settings.answers.registry.username;
     return {
-      value: secrets && JSON.stringify({ username, password: secrets.registryPassword }),
+      value: secrets?.registryPassword === undefined ? undefined : JSON.stringify({ username, password: secrets.registryPassword }),
       shell: `jq -cn --arg username ${shellQuote(username)} --arg password "$${SECRET_ENV.registryPassword}" '{username:$username,password:$password}'`,
     };
   }
@@ -35,22 +35,27 @@ function secretStep(key: SecretKey, settings: Settings, names: AwsNames): Action
   });
   return {
     kind: 'action',
-    id: `secret:${key}`,
+    id: `${SECRET_STEP_PREFIX}${key}`,
     title: `Secret ${name}`,
     group: 'prepare',
     preview: (_outputs, secrets) => [create(secrets)],
     async apply({ runner, secrets }): Promise<StepResult> {
+      const wanted = value(secrets).secret!.value;
       const existing = await findOrNull(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
       if (!existing) {
+        if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Secrets Manager (any more). Set it and run again.`);
         const created = await runJson(runner, create(secrets));
         return { outcome: 'created', outputs: { [outputKey.secretArn(key)]: created.ARN } };
       }
       const outputs = { [outputKey.secretArn(key)]: existing.ARN as string };
+      // No value given this run: the stored one stays (it was set by an earlier run).
+      if (wanted === undefined && !existing.DeletedDate) return { outcome: 'unchanged', outputs };
+      if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is scheduled for deletion. Set it and run again.`);
       if (existing.DeletedDate) {
         await runner.run({ argv: awsArgv(region, 'secretsmanager', 'restore-secret', '--secret-id', existing.ARN) });
       } else {
         const current = await runJson(runner, { argv: awsArgv(region, 'secretsmanager', 'get-secret-value', '--secret-id', existing.ARN, '--query', '{value:SecretString}') });
-        if (current.value === value(secrets).secret!.value) return { outcome: 'unchanged', outputs };
+        if (current.value === wanted) return { outcome: 'unchanged', outputs };
       }
       await runner.run({ argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', value(secrets)) });
       return { outcome: 'updated', outputs };
