@@ -75,11 +75,15 @@ export function resolveWithSecrets(
   return { ...deployment, secrets };
 }
 
+// Tests shorten the retry backoff; users keep the default.
+const BACKOFF_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_BACKOFF_MS) || undefined;
+
 export function createAuditedRunner(journal: Journal, secrets: Partial<Secrets> | undefined, signal?: AbortSignal): Runner {
   return createRunner({
     audit: fileAuditSink(journal.auditLogPath),
     redact: createRedactor(Object.values(secrets ?? {})),
     signal,
     env: { AWS_PAGER: '' },
+    backoffMs: BACKOFF_MS,
   });
 }
