@@ -121,7 +121,7 @@ async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settin
   line(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
   const definitions = adapter.preflight(runner);
   const bus = createEventBus<PreflightEvent>();
-  const view = isInteractive() ? (await import('../ui/mount-preflight.js')).mountPreflight(bus.subscribe, definitions.map((d) => d.title)) : undefined;
+  const view = isInteractive() ? (await import('../ui/mount.js')).mountPreflight(bus, definitions.map((d) => d.title)) : undefined;
   const checks = await runPreflight(definitions, bus.emit);
   if (view) await view.close();
   else {

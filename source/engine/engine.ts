@@ -92,8 +92,8 @@ async function waitForRollout(step: RolloutStep, options: EngineOptions, progres
     if (mine.every((o) => o.phase === 'healthy')) return;
     if (Date.now() >= deadline) {
       const waiting = mine.filter((o) => o.phase !== 'healthy').map((o) => `${o.service} (${o.running}/${o.desired} running)`);
-      const minutes = Math.round(options.rolloutTimeoutMs / 60_000);
-      throw new Error(`not healthy after ${minutes} min: ${waiting.join(', ')}. Run troubleshoot, or resume to keep waiting (--rollout-timeout sets the limit).`);
+      const limit = options.rolloutTimeoutMs >= 60_000 ? `${Math.round(options.rolloutTimeoutMs / 60_000)} min` : `${Math.round(options.rolloutTimeoutMs / 1000)} s`;
+      throw new Error(`not healthy after ${limit}: ${waiting.join(', ')}. Resume keeps waiting (--rollout-timeout sets the limit).`);
     }
     // A Ctrl-C ends the wait at once; the journal already says where we are.
     if (options.stop.aborted) throw new InterruptedError('interrupted');

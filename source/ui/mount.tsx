@@ -1,34 +1,54 @@
-// Mounts the live table. Imported lazily by the CLI, only when a terminal shows it, so
+// Mounts the Ink views. Imported lazily by the CLI, only when a terminal shows them, so
 // --help, status and CI runs never pay for loading Ink and React.
 import { render } from 'ink';
+import type { ReactElement } from 'react';
 import type { EventBus } from '../engine/event-bus.js';
+import type { PreflightEvent } from '../engine/preflight.js';
 import { LiveDeployment } from './live-table.js';
+import { PreflightChecklist } from './preflight-view.js';
 
 export interface MountedView {
   /** Resolves after the last frame is drawn and Ink has let go of the terminal. */
   close(): Promise<void>;
 }
 
-export function mountLiveDeployment(bus: EventBus, services: string[]): MountedView {
-  // After an @inquirer prompt stdin is paused, and Ink would get no keys (design.md section 4).
+/**
+ * The one hand-over between @inquirer prompts and Ink (design.md section 4): they never
+ * overlap, and each gets a working stdin. After a prompt stdin is paused and Ink would get
+ * no keys; after Ink unmounts it unrefs stdin and the next prompt would fail.
+ */
+function mount(element: ReactElement): MountedView {
   process.stdin.resume();
-  const instance = render(<LiveDeployment subscribe={bus.subscribe} services={services} />, { exitOnCtrlC: false, patchConsole: false });
-  let summary: string[] = [];
-  const unsubscribe = bus.subscribe((event) => {
-    if (event.type === 'done') summary = event.summary;
-  });
+  const instance = render(element, { exitOnCtrlC: false, patchConsole: false });
   return {
     async close() {
       // Let the last events render before unmounting.
       await new Promise((resolve) => setTimeout(resolve, 50));
       instance.unmount();
       await instance.waitUntilExit();
+      process.stdin.ref();
+      process.stdin.pause();
+    },
+  };
+}
+
+/** The checks may finish before the tree subscribes: the bus replays them. */
+export function mountPreflight(bus: EventBus<PreflightEvent>, titles: string[]): MountedView {
+  return mount(<PreflightChecklist subscribe={bus.subscribe} titles={titles} />);
+}
+
+export function mountLiveDeployment(bus: EventBus, services: string[]): MountedView {
+  const view = mount(<LiveDeployment subscribe={bus.subscribe} services={services} />);
+  let summary: string[] = [];
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.type === 'done') summary = event.summary;
+  });
+  return {
+    async close() {
+      await view.close();
       unsubscribe();
       // Below the last frame as plain lines: URLs and the resume command stay whole and copyable.
       for (const text of summary) process.stdout.write(`${text}\n`);
-      // Ink unrefs stdin on unmount; the next prompt needs it referenced again.
-      process.stdin.ref();
-      process.stdin.pause();
     },
   };
 }
