@@ -4,6 +4,7 @@ import { validateAnswers } from '../../source/answers/load.js';
 import type { Answers, SecretKey } from '../../source/answers/schema.js';
 import { deriveSettings, type Settings } from '../../source/answers/settings.js';
 import type { CloudEnvironment } from '../../source/membrane/env.js';
+import { answersFor } from '../support/aws-fixture.js';
 
 export const TARGET_GROUP = (service: string) =>
   `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/membrane-${service}/0123456789abcdef`;
@@ -13,21 +14,16 @@ export type RawEdit = (raw: Record<string, any>) => void;
 
 /** A fresh copy each call, so a test may change it freely. */
 export function awsAnswersRaw(): Record<string, any> {
-  return {
-    cloud: 'aws',
-    domain: 'example.com',
-    imageTag: '2025-09-19',
-    registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
-    aws: {
-      region: 'us-east-1',
-      cluster: 'membrane-cluster',
-      subnets: ['subnet-0123456789abcdef0'],
-      securityGroups: ['sg-0123456789abcdef0'],
-      executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
-      taskRoleArn: 'arn:aws:iam::123456789012:role/membrane-task-role',
-      targetGroups: { api: TARGET_GROUP('api'), ui: TARGET_GROUP('ui'), console: TARGET_GROUP('console') },
-    },
-  };
+  return answersFor({
+    region: 'us-east-1',
+    cluster: 'membrane-cluster',
+    vpcId: 'vpc-0123456789abcdef0',
+    subnets: ['subnet-0123456789abcdef0'],
+    securityGroups: ['sg-0123456789abcdef0'],
+    executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+    taskRoleArn: 'arn:aws:iam::123456789012:role/membrane-task-role',
+    targetGroups: { api: TARGET_GROUP('api'), ui: TARGET_GROUP('ui'), console: TARGET_GROUP('console') },
+  });
 }
 
 /** The raw answers with `edit` applied, validated. */
