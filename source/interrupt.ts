@@ -8,7 +8,10 @@ export function takeOverInterrupts(handlers: { first(): void; second(): void }):
   let presses = 0;
   const listener = () => (++presses === 1 ? handlers.first() : handlers.second());
   process.on('SIGINT', listener);
+  let released = false;
   return () => {
+    if (released) return;
+    released = true;
     process.off('SIGINT', listener);
     for (const other of others) process.on('SIGINT', other);
   };

@@ -52,11 +52,22 @@ export async function deploy(options: CliOptions, requested: DeployMode): Promis
   if (mode === 'upgrade' && !options.imageTag) throw new UsageError('upgrade needs --image-tag TAG: the version to roll out.');
 
   const release = lockDeployment(journal.dir, options.name);
+  // Until the rollout starts only read-only lookups run: a Ctrl-C between two questions
+  // (prompts handle their own) stops them and exits with nothing changed.
+  const lookups = new AbortController();
+  const releaseInterrupts = takeOverInterrupts({ first: cancel, second: cancel });
+  function cancel() {
+    lookups.abort();
+    release();
+    process.stderr.write('\nCancelled. Nothing was changed.\n');
+    process.exit(130);
+  }
   try {
     const prompting = isInteractive() && !options.yes;
     if (mode === 'install' && saved && saved.status !== 'done' && prompting && (await offerToResume(saved))) mode = 'resume';
-    return await deployLocked(options, mode, journal, again, prompting, release);
+    return await deployLocked({ options, mode, journal, again, prompting, release, lookups: lookups.signal, releaseInterrupts });
   } finally {
+    releaseInterrupts();
     release();
   }
 }
@@ -67,10 +78,23 @@ async function offerToResume(saved: NonNullable<Journal['state']>): Promise<bool
   return confirm({ message: `Deployment "${saved.name}" has an unfinished ${saved.command} (${saved.status}, ${done} steps done). Resume it?`, default: true });
 }
 
-async function deployLocked(options: CliOptions, mode: DeployMode, journal: Journal, again: string, prompting: boolean, release: () => void): Promise<number> {
+interface Locked {
+  options: CliOptions;
+  mode: DeployMode;
+  journal: Journal;
+  again: string;
+  prompting: boolean;
+  release: () => void;
+  /** Aborted by a Ctrl-C before the rollout: stops the read-only lookups. */
+  lookups: AbortSignal;
+  /** Hands Ctrl-C over to the rollout's own handling. */
+  releaseInterrupts: () => void;
+}
+
+async function deployLocked({ options, mode, journal, again, prompting, release, lookups, releaseInterrupts }: Locked): Promise<number> {
   const saved = journal.state;
-  const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, journal, prompting);
-  const runner = createAuditedRunner(journal, secrets, undefined);
+  const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, journal, prompting, lookups);
+  const runner = createAuditedRunner(journal, secrets, lookups);
 
   if (!(await preflight(adapter, runner, settings))) {
     return 2;
@@ -88,11 +112,12 @@ async function deployLocked(options: CliOptions, mode: DeployMode, journal: Jour
     if (wizardAsked) await offerToSaveAnswers(answers);
   }
 
+  releaseInterrupts();
   return rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore: saved?.command, release });
 }
 
 /** Answers and secrets from every source; on a TTY the wizard asks for what is missing. */
-async function gatherInputs(options: CliOptions, journal: Journal, prompting: boolean) {
+async function gatherInputs(options: CliOptions, journal: Journal, prompting: boolean, lookups: AbortSignal) {
   const demoBase = options.demo && !prompting ? DEMO_ANSWERS : undefined;
   const { answers: given, fromFile } = await givenAnswers(options, journal, demoBase);
   const envSecrets = { ...(options.demo && !prompting ? DEMO_SECRETS : {}), ...secretsFromEnv(process.env) };
@@ -110,7 +135,7 @@ async function gatherInputs(options: CliOptions, journal: Journal, prompting: bo
     secretDefaults: options.demo ? DEMO_SECRETS : undefined,
     stored,
     full: !fromFile && !journal.state,
-    aws: options.demo ? demoDiscovery() : awsDiscovery(createAuditedRunner(journal, undefined)),
+    aws: options.demo ? demoDiscovery() : awsDiscovery(createAuditedRunner(journal, undefined, lookups)),
     say: line,
   });
   return { ...resolveWithSecrets(options, answers, secrets, stored), wizardAsked: true };

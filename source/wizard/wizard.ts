@@ -170,7 +170,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   if (full && valueAt(answers, ['auth']) === undefined) await askAuth(ask, answers, text, secret);
 
   // 6. The cloud's own answers
-  if (valueAt(answers, ['cloud']) === 'aws') await askAws(ask, answers, input_.aws, choose, needs, suggested);
+  if (valueAt(answers, ['cloud']) === 'aws') await askAws(say, ask, answers, input_.aws, choose, needs, suggested);
 
   return { answers, secrets };
 }
@@ -204,6 +204,7 @@ async function askAuth(ask: Prompts, answers: RawAnswers, text: Text, secret: Se
 }
 
 async function askAws(
+  say: (line: string) => void,
   ask: Prompts,
   answers: RawAnswers,
   discovery: AwsDiscovery,
@@ -229,6 +230,7 @@ async function askAws(
     targetGroups: PUBLIC_SERVICES.some((service) => needs(['aws', 'targetGroups', service], shape.targetGroups.shape[service])),
   };
   const lookup = <T>(wanted: boolean, start: () => Promise<T[]>): Promise<T[]> => (wanted ? start().catch(() => []) : Promise.resolve([]));
+  if (Object.values(need).some(Boolean)) say(`  Looking up clusters, subnets, security groups, roles and target groups in ${region}…`);
   const clusters = lookup(need.cluster, () => discovery.clusters(region));
   // The subnets also tell the VPC that security groups and target groups are filtered by.
   const subnets = lookup(need.subnets || need.groups || need.targetGroups, () => discovery.subnets(region));

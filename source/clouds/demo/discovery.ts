@@ -4,7 +4,8 @@ import type { SecretKey } from '../../answers/schema.js';
 import type { AwsDiscovery } from '../discovery.js';
 
 export const DEMO_ACCOUNT = '123456789012';
-const VPC = 'vpc-0de30a11ce5b0b001';
+export const DEMO_VPC = 'vpc-0de30a11ce5b0b001';
+
 const pause = <T>(value: T, ms = 400) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 export const DEMO_AWS = {
@@ -45,11 +46,11 @@ export function demoDiscovery(): AwsDiscovery {
     clusters: () => pause([{ value: 'membrane-cluster', name: 'membrane-cluster' }, { value: 'staging', name: 'staging' }]),
     subnets: () =>
       pause([
-        { value: DEMO_AWS.subnets[0]!, vpc: VPC, name: `${DEMO_AWS.subnets[0]} private-a us-east-1a 10.0.1.0/24 private (${VPC})` },
-        { value: DEMO_AWS.subnets[1]!, vpc: VPC, name: `${DEMO_AWS.subnets[1]} private-b us-east-1b 10.0.2.0/24 private (${VPC})` },
-        { value: 'subnet-0de30a11ce5b0b0aa', vpc: VPC, name: `subnet-0de30a11ce5b0b0aa public-a us-east-1a 10.0.101.0/24 public (${VPC})` },
+        { value: DEMO_AWS.subnets[0]!, vpc: DEMO_VPC, name: `${DEMO_AWS.subnets[0]} private-a us-east-1a 10.0.1.0/24 private (${DEMO_VPC})` },
+        { value: DEMO_AWS.subnets[1]!, vpc: DEMO_VPC, name: `${DEMO_AWS.subnets[1]} private-b us-east-1b 10.0.2.0/24 private (${DEMO_VPC})` },
+        { value: 'subnet-0de30a11ce5b0b0aa', vpc: DEMO_VPC, name: `subnet-0de30a11ce5b0b0aa public-a us-east-1a 10.0.101.0/24 public (${DEMO_VPC})` },
       ]),
-    securityGroups: () => pause([{ value: DEMO_AWS.securityGroups[0]!, vpc: VPC, name: `${DEMO_AWS.securityGroups[0]} membrane-tasks (${VPC})` }]),
+    securityGroups: () => pause([{ value: DEMO_AWS.securityGroups[0]!, vpc: DEMO_VPC, name: `${DEMO_AWS.securityGroups[0]} membrane-tasks (${DEMO_VPC})` }]),
     taskRoles: () =>
       pause([
         { value: DEMO_AWS.executionRoleArn, name: 'ecsTaskExecutionRole', description: DEMO_AWS.executionRoleArn },
@@ -59,8 +60,8 @@ export function demoDiscovery(): AwsDiscovery {
       pause(
         (['api', 'ui', 'console'] as const).map((service) => ({
           value: DEMO_AWS.targetGroups[service],
-          vpc: VPC,
-          name: `membrane-${service} :5000 (${VPC})`,
+          vpc: DEMO_VPC,
+          name: `membrane-${service} :5000 (${DEMO_VPC})`,
           description: DEMO_AWS.targetGroups[service],
         })),
       ),

@@ -9,7 +9,7 @@ import { SERVICES, serviceSpec, type ServiceId, type ServiceSpec } from '../../m
 import { awsAdapter } from '../aws/index.js';
 import { fargateSizeProblem } from '../aws/documents.js';
 import { awsArgv, awsNames, outputKey } from '../aws/names.js';
-import { DEMO_ACCOUNT, DEMO_AWS } from './discovery.js';
+import { DEMO_ACCOUNT, DEMO_AWS, DEMO_VPC } from './discovery.js';
 import type { ActionStep, CloudAdapter, PreflightCheckDefinition, ServiceObservation, StepResult } from '../types.js';
 
 export interface DemoOptions {
@@ -209,8 +209,8 @@ export function demoAdapter(settings: Settings, options: DemoOptions = {}): Clou
     ['aws CLI installed', 'aws-cli/2.17.0 (simulated)'],
     ['Logged in to AWS', `simulated account ${DEMO_ACCOUNT} as arn:aws:iam::${DEMO_ACCOUNT}:user/demo`],
     [`ECS cluster ${aws.cluster} is ACTIVE`, 'simulated: 0 tasks running'],
-    [`Subnets ${aws.subnets.join(', ')}`, `simulated: in vpc-${hex('vpc', 17)}`],
-    [`Security groups ${aws.securityGroups.join(', ')}`, 'simulated: default'],
+    [`Subnets ${aws.subnets.join(', ')}`, `simulated: in ${DEMO_VPC}`],
+    [`Security groups ${aws.securityGroups.join(', ')}`, 'simulated: membrane-tasks'],
     ...[aws.executionRoleArn, aws.taskRoleArn].map((arn): [string, string] => [`IAM role ${roleName(arn)}`, 'simulated: trusted by ecs-tasks.amazonaws.com']),
     ['Target groups for api, ui, console', `simulated: ${Object.values(aws.targetGroups).map((arn) => `${arn.split('/')[1]}:5000`).join(', ')}`],
   ];
