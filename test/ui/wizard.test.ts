@@ -468,7 +468,8 @@ describe('runWizard through a fake terminal', () => {
       ]);
       expect(answers).toEqual(completeAnswers());
       expect(secrets).toEqual(SECRETS);
-      expect(term.said).toEqual([]); // the domain was not asked, so no URLs line
+      // The domain was not asked, so no URLs line; only the note that the cloud is being looked up.
+      expect(term.said).toEqual(['  Looking up clusters, subnets, security groups, roles and target groups in us-east-1…']);
       expect(aws.clusters).toHaveBeenCalledExactlyOnceWith('us-east-1');
       expect(aws.defaultRegion).not.toHaveBeenCalled();
     });
