@@ -16,7 +16,8 @@ import { aws, startMoto, type MotoServer } from '../support/moto.js';
 import { createTmuxServer, type Pane, type TmuxServer } from '../support/tmux.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
-const TEST_TIMEOUT_MS = 150_000;
+// Generous: CI runs two test files at once on two cores, and each aws call costs ~0.7 s of CPU.
+const TEST_TIMEOUT_MS = 300_000;
 /** Waits end before the test's timeout, so a failure shows the last screen rather than "timed out". */
 const WAIT_BUDGET_MS = TEST_TIMEOUT_MS - 10_000;
 /** One answer: the question shows, the keys go in, the answer is drawn. */
