@@ -1,10 +1,10 @@
 // Small helpers every adapter uses to read the CLIs' JSON answers.
 import type { Command } from '../exec/command.js';
 import { CliError } from '../exec/errors.js';
-import type { Runner } from '../exec/runner.js';
+import type { RunOptions, Runner } from '../exec/runner.js';
 
-export async function runJson<T = any>(runner: Runner, command: Command): Promise<T> {
-  const { stdout } = await runner.run(command);
+export async function runJson<T = any>(runner: Runner, command: Command, options?: RunOptions): Promise<T> {
+  const { stdout } = await runner.run(command, options);
   return (stdout.trim() ? JSON.parse(stdout) : {}) as T;
 }
 

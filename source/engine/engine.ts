@@ -1,8 +1,8 @@
 // Runs a plan: step by step in order (groups concurrently), journaling before and after
 // each step, turning observations into service progress events, and stopping cleanly.
 import type { Secrets } from '../answers/schema.js';
-import type { CloudAdapter, Outputs, RolloutStep, ServiceObservation, Step } from '../clouds/types.js';
-import { CliError } from '../exec/errors.js';
+import type { ActionStep, CloudAdapter, Outputs, RolloutStep, ServiceObservation, Step, StepResult } from '../clouds/types.js';
+import { CliError, isWorthAnotherLook } from '../exec/errors.js';
 import type { Runner } from '../exec/runner.js';
 import { InterruptedError, StepFailedError } from '../errors.js';
 import type { ServiceId } from '../membrane/services.js';
@@ -60,7 +60,7 @@ export async function runSteps(options: EngineOptions): Promise<void> {
             emit({ type: 'step-finished', stepId: step.id, title: step.title, outcome: 'checked' });
             return;
           }
-          const result = await step.apply({ runner: options.runner, outputs, secrets: options.secrets });
+          const result = await applyStep(step, options, outputs);
           Object.assign(known, result.outputs);
           journal.stepFinished(step.id, result.outcome, result.outputs);
           emit({ type: 'step-finished', stepId: step.id, title: step.title, service, outcome: result.outcome });
@@ -78,6 +78,20 @@ export async function runSteps(options: EngineOptions): Promise<void> {
     );
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
+  }
+}
+
+/** Steps look before they change anything, so a step that hit a transient error or a conflict is simply run again. */
+const STEP_ATTEMPTS = 5;
+
+async function applyStep(step: ActionStep, options: EngineOptions, outputs: Outputs): Promise<StepResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step.apply({ runner: options.runner, outputs, secrets: options.secrets });
+    } catch (error) {
+      if (attempt >= STEP_ATTEMPTS || !isWorthAnotherLook(error) || options.stop.aborted) throw error;
+      await options.runner.backoff(attempt);
+    }
   }
 }
 

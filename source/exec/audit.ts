@@ -5,6 +5,8 @@ import { dirname } from 'node:path';
 export interface AuditEntry {
   time: string;
   argv: string[];
+  /** What the command read on stdin, by name (a secret's variable). */
+  stdin?: string;
   exitCode: number | null;
   durationMs: number;
 }

@@ -27,6 +27,8 @@ export type Arg = string | FileArg;
 
 export interface Command {
   argv: Arg[];
+  /** A secret the CLI reads from its standard input (gcloud's --data-file=-): no file at all. */
+  stdin?: { name: string; secret: SecretInput };
 }
 
 export function isFileArg(arg: Arg): arg is FileArg {
@@ -36,6 +38,11 @@ export function isFileArg(arg: Arg): arg is FileArg {
 /** argv as a person reads it in plan.json and the audit log: files by name, never a secret. */
 export function displayArgv(command: Command): string[] {
   return command.argv.map((arg) => (isFileArg(arg) ? `${arg.prefix}${arg.secret ? `<secret ${arg.name}>` : arg.name}` : arg));
+}
+
+/** How the plan and the audit log show a command's standard input: its variable, never its value. */
+export function displayStdin(command: Command): string | undefined {
+  return command.stdin && `<secret ${command.stdin.name}>`;
 }
 
 /** Quotes one word for a POSIX shell (deploy.sh); `$` in robot$core+acme stays literal. */

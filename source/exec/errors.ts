@@ -3,8 +3,10 @@
 
 export type CliErrorKind =
   | 'missing-cli' // the executable is not installed
-  | 'transient' // throttling, 5xx, timeouts, connection resets: worth a retry
+  | 'throttled' // the cloud refused the request before acting on it: safe to send again
+  | 'transient' // 5xx, timeouts, connection resets: worth a retry, but the request may have taken effect
   | 'not-found'
+  | 'conflict' // it already exists: a create whose earlier answer was lost, or a race
   | 'access-denied'
   | 'invalid' // the request or its arguments were refused
   | 'failed'; // anything else
@@ -24,9 +26,11 @@ export class CliError extends Error {
 
 // Patterns from the real CLIs' output: aws ("An error occurred (Code) ..."), gcloud and az.
 const PATTERNS: [CliErrorKind, RegExp][] = [
-  ['transient', /Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded|SlowDown|ServiceUnavailable|InternalError|InternalFailure|\b50[0234]\b|timed out|Read timeout|Connection reset|ECONNRESET|Could not connect to the endpoint|EndpointConnectionError|RESOURCE_EXHAUSTED|UNAVAILABLE/i],
+  ['throttled', /Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded|SlowDown|RESOURCE_EXHAUSTED|\b429\b/i],
+  ['transient', /ServiceUnavailable|InternalError|InternalFailure|\b50[0234]\b|timed out|Read timeout|Connection reset|ECONNRESET|Could not connect to the endpoint|EndpointConnectionError|UNAVAILABLE/i],
+  ['conflict', /ResourceExistsException|AlreadyExists|ALREADY_EXISTS|already exists|ConflictException/i],
   ['access-denied', /AccessDenied|UnrecognizedClientException|SignatureDoesNotMatch|AuthFailure|UnauthorizedOperation|not authorized|AuthorizationError|PERMISSION_DENIED|AuthorizationFailed|Unable to locate credentials|ExpiredToken|InvalidClientTokenId|UNAUTHENTICATED|az login/i],
-  ['not-found', /NotFound|Unable to describe task definition|does not exist|NoSuchEntity|ClusterNotFoundException|ServiceNotFoundException|NOT_FOUND|could not be found/i],
+  ['not-found', /NotFound|Cannot find service|Unable to describe task definition|does not exist|NoSuchEntity|ClusterNotFoundException|ServiceNotFoundException|NOT_FOUND|could not be found/i],
   ['invalid', /InvalidParameter|ValidationError|ValidationException|InvalidRequest|ClientException|INVALID_ARGUMENT|unrecognized arguments|Unknown options|invalid choice|argument .* expected/i],
 ];
 
@@ -43,4 +47,12 @@ export function cliMessage(stderr: string): string {
     .map((line) => line.trim())
     .filter((line) => line && !/^usage:|^To see help text|^aws help|^aws <command>/i.test(line));
   return lines.slice(-3).join(' ') || 'no error message';
+}
+
+/**
+ * Failures after which the whole step is worth another go: it looks first, so a create that
+ * took effect although its answer was lost is found and adopted instead of made twice.
+ */
+export function isWorthAnotherLook(error: unknown): boolean {
+  return error instanceof CliError && (error.kind === 'throttled' || error.kind === 'transient' || error.kind === 'conflict');
 }

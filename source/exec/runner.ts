@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { AuditSink } from './audit.js';
-import { displayArgv, isFileArg, type Command } from './command.js';
+import { displayArgv, displayStdin, isFileArg, type Command } from './command.js';
 import { CliError, classifyFailure, cliMessage } from './errors.js';
 import type { Redactor } from './redact.js';
 
@@ -20,11 +20,22 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Attempts for transient failures (throttling, 5xx, resets); 1 disables retrying. */
   attempts?: number;
+  /** False for a command that must not be sent twice blindly; see NOT_REPEATABLE. */
+  repeatable?: boolean;
 }
 
 export interface Runner {
   run(command: Command, options?: RunOptions): Promise<RunResult>;
+  /** Waits the backoff before attempt n+1 (full jitter), for callers that retry a larger unit. */
+  backoff(attempt: number): Promise<void>;
 }
+
+/**
+ * For commands that create something: retried only after throttling (refused before the cloud
+ * acted). After a 500 or a timeout the cloud may have acted, and a blind retry would make a
+ * second copy or fail with "already exists": the engine retries the step, which looks first.
+ */
+export const NOT_REPEATABLE: RunOptions = { repeatable: false };
 
 export interface RunnerOptions {
   audit?: AuditSink;
@@ -61,8 +72,10 @@ export function createRunner(options: RunnerOptions): Runner {
       }
       const started = Date.now();
       const [file, ...args] = argv;
+      const input = command.stdin?.secret.value;
+      if (command.stdin && input === undefined) throw new Error(`internal: no value for ${command.stdin.name}`);
       const result = await execa(file!, args, {
-        stdin: 'ignore',
+        ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
         reject: false,
         timeout: timeoutMs,
         env: options.env,
@@ -77,6 +90,7 @@ export function createRunner(options: RunnerOptions): Runner {
       options.audit?.({
         time: new Date(started).toISOString(),
         argv: shown,
+        ...(command.stdin ? { stdin: displayStdin(command) } : {}),
         exitCode,
         durationMs: Date.now() - started,
       });
@@ -95,17 +109,21 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
+  // Full jitter: spread retries so parallel calls don't throttle again together.
+  const backoff = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** (attempt - 1)));
+
   return {
+    backoff,
     async run(command, runOptions = {}) {
       const attempts = runOptions.attempts ?? DEFAULT_ATTEMPTS;
       for (let n = 1; ; n++) {
         try {
           return await attempt(command, runOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS);
         } catch (error) {
-          const retry = error instanceof CliError && error.kind === 'transient' && n < attempts && !options.signal?.aborted;
+          const kinds = runOptions.repeatable === false ? ['throttled'] : ['throttled', 'transient'];
+          const retry = error instanceof CliError && kinds.includes(error.kind) && n < attempts && !options.signal?.aborted;
           if (!retry) throw error;
-          // Full jitter: spread retries so parallel calls don't throttle again together.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** (n - 1)));
+          await backoff(n);
         }
       }
     },

@@ -14,6 +14,7 @@ const throwingRunner: Runner = {
     calls.push(command);
     throw new Error('the demo must not call the runner');
   },
+  backoff: () => Promise.resolve(),
 };
 
 const context: StepContext = {

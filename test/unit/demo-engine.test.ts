@@ -17,6 +17,7 @@ const throwingRunner: Runner = {
   run() {
     throw new Error('the demo must not call the runner');
   },
+  backoff: () => Promise.resolve(),
 };
 
 const dirs: string[] = [];

@@ -8,7 +8,7 @@ import { fileAuditSink, type AuditEntry } from '../../source/exec/audit.js';
 import { displayArgv, shellQuote, type Command, type FileArg } from '../../source/exec/command.js';
 import { CliError, classifyFailure, cliMessage } from '../../source/exec/errors.js';
 import { createRedactor } from '../../source/exec/redact.js';
-import { createRunner, type RunOptions } from '../../source/exec/runner.js';
+import { createRunner, NOT_REPEATABLE, type RunOptions } from '../../source/exec/runner.js';
 import { CANARY } from './fixtures.js';
 
 describe('createRedactor', () => {
@@ -39,7 +39,9 @@ describe('createRedactor', () => {
 
 describe('classifyFailure', () => {
   it.each([
-    ['An error occurred (ThrottlingException) when calling the DescribeServices operation: Rate exceeded', 'transient'],
+    ['An error occurred (ThrottlingException) when calling the DescribeServices operation: Rate exceeded', 'throttled'],
+    ['ERROR: (gcloud.run.services.list) RESOURCE_EXHAUSTED: Quota exceeded for quota metric', 'throttled'],
+    ['An error occurred (InternalFailure) when calling the CreateService operation (reached max retries: 0): Internal error', 'transient'],
     ['An error occurred (ServiceUnavailableException) when calling the CreateService operation: Service Unavailable', 'transient'],
     ['Could not connect to the endpoint URL: "https://ecs.us-east-1.amazonaws.com/"', 'transient'],
     ['Read timeout on endpoint URL: "https://ecs.us-east-1.amazonaws.com/"', 'transient'],
@@ -56,6 +58,9 @@ describe('classifyFailure', () => {
     ['An error occurred (ClusterNotFoundException) when calling the DescribeServices operation: Cluster not found.', 'not-found'],
     ['An error occurred (InvalidParameterException) when calling the CreateService operation: subnets can not be empty.', 'invalid'],
     ['An error occurred (ClientException) when calling the RegisterTaskDefinition operation: Invalid setting for container', 'invalid'],
+    ['An error occurred (ResourceExistsException) when calling the CreateSecret operation: The operation failed because the secret membrane/jwt-secret already exists.', 'conflict'],
+    ['An error occurred (ResourceAlreadyExistsException) when calling the CreateLogGroup operation: The specified log group already exists', 'conflict'],
+    ['ERROR: (gcloud.secrets.create) Resource in projects [p] is the subject of a conflict: Secret [projects/1/secrets/x] already exists.', 'conflict'],
   ])('%s -> %s', (stderr, kind) => {
     expect(classifyFailure(`\n${stderr}\n`, 254)).toBe(kind);
     expect(classifyFailure(stderr, 255)).toBe(kind);
@@ -166,6 +171,7 @@ describe('createRunner with real processes', () => {
     process.stdout.write('ok ' + n);`;
 
   const THROTTLED = 'An error occurred (ThrottlingException) when calling the DescribeServices operation: Rate exceeded';
+  const INTERNAL = 'An error occurred (InternalFailure) when calling the CreateSecret operation (reached max retries: 0): Internal error';
   const DENIED = 'An error occurred (AccessDeniedException) when calling the DescribeServices operation: User is not authorized';
 
   function setup(secrets: string[] = []) {
@@ -241,6 +247,22 @@ describe('createRunner with real processes', () => {
     for (const text of [error.message, error.cliMessage, error.argv.join(' '), JSON.stringify(entries)]) expect(text).not.toContain(CANARY.secret);
   });
 
+  it('hands a secret to the process on stdin, naming only its variable in the audit log', async () => {
+    const { entries, runner } = setup([CANARY.secret]);
+    const read = 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => process.stdout.write(JSON.stringify({ s, args: process.argv.slice(1) })))';
+    const result = await runner.run({ argv: [NODE, '-e', read, '--', '--data-file=-'], stdin: { name: 'MEMBRANE_SECRET', secret: { value: CANARY.secret, shell: 'printf' } } });
+    expect(JSON.parse(result.stdout)).toEqual({ s: CANARY.secret, args: ['--data-file=-'] });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.stdin).toBe('<secret MEMBRANE_SECRET>');
+    expect(JSON.stringify(entries)).not.toContain(CANARY.secret);
+  });
+
+  it('refuses a stdin secret without a value before running anything', async () => {
+    const { entries, runner } = setup();
+    await expect(runner.run({ argv: [NODE, '-e', '0'], stdin: { name: 'MEMBRANE_SECRET', secret: { shell: 'printf' } } })).rejects.toThrow(/no value for MEMBRANE_SECRET/);
+    expect(entries).toEqual([]);
+  });
+
   it('masks a known secret passed as a plain argument in the audit entry', async () => {
     const { entries, runner } = setup([CANARY.registryPassword]);
     await runner.run({ argv: [NODE, '-e', '0', '--', '--password', CANARY.registryPassword] });
@@ -267,7 +289,7 @@ describe('createRunner with real processes', () => {
     const { runner } = setup();
     const command = flaky(10, THROTTLED);
     const error = await failure(runner.run(command, { attempts: 3 }));
-    expect(error.kind).toBe('transient');
+    expect(error.kind).toBe('throttled');
     expect(error.exitCode).toBe(255);
     expect(error.cliMessage).toBe(THROTTLED);
     expect(await attemptsMade(command)).toBe(3);
@@ -278,6 +300,18 @@ describe('createRunner with real processes', () => {
     const command = flaky(1, THROTTLED);
     await failure(runner.run(command, { attempts: 1 }));
     expect(await attemptsMade(command)).toBe(1);
+  });
+
+  it('retries a command that is not repeatable only after throttling, never after a 500', async () => {
+    const { runner } = setup();
+    const throttled = flaky(2, THROTTLED);
+    expect((await runner.run(throttled, NOT_REPEATABLE)).stdout).toBe('ok 3');
+    const lost = flaky(1, INTERNAL);
+    const error = await failure(runner.run(lost, NOT_REPEATABLE));
+    expect(error.kind).toBe('transient');
+    expect(await attemptsMade(lost)).toBe(1);
+    // A repeatable command is retried after the same 500.
+    expect((await runner.run(flaky(1, INTERNAL))).stdout).toBe('ok 2');
   });
 
   it('does not retry a permanent failure', async () => {

@@ -6,6 +6,7 @@ import { SECRET_ENV } from '../../answers/schema.js';
 import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { shellQuote, type Command, type FileArg, type SecretInput } from '../../exec/command.js';
+import { NOT_REPEATABLE } from '../../exec/runner.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, type StepResult } from '../types.js';
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
@@ -44,7 +45,7 @@ function secretStep(key: SecretKey, settings: Settings, names: AwsNames): Action
       const existing = await findOrNull(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
       if (!existing) {
         if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Secrets Manager (any more). Set it and run again.`);
-        const created = await runJson(runner, create(secrets));
+        const created = await runJson(runner, create(secrets), NOT_REPEATABLE);
         return { outcome: 'created', outputs: { [outputKey.secretArn(key)]: created.ARN } };
       }
       const outputs = { [outputKey.secretArn(key)]: existing.ARN as string };
@@ -65,21 +66,23 @@ function secretStep(key: SecretKey, settings: Settings, names: AwsNames): Action
 
 function logGroupStep(settings: Settings, names: AwsNames): ActionStep {
   const region = settings.answers.aws!.region;
-  const create: Command[] = [
-    { argv: awsArgv(region, 'logs', 'create-log-group', '--log-group-name', names.logGroup, '--tags', `${names.tag.key}=${names.tag.value}`) },
-    { argv: awsArgv(region, 'logs', 'put-retention-policy', '--log-group-name', names.logGroup, '--retention-in-days', '30') },
-  ];
+  const RETENTION_DAYS = 30;
+  const create: Command = { argv: awsArgv(region, 'logs', 'create-log-group', '--log-group-name', names.logGroup, '--tags', `${names.tag.key}=${names.tag.value}`) };
+  const retention: Command = { argv: awsArgv(region, 'logs', 'put-retention-policy', '--log-group-name', names.logGroup, '--retention-in-days', String(RETENTION_DAYS)) };
   return {
     kind: 'action',
     id: 'log-group',
     title: `Log group ${names.logGroup}`,
     group: 'prepare',
-    preview: () => create,
+    preview: () => [create, retention],
     async apply({ runner }) {
       const found = await runJson(runner, { argv: awsArgv(region, 'logs', 'describe-log-groups', '--log-group-name-prefix', names.logGroup) });
-      if (found.logGroups?.some((group: { logGroupName: string }) => group.logGroupName === names.logGroup)) return { outcome: 'unchanged' };
-      for (const command of create) await runner.run(command);
-      return { outcome: 'created' };
+      const existing = found.logGroups?.find((group: { logGroupName: string }) => group.logGroupName === names.logGroup);
+      if (existing?.retentionInDays === RETENTION_DAYS) return { outcome: 'unchanged' };
+      if (!existing) await runner.run(create, NOT_REPEATABLE);
+      // Setting it again is harmless, so this one may be retried.
+      await runner.run(retention);
+      return { outcome: existing ? 'updated' : 'created' };
     },
   };
 }
@@ -109,14 +112,14 @@ function runnerDiscoveryStep(settings: Settings, names: AwsNames): ActionStep {
       let namespaceId: string | undefined = namespaces.Namespaces?.find((ns: { Name: string; Type: string }) => ns.Name === names.namespace && ns.Type === 'DNS_PRIVATE')?.Id;
       if (!namespaceId) {
         const subnets = await runJson(runner, { argv: awsArgv(region, 'ec2', 'describe-subnets', '--subnet-ids', aws.subnets[0]!) });
-        const started = await runJson(runner, createNamespace(subnets.Subnets[0].VpcId));
+        const started = await runJson(runner, createNamespace(subnets.Subnets[0].VpcId), NOT_REPEATABLE);
         namespaceId = await waitForNamespace(runner, region, started.OperationId);
         outcome = 'created';
       }
       const services = await runJson(runner, { argv: awsArgv(region, 'servicediscovery', 'list-services', '--filters', `Name=NAMESPACE_ID,Values=${namespaceId},Condition=EQ`) });
       let registryArn: string | undefined = services.Services?.find((s: { Name: string }) => s.Name === names.runnerDiscovery)?.Arn;
       if (!registryArn) {
-        registryArn = (await runJson(runner, createService(namespaceId))).Service.Arn as string;
+        registryArn = (await runJson(runner, createService(namespaceId), NOT_REPEATABLE)).Service.Arn as string;
         outcome = 'created';
       }
       return { outcome, outputs: { [outputKey.namespaceId]: namespaceId, [outputKey.runnerRegistryArn]: registryArn } };
@@ -179,7 +182,7 @@ function taskDefinitionStep(spec: ServiceSpec, settings: Settings, names: AwsNam
       if (latest?.taskDefinition?.status === 'ACTIVE' && latest.tags?.some((tag: { key: string; value: string }) => tag.value === wanted)) {
         return { outcome: 'unchanged', outputs: { [key]: latest.taskDefinition.taskDefinitionArn } };
       }
-      const registered = await runJson(runner, register(outputs));
+      const registered = await runJson(runner, register(outputs), NOT_REPEATABLE);
       return { outcome: latest ? 'updated' : 'created', outputs: { [key]: registered.taskDefinition.taskDefinitionArn } };
     },
   };
@@ -204,7 +207,7 @@ function serviceStep(spec: ServiceSpec, settings: Settings, names: AwsNames): Ac
       const found = await runJson(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', names.service(spec.id)) });
       const existing = found.services?.find((s: { status: string }) => s.status !== 'INACTIVE');
       if (!existing) {
-        await runner.run(create(outputs));
+        await runner.run(create(outputs), NOT_REPEATABLE);
         return { outcome: 'created' };
       }
       if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
