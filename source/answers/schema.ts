@@ -37,7 +37,7 @@ const storageSchema = z.strictObject({
 });
 
 const serviceOverride = z.strictObject({
-  cpu: z.number().int().positive('must be millicores, e.g. 1024 for one vCPU').optional(),
+  cpu: z.number().int().positive('must be CPU units (1024 = one vCPU), e.g. 512').optional(),
   memory: z.number().int().positive('must be MiB, e.g. 2048').optional(),
   replicas: z.number().int().min(1, 'must be at least 1').max(100).optional(),
 });
@@ -68,9 +68,18 @@ export const azureSchema = z.strictObject({
   keyVault: z.string().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/i, 'must be a Key Vault name (3-24 letters, digits, hyphens)'),
 });
 
+const GCP_RESOURCE_NAME = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 export const gcpSchema = z.strictObject({
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id like my-project (6-30 lowercase letters, digits, hyphens)'),
   region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a Cloud Run region like us-central1'),
+  /** Artifact Registry remote repository that proxies the Harbor registry. */
+  repository: z.string().regex(GCP_RESOURCE_NAME, 'must be a repository name: lowercase letters, digits and hyphens, starting with a letter').optional(),
+  /** Identity the services run as; the project's default compute account when absent. */
+  serviceAccount: z.string().regex(/^[a-z0-9-]+@[a-z0-9.-]+\.gserviceaccount\.com$/, 'must be a service account email like membrane@my-project.iam.gserviceaccount.com').optional(),
+  /** VPC network and subnet for Direct VPC egress: how the engine reaches the internal runner, MongoDB and Redis. */
+  network: z.string().regex(GCP_RESOURCE_NAME, 'must be a VPC network name like default').default('default'),
+  subnet: z.string().regex(GCP_RESOURCE_NAME, 'must be a subnet name like default').default('default'),
 });
 
 export const CLOUDS = ['aws', 'azure', 'gcp'] as const;

@@ -2,6 +2,7 @@ import type { Settings } from '../answers/settings.js';
 import { UsageError } from '../errors.js';
 import { awsAdapter } from './aws/index.js';
 import { demoAdapter, type DemoOptions } from './demo/index.js';
+import { gcpAdapter } from './gcp/index.js';
 import type { CloudAdapter } from './types.js';
 
 const CLOUD_NAMES = { aws: 'AWS ECS (Fargate)', azure: 'Azure Container Apps', gcp: 'Google Cloud Run' } as const;
@@ -15,5 +16,6 @@ export function adapterFor(settings: Settings, demo?: DemoOptions): CloudAdapter
   if (demo) return demoAdapter(settings, demo);
   const { cloud } = settings.answers;
   if (cloud === 'aws') return awsAdapter(settings);
-  throw new UsageError(`${CLOUD_NAMES[cloud]} is not supported by this version yet. Use "cloud": "aws", or plan --out to review the settings.`);
+  if (cloud === 'gcp') return gcpAdapter(settings);
+  throw new UsageError(`${CLOUD_NAMES[cloud]} is not supported by this version yet. Use "cloud": "aws" or "gcp", or plan --out to review the settings.`);
 }

@@ -236,14 +236,13 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
     }
     if (!(error instanceof StepFailedError)) throw error;
     journal.finish('failed');
-    const symptom = symptomFor(error.message);
+    const symptom = symptomFor(error.message, settings.answers.cloud);
     bus.emit({
       type: 'done',
       outcome: 'failed',
       summary: [
         error.message,
-        `Looks like: ${symptom.title}. Check:`,
-        ...symptom.checks.map((check) => `  - ${check}`),
+        ...(symptom ? [`Looks like: ${symptom.title}. Check:`, ...symptom.checks.map((check) => `  - ${check}`)] : []),
         `Fix the cause, then continue with: ${again}`,
         `Audit log: ${journal.auditLogPath}`,
       ],

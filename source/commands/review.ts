@@ -4,6 +4,8 @@ import { cloudName } from '../clouds/index.js';
 import type { Step } from '../clouds/types.js';
 import { SERVICES } from '../membrane/services.js';
 
+const STORAGE_NAMES = { aws: 'S3', azure: 'Azure Blob Storage', gcp: 'Cloud Storage' } as const;
+
 export function reviewLines(settings: Settings, steps: Step[], notes: string[]): string[] {
   const { answers } = settings;
   const exposure = (id: (typeof SERVICES)[number]) =>
@@ -17,7 +19,7 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[]):
       return `  ${spec.id.padEnd(19)} ${`${spec.image}`.padEnd(24)} ${`${size.cpu / 1024} vCPU ${size.memory} MiB ×${size.replicas}`.padEnd(22)} ${exposure(spec)}`;
     }),
     '',
-    `Storage: s3 buckets ${settings.buckets.tmp}, ${settings.buckets.connectors}, ${settings.buckets.static}; static files at ${settings.urls.static}`,
+    `Storage: ${STORAGE_NAMES[answers.cloud]} buckets ${settings.buckets.tmp}, ${settings.buckets.connectors}, ${settings.buckets.static}; static files at ${settings.urls.static}`,
     `Auth: ${answers.auth.mode === 'auth0' ? `Auth0 (${answers.auth.auth0.domain})` : 'username/password'}`,
     '',
     'Steps (each looks first: what exists and matches is kept, nothing is created twice):',

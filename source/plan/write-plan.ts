@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Settings } from '../answers/settings.js';
 import type { Outputs, Step } from '../clouds/types.js';
-import { displayArgv, isFileArg, shellQuote, type Command } from '../exec/command.js';
+import { displayArgv, displayStdin, isFileArg, shellQuote, type Command } from '../exec/command.js';
 
 const placeholders: Outputs = { get: (key) => `<${key}>` };
 
@@ -35,7 +35,7 @@ function planDocument(settings: Settings, steps: Step[], notes: string[]) {
       title: step.title,
       kind: step.kind,
       ...(step.kind === 'rollout' ? { waitsFor: step.services } : { deploys: step.deploys }),
-      commands: commandsOf(step).map((command) => ({ argv: displayArgv(command) })),
+      commands: commandsOf(step).map((command) => ({ argv: displayArgv(command), ...(command.stdin ? { stdin: displayStdin(command) } : {}) })),
     })),
   };
 }
@@ -57,7 +57,7 @@ function deployScript(settings: Settings, steps: Step[]): string {
     for (const command of commandsOf(step)) {
       // Secrets reach the CLI through process substitution: a pipe, never argv or a file on disk.
       const argv = command.argv.map((arg) => (!isFileArg(arg) ? shellQuote(arg) : arg.secret ? `${arg.prefix}<(${arg.secret.shell})` : `${arg.prefix}${arg.name}`)).join(' ');
-      lines.push(argv);
+      lines.push(command.stdin ? `${command.stdin.secret.shell} | ${argv}` : argv);
     }
     lines.push('');
   });

@@ -1,47 +1,76 @@
 // The guide's troubleshooting section as data: which symptom a failure message points to,
-// and what to check for it. The guided checklist (troubleshoot) will grow from here.
+// and what to check for it, in the words of the cloud it happened on. The guided checklist
+// (troubleshoot) will grow from here.
+import type { Cloud } from '../answers/schema.js';
 
 export interface Symptom {
   title: string;
   checks: string[];
 }
 
-const SYMPTOMS: { pattern: RegExp; symptom: Symptom }[] = [
+/** Where each cloud keeps what the checks point at. */
+const WHERE: Record<Cloud, { logs: string; env: string; network: string; pullRoute: string; grace: string }> = {
+  aws: {
+    logs: 'the CloudWatch log group of the deployment (aws logs filter-log-events)',
+    env: 'plan --out writes them into task-definitions/*.json',
+    network: 'the tasks\' subnets and security groups',
+    pullRoute: 'the tasks\' subnets need a route to the registry (NAT gateway, or aws.assignPublicIp)',
+    grace: 'increase the health check grace period',
+  },
+  gcp: {
+    logs: 'Cloud Logging (gcloud logging read \'resource.type="cloud_run_revision"\')',
+    env: 'plan --out writes them into services/*.env.yaml',
+    network: 'the VPC subnet of Direct VPC egress (gcp.network, gcp.subnet)',
+    pullRoute: 'the Artifact Registry remote repository must reach the registry over the internet',
+    grace: 'give the container a longer startup probe',
+  },
+  azure: {
+    logs: 'the Log Analytics workspace (az containerapp logs show)',
+    env: 'plan --out writes them into the app specs',
+    network: 'the Container Apps environment\'s virtual network',
+    pullRoute: 'the environment needs outbound access to the registry',
+    grace: 'lengthen the startup probe',
+  },
+};
+
+const SYMPTOMS: { pattern: RegExp; symptom: (cloud: Cloud) => Symptom }[] = [
   {
-    pattern: /CannotPullContainer|pull access denied|manifest unknown|ImagePull|unauthorized: /i,
-    symptom: {
+    pattern: /CannotPullContainer|pull access denied|manifest unknown|ImagePull|unauthorized: |Image .* not found/i,
+    symptom: (cloud) => ({
       title: 'Cannot pull image',
       checks: [
         'Verify the registry credentials: registry.username and MEMBRANE_REGISTRY_PASSWORD (try docker login with them).',
-        'Check network and firewall rules: the tasks\' subnets need a route to the registry (NAT gateway, or aws.assignPublicIp).',
+        `Check network and firewall rules: ${WHERE[cloud].pullRoute}.`,
         'Ensure the image name and tag are correct (imageTag).',
       ],
-    },
+    }),
   },
   {
-    pattern: /health check|HealthCheck|unhealthy|Target\.FailedHealthChecks|ELB/i,
-    symptom: {
+    pattern: /health check|HealthCheck|unhealthy|Target\.FailedHealthChecks|ELB|listen on the port/i,
+    symptom: (cloud) => ({
       title: 'Health checks failing',
       checks: [
-        'Verify the container listens on port 5000 and the target group checks / on port 5000.',
-        'Check the startup time: increase the health check grace period if the service needs longer.',
-        'Review the application logs of the service.',
+        'Verify the container listens on port 5000 and the platform checks port 5000.',
+        `Check the startup time: ${WHERE[cloud].grace} if the service needs longer.`,
+        `Review the application logs of the service in ${WHERE[cloud].logs}.`,
       ],
-    },
+    }),
   },
   {
-    pattern: /.*/,
-    symptom: {
+    // A service that did not become healthy, for a reason the patterns above don't name.
+    pattern: /failed: |failed to start|Essential container|exited|not ready|not healthy after/i,
+    symptom: (cloud) => ({
       title: 'Container fails to start',
       checks: [
-        'Check the service\'s logs (CloudWatch log group of the deployment).',
-        'Verify the environment variables (plan --out writes them into task-definitions/*.json).',
-        'Ensure MongoDB and Redis are reachable from the tasks\' subnets and security groups.',
+        `Check the service's logs in ${WHERE[cloud].logs}.`,
+        `Verify the environment variables (${WHERE[cloud].env}).`,
+        `Ensure MongoDB and Redis are reachable from ${WHERE[cloud].network}.`,
       ],
-    },
+    }),
   },
 ];
 
-export function symptomFor(message: string): Symptom {
-  return SYMPTOMS.find(({ pattern }) => pattern.test(message))!.symptom;
+/** The likely symptom of a failed rollout, or undefined when the failure is not about a container (a refused command, say). */
+export function symptomFor(message: string, cloud: Cloud): Symptom | undefined {
+  return SYMPTOMS.find(({ pattern }) => pattern.test(message))?.symptom(cloud);
 }

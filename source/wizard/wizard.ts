@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import type { z } from 'zod';
 import type { RawAnswers } from '../answers/load.js';
-import { answersSchema, awsSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
+import { answersSchema, awsSchema, gcpSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
 import type { AwsDiscovery, Choice } from '../clouds/discovery.js';
 import { PUBLIC_SERVICES } from '../membrane/services.js';
 
@@ -82,9 +82,9 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   /** Ask when the current value is missing or fails its schema (or always, in a full session). */
   const needs = (path: Path, schema: z.ZodType, always = full) => always || !schema.safeParse(valueAt(answers, path)).success;
 
-  async function text(path: Path, schema: z.ZodType, message: string): Promise<void> {
+  async function text(path: Path, schema: z.ZodType, message: string, fallback?: string): Promise<void> {
     if (!needs(path, schema)) return;
-    setAt(answers, path, (await ask.input({ message, default: suggestedText(path), validate: validateWith(schema) })).trim());
+    setAt(answers, path, (await ask.input({ message, default: suggestedText(path) ?? fallback, validate: validateWith(schema) })).trim());
   }
 
   /** A choice list from the cloud when it has one; typed input when the lookup fails or is empty. */
@@ -129,7 +129,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
       choices: [
         { value: 'aws', name: 'AWS ECS (Fargate)' },
         { value: 'azure', name: 'Azure Container Apps', disabled: '(not in this version yet)' },
-        { value: 'gcp', name: 'Google Cloud Run', disabled: '(not in this version yet)' },
+        { value: 'gcp', name: 'Google Cloud Run' },
       ],
     }));
   }
@@ -171,11 +171,15 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
 
   // 6. The cloud's own answers
   if (valueAt(answers, ['cloud']) === 'aws') await askAws(say, ask, answers, input_.aws, choose, needs, suggested);
+  if (valueAt(answers, ['cloud']) === 'gcp') {
+    await text(['gcp', 'project'], gcpSchema.shape.project, 'Google Cloud project id', process.env.CLOUDSDK_CORE_PROJECT);
+    await text(['gcp', 'region'], gcpSchema.shape.region, 'Cloud Run region', 'us-central1');
+  }
 
   return { answers, secrets };
 }
 
-type Text = (path: Path, schema: z.ZodType, message: string) => Promise<void>;
+type Text = (path: Path, schema: z.ZodType, message: string, fallback?: string) => Promise<void>;
 type Secret = (key: SecretKey, message: string, offerToGenerate?: boolean) => Promise<void>;
 
 async function askAuth(ask: Prompts, answers: RawAnswers, text: Text, secret: Secret): Promise<void> {

@@ -3,16 +3,16 @@
 // per name, one task-definition revision per family, one log group, one Cloud Map namespace
 // and one discovery service. Asserted from moto's state, for N = 1, 1+S, 1+2S, ... up to the
 // number of commands T of a full install (S = KILL_MATRIX_STRIDE, default 16 to fit CI's time; 1 tests them all).
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES } from '../../source/membrane/services.js';
 import { answersFor, createEcsFixture, type EcsFixture } from '../support/aws-fixture.js';
-import { CANARY_SECRETS, CLI, leakedCanaries, runCli, type CliRun } from '../support/cli.js';
+import { CANARY_SECRETS, leakedCanaries, runCli } from '../support/cli.js';
+import { auditLines, MARKER_VAR, runAndKill, waitForOrphans } from '../support/kill.js';
 import { aws, startMoto, type MotoServer } from '../support/moto.js';
 
 const STRIDE = Math.max(1, Math.floor(Number(process.env.KILL_MATRIX_STRIDE) || 16));
@@ -23,7 +23,6 @@ const CASE_BUDGET_MS = 360_000;
 const MAX_LINES = 100;
 const SERVICE_NAMES = SERVICES.map((s) => `membrane-${s.id}`);
 const SECRET_NAMES = ['membrane/encryption-secret', 'membrane/jwt-secret', 'membrane/mongo-uri', 'membrane/redis-uri', 'membrane/registry-credentials'];
-const MARKER_VAR = 'MEMBRANE_KILL_MATRIX_RUN';
 
 let moto: MotoServer;
 /** Audit lines of the reference install: what each kill point follows. */
@@ -36,8 +35,6 @@ interface Work {
   journal: string;
   fixture: EcsFixture;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fresh cloud (moto reset + the operator's fixture) and a fresh state directory. */
 async function freshWork(): Promise<Work> {
@@ -60,82 +57,11 @@ const cliEnv = (marker: string): Record<string, string> => ({
 const installArgs = (work: Work) => ['--config', join(work.dir, 'answers.json'), '--yes', '--state-dir', work.stateDir];
 const resumeArgs = (work: Work) => ['resume', '--name', 'default', '--state-dir', work.stateDir];
 
-async function auditLines(path: string): Promise<string[]> {
-  if (!existsSync(path)) return [];
-  return (await readFile(path, 'utf8')).split('\n').filter(Boolean);
-}
-
 const describeLine = (line: string | undefined) => {
   if (!line) return '(none)';
   const { argv, exitCode } = JSON.parse(line) as { argv: string[]; exitCode: number | null };
   return `${argv.slice(1, 3).join(' ')} → ${exitCode}`;
 };
-
-/**
- * Starts an install and kills it with SIGKILL as soon as its audit log has at least `lines`
- * lines (polled every 10 ms). Resolves when it is gone, with the lines it had written.
- */
-async function installAndKill(work: Work, lines: number, marker: string): Promise<{ written: number; exited: CliRun | undefined }> {
-  const child = spawn(process.execPath, [CLI, ...installArgs(work)], { env: { CI: 'true', ...cliEnv(marker) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const closed = new Promise<CliRun>((resolve) => child.once('close', (exitCode) => resolve({ exitCode, stdout, stderr, pid: child.pid! })));
-  let finished: CliRun | undefined;
-  void closed.then((run) => (finished = run));
-  const deadline = Date.now() + RUN_TIMEOUT_MS;
-  try {
-    for (;;) {
-      const text = existsSync(work.auditLog) ? await readFile(work.auditLog, 'utf8') : '';
-      const count = text.split('\n').filter(Boolean).length;
-      if (count >= lines) {
-        child.kill('SIGKILL');
-        break;
-      }
-      // It finished (or failed) before writing that many lines: nothing to kill.
-      if (finished) return { written: count, exited: finished };
-      if (Date.now() > deadline) throw new Error(`install wrote only ${count} of ${lines} audit lines in ${RUN_TIMEOUT_MS} ms`);
-      await sleep(10);
-    }
-  } finally {
-    if (!finished) child.kill('SIGKILL');
-  }
-  await closed;
-  return { written: (await auditLines(work.auditLog)).length, exited: undefined };
-}
-
-/** PIDs of live processes whose environment carries the marker (the killed CLI's aws children). */
-async function markedProcesses(marker: string): Promise<number[]> {
-  const needle = `${MARKER_VAR}=${marker}\0`;
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
-      if (environ.includes(needle)) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return pids;
-}
-
-/**
- * kill -9 stops the installer but not the aws it was running (its own process group), as in real
- * life: wait for those to finish so the resume doesn't race them. Never kills them.
- */
-async function waitForOrphans(marker: string, timeoutMs = 120_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = 0;
-  for (;;) {
-    const pids = await markedProcesses(marker);
-    seen = Math.max(seen, pids.length);
-    if (pids.length === 0) return seen;
-    if (Date.now() > deadline) throw new Error(`aws processes ${pids.join(', ')} of the killed installer still run after ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 /** Everything in moto that the installer creates, read directly from moto. */
 async function cloud(work: Work) {
@@ -222,7 +148,7 @@ describe('kill -9 at any point, then resume', () => {
       const work = await freshWork();
       const marker = randomUUID();
       const installStarted = Date.now();
-      const killed = await installAndKill(work, n, marker);
+      const killed = await runAndKill({ args: installArgs(work), env: cliEnv(marker), auditLog: work.auditLog, killWhen: (lines) => lines.length >= n, timeoutMs: RUN_TIMEOUT_MS });
       const installS = (Date.now() - installStarted) / 1000;
       // Concurrent steps interleave differently from run to run: name this run's own Nth command.
       const where = `kill after line ${n}/${total} (${describeLine((await auditLines(work.auditLog))[n - 1])})`;

@@ -240,6 +240,7 @@ describe('runWizard through a fake terminal', () => {
     const cloud = await term.ask('Which cloud?');
     expect(cloud.renders[0]).toMatch(/\S AWS ECS \(Fargate\)/);
     expect(cloud.renders[0]).toContain('Azure Container Apps (not in this version yet)');
+    expect(cloud.renders[0]).not.toContain('Google Cloud Run (not in this version yet)');
     await term.press(KEY.enter);
     expect(cloud.renders.at(-1)).toBe('✔ Which cloud? AWS ECS (Fargate)');
 
@@ -502,6 +503,26 @@ describe('runWizard through a fake terminal', () => {
       const { answers, secrets } = await term.finish();
       expect((answers.aws as RawAnswers).cluster).toBe('staging-cluster');
       expect(secrets).toEqual(without(SECRETS, 'mongoUri'));
+    });
+
+    it('asks the Google Cloud project and region, validated, with us-central1 as the default region', { timeout: 10_000 }, async () => {
+      const term = new FakeTerminal();
+      const given = { ...without(completeAnswers(), 'aws'), cloud: 'gcp' };
+      const aws = fakeAws();
+      term.start({ given, defaults: {}, secrets: SECRETS, full: false, aws });
+
+      const project = await term.ask('Google Cloud project id');
+      await term.answer('Acme');
+      await term.sees(project, 'It must be a project id like my-project');
+      await term.press(KEY.backspace, 4);
+      await term.answer('acme-membrane');
+      const region = await term.ask('Cloud Run region');
+      expect(region.renders[0]).toContain('us-central1');
+      await term.press(KEY.enter);
+
+      const { answers } = await term.finish();
+      expect(answers.gcp).toEqual({ project: 'acme-membrane', region: 'us-central1' });
+      expect(Object.values(aws).every((lookup) => lookup.mock.calls.length === 0)).toBe(true);
     });
 
     it('asks nothing when everything is given and valid', { timeout: 10_000 }, async () => {

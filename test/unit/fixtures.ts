@@ -55,3 +55,20 @@ export const CANARY: Record<SecretKey, string> = {
   auth0ClientSecret: 'canary-auth0-secret-U8kE0a',
   smtpPassword: 'canary-smtp-pw-N4qW7h',
 };
+
+/** A complete Google Cloud Run answers object (a fresh copy each call). */
+export function gcpAnswersRaw(): Record<string, any> {
+  return {
+    cloud: 'gcp',
+    domain: 'example.com',
+    imageTag: '2025-09-19',
+    registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
+    gcp: { project: 'acme-membrane', region: 'us-central1' },
+  };
+}
+
+export function gcpSettings(edit: RawEdit = () => {}, name = 'default'): Settings {
+  const raw = gcpAnswersRaw();
+  edit(raw);
+  return deriveSettings(name, validateAnswers(raw));
+}

@@ -4,16 +4,7 @@ import type { Arg } from '../../exec/command.js';
 import type { SecretKey } from '../../answers/schema.js';
 import type { Settings } from '../../answers/settings.js';
 import type { ServiceId } from '../../membrane/services.js';
-
-const SECRET_SUFFIX: Record<SecretKey, string> = {
-  secret: 'jwt-secret',
-  encryptionSecret: 'encryption-secret',
-  mongoUri: 'mongo-uri',
-  redisUri: 'redis-uri',
-  registryPassword: 'registry-credentials',
-  auth0ClientSecret: 'auth0-client-secret',
-  smtpPassword: 'smtp-password',
-};
+import { SECRET_SUFFIX } from '../secret-names.js';
 
 export function awsNames(settings: Settings) {
   const { prefix } = settings;

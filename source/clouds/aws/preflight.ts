@@ -2,14 +2,10 @@
 import type { Settings } from '../../answers/settings.js';
 import { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
+import { definitions, fail, pass, type Check } from '../checks.js';
 import { runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition, PreflightResult } from '../types.js';
 import { awsArgv } from './names.js';
-
-type Check = () => Promise<PreflightResult>;
-
-const pass = (detail: string) => ({ ok: true, detail });
-const fail = (detail: string, fix: string) => ({ ok: false, detail, fix });
 
 export function awsPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws!;
@@ -57,11 +53,10 @@ export function awsPreflight(settings: Settings, runner: Runner): PreflightCheck
     }],
   ];
 
-  return checks.map(([title, check]) => ({ title, run: () => check().catch(describeFailure) }));
+  return definitions(checks, describeFailure);
 }
 
-function describeFailure(error: unknown): PreflightResult {
-  if (!(error instanceof CliError)) throw error;
+function describeFailure(error: CliError): PreflightResult {
   switch (error.kind) {
     case 'missing-cli':
       return fail('the aws CLI is not installed or not on PATH', 'install it: https://aws.amazon.com/cli/');

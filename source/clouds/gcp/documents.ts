@@ -1,0 +1,84 @@
+// What `gcloud run deploy` is given for each service: sizes Cloud Run accepts, the env file,
+// secret references, ingress and scaling, and a hash that tells whether a deploy is needed.
+import { createHash } from 'node:crypto';
+import type { Settings } from '../../answers/settings.js';
+import type { Command, FileArg } from '../../exec/command.js';
+import { buildServiceEnvironment } from '../../membrane/env.js';
+import { PORT, type ServiceSpec } from '../../membrane/services.js';
+import type { Artifact, Outputs } from '../types.js';
+import { gcloudArgv, outputKey, serviceAccounts, type GcpNames } from './names.js';
+
+/** Cloud Run's whole-CPU sizes and the most memory (MiB) each allows. */
+const MAX_MEMORY_MIB: Record<number, number> = { 1: 4096, 2: 8192, 4: 16384, 6: 24576, 8: 32768 };
+const MIN_MEMORY_MIB = 512;
+/** The guide's --max-instances; more when more replicas are asked for. */
+const MAX_INSTANCES = 10;
+export const SPEC_LABEL = 'membrane-spec';
+
+/** CPU units (1024 per vCPU, as on ECS) rounded up to a CPU count Cloud Run offers. */
+export function cloudRunCpu(units: number): number | undefined {
+  return Object.keys(MAX_MEMORY_MIB).map(Number).find((cpus) => cpus * 1024 >= units);
+}
+
+export function cloudRunSizeProblem(service: string, units: number, memory: number): string | undefined {
+  const cpus = cloudRunCpu(units);
+  if (cpus === undefined) return `services.${service}.cpu: ${units} is more than Cloud Run's 8 CPUs (8192).`;
+  if (memory < MIN_MEMORY_MIB) return `services.${service}.memory: Cloud Run needs at least ${MIN_MEMORY_MIB} MiB.`;
+  if (memory > MAX_MEMORY_MIB[cpus]!) {
+    const enough = Object.entries(MAX_MEMORY_MIB).find(([, max]) => max >= memory)?.[0];
+    return `services.${service}.memory: ${memory} MiB needs ${enough ? `${enough} CPUs (cpu ${Number(enough) * 1024})` : 'more than Cloud Run offers (32768 MiB at most)'} on Cloud Run.`;
+  }
+  return undefined;
+}
+
+/** The image through the Artifact Registry remote repository that proxies Harbor. */
+export function imageOf(spec: ServiceSpec, settings: Settings, names: GcpNames): string {
+  const { project, region } = settings.answers.gcp!;
+  return `${region}-docker.pkg.dev/${project}/${names.repository}/${spec.image}:${settings.answers.imageTag}`;
+}
+
+/** JSON strings are YAML strings: every value quoted, so commas, colons and # stay literal. */
+export function envFile(env: Record<string, string>): string {
+  return Object.entries(env).map(([name, value]) => `${name}: ${JSON.stringify(value)}\n`).join('');
+}
+
+/** The engine services call the runner, MongoDB and Redis through the VPC. */
+const usesVpc = (spec: ServiceSpec) => spec.image === 'core/api';
+
+/** Background services and the runner take no traffic from the internet. */
+const ingressOf = (spec: ServiceSpec) => (spec.exposure === 'public' ? 'all' : 'internal');
+
+/** The deploy command, and the hash of everything it sets: equal hashes mean nothing to deploy. */
+export function deployment(spec: ServiceSpec, settings: Settings, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact } {
+  const gcp = settings.answers.gcp!;
+  const { cpu, memory, replicas } = settings.sizing[spec.id];
+  // Only services after the runner's wave need its URL; the runner itself is deployed before it exists.
+  const { env, secrets } = buildServiceEnvironment(spec, settings, {
+    customCodeRunnerUri: spec.wave > 1 && spec.image === 'core/api' ? outputs.get(outputKey.runnerUrl) : '',
+    storage: { STORAGE_PROVIDER: 'gcs', GOOGLE_CLOUD_PROJECT_ID: gcp.project },
+  });
+  const envArg: FileArg = { prefix: '--env-vars-file=', name: `services/${spec.id}.env.yaml`, content: envFile(env) };
+  const flags = [
+    `--image=${imageOf(spec, settings, names)}`,
+    `--region=${gcp.region}`,
+    `--port=${PORT}`,
+    `--cpu=${cloudRunCpu(cpu)}`,
+    `--memory=${memory}Mi`,
+    `--min-instances=${replicas}`,
+    `--max-instances=${Math.max(MAX_INSTANCES, replicas)}`,
+    ...(secrets.length ? [`--set-secrets=${secrets.map((ref) => `${ref.env}=${names.secret(ref.secret)}:latest`).join(',')}`] : []),
+    `--service-account=${serviceAccounts(settings, outputs.get(outputKey.projectNumber)).runtime}`,
+    `--ingress=${ingressOf(spec)}`,
+    // The runner is internal-only but called without Google ID tokens, so it allows unauthenticated calls.
+    spec.exposure === 'none' ? '--no-allow-unauthenticated' : '--allow-unauthenticated',
+    // Workers and the orchestrator work between requests: their CPU must stay allocated.
+    spec.exposure === 'none' ? '--no-cpu-throttling' : '--cpu-throttling',
+    ...(usesVpc(spec) ? [`--network=${gcp.network}`, `--subnet=${gcp.subnet}`, '--vpc-egress=all-traffic'] : []),
+  ];
+  const hash = createHash('sha256').update(JSON.stringify([spec.id, flags, envArg.content])).digest('hex').slice(0, 16);
+  return {
+    command: { argv: gcloudArgv(gcp.project, 'run', 'deploy', names.service(spec.id), ...flags, envArg, `--labels=${names.deploymentLabel},${SPEC_LABEL}=${hash}`, '--async') },
+    hash,
+    envFile: { path: envArg.name, content: envArg.content! },
+  };
+}

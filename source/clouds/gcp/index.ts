@@ -1,0 +1,26 @@
+import type { Settings } from '../../answers/settings.js';
+import { SERVICES } from '../../membrane/services.js';
+import type { CloudAdapter } from '../types.js';
+import { cloudRunSizeProblem } from './documents.js';
+import { gcpNames } from './names.js';
+import { observeGcp } from './observe.js';
+import { gcpPreflight } from './preflight.js';
+import { gcpSteps } from './steps.js';
+
+export function gcpAdapter(settings: Settings): CloudAdapter {
+  const names = gcpNames(settings);
+  const gcp = settings.answers.gcp!;
+  return {
+    inputProblems: () => SERVICES.flatMap((spec) => cloudRunSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
+    preflight: (runner) => gcpPreflight(settings, runner),
+    plan: () => gcpSteps(settings),
+    observe: (runner) => observeGcp(settings, runner),
+    notes: () => [
+      `Cloud Run cannot pull from ${settings.answers.registry.server}: images come through the Artifact Registry remote repository ${names.repository}, which logs in to Harbor with the password in Secret Manager (${names.secret('registryPassword')}).`,
+      `Services run as ${gcp.serviceAccount ?? 'the project\'s default compute service account'}${gcp.serviceAccount ? '' : ' (set gcp.serviceAccount to a dedicated one)'}; it may read only the secrets it uses.`,
+      'Cloud Run ends a request after at most 60 minutes. The workers and the orchestrator keep their CPU allocated between requests (--no-cpu-throttling), but a task that must run longer than that in one request belongs on GKE or Compute Engine.',
+      `The code runner has internal ingress; the engine services reach it, MongoDB and Redis through VPC network ${gcp.network}/${gcp.subnet} (Direct VPC egress, all traffic: give the subnet Cloud NAT for internet access).`,
+      `Point api., ui. and console.${settings.answers.domain} at the services with Cloud Run domain mappings or an external Application Load Balancer with serverless NEGs.`,
+    ],
+  };
+}

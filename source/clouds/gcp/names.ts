@@ -1,0 +1,44 @@
+// Names of everything the installer creates on Google Cloud, derived from the deployment's
+// prefix so that two deployments (--name) can share a project.
+import type { SecretKey } from '../../answers/schema.js';
+import type { Settings } from '../../answers/settings.js';
+import type { Arg } from '../../exec/command.js';
+import type { ServiceId } from '../../membrane/services.js';
+import { SECRET_SUFFIX } from '../secret-names.js';
+
+/** The APIs a Cloud Run deployment uses; the install enables those that are off. */
+export const REQUIRED_APIS = ['run.googleapis.com', 'secretmanager.googleapis.com', 'artifactregistry.googleapis.com'] as const;
+
+export function gcpNames(settings: Settings) {
+  const { prefix } = settings;
+  const gcp = settings.answers.gcp!;
+  return {
+    service: (service: ServiceId) => `${prefix}-${service}`,
+    // Artifact Registry's upstream credential is the bare password, not a JSON login.
+    secret: (key: SecretKey) => `${prefix}-${key === 'registryPassword' ? 'registry-password' : SECRET_SUFFIX[key]}`,
+    repository: gcp.repository ?? `${prefix}-harbor`,
+    /** Labels on everything created, so uninstall and troubleshoot can find it. */
+    deploymentLabel: `membrane-deployment=${settings.name}`,
+  };
+}
+
+export type GcpNames = ReturnType<typeof gcpNames>;
+
+/** Output keys shared between steps. */
+export const outputKey = {
+  projectNumber: 'project:number',
+  runnerUrl: 'custom-code-runner:url',
+};
+
+/** The gcloud argv every call shares: explicit project, JSON output, never a prompt. */
+export function gcloudArgv(project: string, ...args: Arg[]): Arg[] {
+  return ['gcloud', ...args, `--project=${project}`, '--format=json', '--quiet'];
+}
+
+/** The identity the services run as, and the Artifact Registry service agent that reads the upstream password. */
+export function serviceAccounts(settings: Settings, projectNumber: string) {
+  return {
+    runtime: settings.answers.gcp!.serviceAccount ?? `${projectNumber}-compute@developer.gserviceaccount.com`,
+    artifactRegistryAgent: `service-${projectNumber}@gcp-sa-artifactregistry.iam.gserviceaccount.com`,
+  };
+}

@@ -1,0 +1,203 @@
+// A full Cloud Run install with the built CLI and the real gcloud against the loopback fake of
+// Google's APIs, asserted from the requests and state the fake received; then a re-run that must
+// deploy nothing, and an install killed with SIGKILL mid-deploy that `resume` completes.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES } from '../../source/membrane/services.js';
+import { CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
+import { startGcpFake, type GcpHarness } from '../support/gcloud.js';
+import { auditLines, MARKER_VAR, runAndKill, waitForOrphans } from '../support/kill.js';
+
+const PROJECT = 'acme-membrane';
+const REGION = 'us-central1';
+const RUN_TIMEOUT_MS = 400_000;
+const SECRET_NAMES = ['membrane-encryption-secret', 'membrane-jwt-secret', 'membrane-mongo-uri', 'membrane-redis-uri', 'membrane-registry-password'];
+const SECRET_VALUES: Record<string, string> = {
+  'membrane-jwt-secret': CANARY_SECRETS.MEMBRANE_SECRET,
+  'membrane-encryption-secret': CANARY_SECRETS.MEMBRANE_ENCRYPTION_SECRET,
+  'membrane-mongo-uri': CANARY_SECRETS.MEMBRANE_MONGO_URI,
+  'membrane-redis-uri': CANARY_SECRETS.MEMBRANE_REDIS_URI,
+  'membrane-registry-password': CANARY_SECRETS.MEMBRANE_REGISTRY_PASSWORD,
+};
+
+let gcp: GcpHarness;
+let work: string;
+let first: CliRun;
+let firstSeconds: number;
+
+const answers = {
+  cloud: 'gcp',
+  domain: 'example.com',
+  imageTag: '2025-09-19',
+  registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
+  gcp: { project: PROJECT, region: REGION },
+};
+const cliEnv = (extra: Record<string, string> = {}) => ({ ...gcp.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '300', CREATE_MEMBRANE_DEPLOY_BACKOFF_MS: '50', ...extra });
+const installArgs = (stateDir: string) => ['--config', join(work, 'answers.json'), '--yes', '--state-dir', stateDir];
+/** Requests that change something, as "METHOD path" (reads and token grants left out). */
+const changes = (from = 0) => gcp.fake.requests.slice(from).filter((r) => r.method !== 'GET' && r.host !== 'token.fake').map((r) => `${r.method} ${r.path}`);
+const containerOf = (service: Record<string, any>) => service.spec.template.spec.containers[0];
+
+beforeAll(async () => {
+  gcp = await startGcpFake({ project: PROJECT });
+  // As in a fresh project: Cloud Run is off until the installer enables it.
+  gcp.fake.disableApi('run.googleapis.com');
+  gcp.fake.setReadyAfterPolls(2);
+  work = await mkdtemp(join(tmpdir(), 'membrane-gcp-'));
+  await writeFile(join(work, 'answers.json'), JSON.stringify(answers));
+  const started = Date.now();
+  first = await runCli(installArgs(join(work, 'state')), cliEnv(), RUN_TIMEOUT_MS);
+  firstSeconds = (Date.now() - started) / 1000;
+}, RUN_TIMEOUT_MS);
+
+afterAll(async () => {
+  await gcp?.stop();
+});
+
+describe('install on Google Cloud Run against the fake Google APIs', () => {
+  it('exits 0 once every service is ready', async () => {
+    expect(first.stderr).toBe('');
+    expect(first.exitCode, first.stdout).toBe(0);
+    expect(first.stdout).toContain('7/7 healthy');
+    const lines = await auditLines(join(work, 'state', 'default', 'audit.log'));
+    console.info(`Cloud Run install: ${firstSeconds.toFixed(1)} s, ${lines.length} gcloud calls`);
+  });
+
+  it('enabled the API that was off, and only that one', () => {
+    expect(gcp.fake.enabledApis()).toEqual(expect.arrayContaining(['run.googleapis.com', 'secretmanager.googleapis.com', 'artifactregistry.googleapis.com']));
+    const enables = gcp.fake.requests.filter((r) => r.host === 'serviceusage.fake' && r.method === 'POST');
+    // One API is enabled with services/API:enable, several with services:batchEnable.
+    expect(enables.map((r) => `${r.path} ${JSON.stringify(r.body ?? {})}`)).toEqual([`/v1/projects/${PROJECT}/services/run.googleapis.com:enable {}`]);
+  });
+
+  it('stores each secret with its value as one version, readable only by the identity that needs it', () => {
+    const secrets = gcp.fake.secrets();
+    expect(Object.keys(secrets).sort()).toEqual(SECRET_NAMES);
+    const runtime = `serviceAccount:${gcp.fake.projectNumber}-compute@developer.gserviceaccount.com`;
+    const agent = `serviceAccount:service-${gcp.fake.projectNumber}@gcp-sa-artifactregistry.iam.gserviceaccount.com`;
+    for (const name of SECRET_NAMES) {
+      expect(secrets[name]!.versions, name).toEqual([SECRET_VALUES[name]]);
+      expect(secrets[name]!.labels).toEqual({ 'membrane-deployment': 'default' });
+      const readers = secrets[name]!.iamBindings.filter((b) => b.role === 'roles/secretmanager.secretAccessor').flatMap((b) => b.members);
+      expect(readers, name).toEqual([name === 'membrane-registry-password' ? agent : runtime]);
+    }
+  });
+
+  it('proxies Harbor through an Artifact Registry remote repository', () => {
+    const repository = gcp.fake.repositories()[`${REGION}/membrane-harbor`];
+    expect(repository).toBeDefined();
+    expect(repository!.mode).toBe('REMOTE_REPOSITORY');
+    expect(repository!.format).toBe('DOCKER');
+    const config = repository!.remoteRepositoryConfig;
+    expect(config.commonRepository.uri).toBe('https://harbor.integration.app');
+    expect(config.upstreamCredentials.usernamePasswordCredentials).toEqual({
+      username: 'robot$core+acme',
+      passwordSecretVersion: `projects/${PROJECT}/secrets/membrane-registry-password/versions/latest`,
+    });
+  });
+
+  it('deploys the seven services with their image, port, sizes, scaling, env and secret references', () => {
+    const services = gcp.fake.services();
+    expect(Object.keys(services).sort()).toEqual(SERVICES.map((s) => `membrane-${s.id}`).sort());
+    const runnerUrl = services['membrane-custom-code-runner']!.status.url;
+    expect(runnerUrl).toMatch(/^https:\/\/membrane-custom-code-runner-\d+\.us-central1\.run\.app$/);
+    for (const spec of SERVICES) {
+      const service = services[`membrane-${spec.id}`]!;
+      const container = containerOf(service);
+      expect(container.image).toBe(`${REGION}-docker.pkg.dev/${PROJECT}/membrane-harbor/${spec.image}:2025-09-19`);
+      expect(container.ports[0].containerPort).toBe(5000);
+      expect(container.resources.limits.cpu).toBe('1');
+      expect(container.resources.limits.memory).toBe(`${spec.defaultMemoryMiB}Mi`);
+      expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/minScale']).toBe('2');
+      expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/maxScale']).toBe('10');
+      const env = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+      const secretRefs = Object.fromEntries(container.env.filter((e: any) => e.valueFrom).map((e: any) => [e.name, e.valueFrom.secretKeyRef]));
+      expect(env.NODE_ENV).toBe('production');
+      if (spec.image === 'core/api') {
+        expect(env.CUSTOM_CODE_RUNNER_URI, spec.id).toBe(runnerUrl);
+        expect(env[spec.modeFlag!]).toBe('1');
+        expect(env.STORAGE_PROVIDER).toBe('gcs');
+        expect(env.GOOGLE_CLOUD_PROJECT_ID).toBe(PROJECT);
+        expect(secretRefs).toEqual({
+          SECRET: { name: 'membrane-jwt-secret', key: 'latest' },
+          ENCRYPTION_SECRET: { name: 'membrane-encryption-secret', key: 'latest' },
+          MONGO_URI: { name: 'membrane-mongo-uri', key: 'latest' },
+          REDIS_URI: { name: 'membrane-redis-uri', key: 'latest' },
+        });
+        expect(service.spec.template.metadata.annotations['run.googleapis.com/cpu-throttling'], spec.id).toBe(spec.exposure === 'none' ? 'False' : 'True');
+        expect(service.spec.template.metadata.annotations['run.googleapis.com/vpc-access-egress'], spec.id).toBe('all-traffic');
+      } else {
+        expect(secretRefs, spec.id).toEqual({});
+      }
+      for (const marker of Object.values(CANARY_SECRETS)) expect(JSON.stringify(service)).not.toContain(marker);
+    }
+  });
+
+  it('opens only the API, UI and console to the internet; the runner is internal but callable', () => {
+    const services = gcp.fake.services();
+    for (const spec of SERVICES) {
+      const name = `membrane-${spec.id}`;
+      const ingress = services[name]!.metadata.annotations['run.googleapis.com/ingress'];
+      expect(ingress, name).toBe(spec.exposure === 'public' ? 'all' : 'internal');
+      const invokers = gcp.fake.serviceIamBindings(name).filter((b) => b.role === 'roles/run.invoker').flatMap((b) => b.members);
+      expect(invokers.includes('allUsers'), name).toBe(spec.exposure !== 'none');
+    }
+  });
+
+  it('keeps every secret out of argv, the audit log, the state and the output', async () => {
+    const lines = await auditLines(join(work, 'state', 'default', 'audit.log'));
+    const creates = lines.map((line) => JSON.parse(line)).filter((line) => line.argv[1] === 'secrets' && line.argv[2] === 'create');
+    expect(creates).toHaveLength(5);
+    for (const line of creates) expect(line.stdin).toMatch(/^<secret MEMBRANE_[A-Z_]+>$/);
+    const files = [...(await readTree(join(work, 'state'))).values()].join('\n');
+    expect(leakedCanaries(first.stdout + first.stderr + files)).toEqual([]);
+    expect(gcp.fake.strayRequests).toEqual([]);
+  });
+
+  it('changes nothing on a second run', async () => {
+    const before = gcp.fake.requests.length;
+    const again = await runCli(installArgs(join(work, 'state')), cliEnv(), RUN_TIMEOUT_MS);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain('7/7 healthy');
+    expect(changes(before)).toEqual([]);
+    for (const name of SECRET_NAMES) expect(gcp.fake.secrets()[name]!.versions).toHaveLength(1);
+    for (const service of Object.values(gcp.fake.services())) expect(service.metadata.generation).toBe(1);
+  }, RUN_TIMEOUT_MS);
+});
+
+describe('Cloud Run install killed with SIGKILL while the engine services are being deployed', () => {
+  it('resumes to one complete deployment, deploying nothing twice', async () => {
+    gcp.fake.reset();
+    gcp.fake.setReadyAfterPolls(2);
+    const stateDir = join(work, 'killed-state');
+    const auditLog = join(stateDir, 'default', 'audit.log');
+    const marker = randomUUID();
+    const env = cliEnv({ [MARKER_VAR]: marker });
+    // Right after the first deploy of wave 2 was sent: the others of that wave may be in flight.
+    const killed = await runAndKill({
+      args: installArgs(stateDir),
+      env,
+      auditLog,
+      killWhen: (lines) => lines.some((line) => line.includes('"deploy","membrane-orchestrator"')),
+      timeoutMs: RUN_TIMEOUT_MS,
+    });
+    expect(killed.exited, 'the install finished before the kill point').toBeUndefined();
+    await waitForOrphans(marker);
+
+    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir], env, RUN_TIMEOUT_MS);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('7/7 healthy');
+    const services = gcp.fake.services();
+    expect(Object.keys(services)).toHaveLength(7);
+    for (const [name, service] of Object.entries(services)) expect(service.metadata.generation, name).toBe(1);
+    for (const name of SECRET_NAMES) expect(gcp.fake.secrets()[name]!.versions, name).toEqual([SECRET_VALUES[name]]);
+    const runnerUrl = services['membrane-custom-code-runner']!.status.url;
+    expect(containerOf(services['membrane-api']!).env.find((e: any) => e.name === 'CUSTOM_CODE_RUNNER_URI').value).toBe(runnerUrl);
+    const journal = await readFile(join(stateDir, 'default', 'journal.json'), 'utf8');
+    expect(journal).toContain(runnerUrl);
+    expect(leakedCanaries(journal + resumed.stdout + resumed.stderr)).toEqual([]);
+  }, RUN_TIMEOUT_MS * 2);
+});

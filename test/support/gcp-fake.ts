@@ -1,0 +1,457 @@
+// Test support: a stateful fake of the Google APIs that `gcloud` uses to deploy Membrane to Cloud Run.
+// It is gcloud's HTTP PROXY (CLOUDSDK_PROXY_*), so requests arrive in absolute form
+// (`GET http://us-central1-run.fake/apis/...`): gcloud prefixes the region to the Cloud Run host,
+// which rules out a plain endpoint override to 127.0.0.1. Endpoint overrides point every API at a
+// `*.fake` host; anything else (metadata.google.internal, oauth2.googleapis.com, a CONNECT tunnel)
+// is refused and kept in `strayRequests`. The fake never opens a connection of its own.
+//
+// Covered: the service-account token grant, Cloud Resource Manager v1 (projects.get), Service Usage
+// v1 (list, get, enable, batchEnable), Secret Manager v1 (secrets, versions, IAM), Artifact Registry
+// v1 (repositories), Cloud Run v1 (Knative services, IAM). Errors use Google's JSON error shape.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+const HOST = '127.0.0.1';
+
+export interface FakeRequest {
+  method: string;
+  host: string;
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON (or form fields of the token grant); undefined when empty. */
+  body: unknown;
+}
+export interface StrayRequest { method: string; url: string; reason: 'foreign host' | 'CONNECT' | 'no route' }
+export interface IamBinding { role: string; members: string[] }
+export interface FakeSecret {
+  labels: Record<string, string>;
+  /** Decoded payloads; version N is versions[N - 1]. */
+  versions: string[];
+  iamBindings: IamBinding[];
+}
+/** A Knative `serving.knative.dev/v1` Service as Cloud Run's v1 API returns it. */
+export type KnativeService = Record<string, any>;
+/** An Artifact Registry v1 Repository (name, format, mode, description, labels, remoteRepositoryConfig, ...). */
+export type FakeRepository = Record<string, any>;
+
+export interface GcpFake {
+  port: number;
+  project: string;
+  projectNumber: string;
+  readonly requests: readonly FakeRequest[];
+  readonly strayRequests: readonly StrayRequest[];
+  services(): Record<string, KnativeService>;
+  secrets(): Record<string, FakeSecret>;
+  /** Keyed by `LOCATION/REPO`. */
+  repositories(): Record<string, FakeRepository>;
+  /** The Cloud Run IAM policy bindings of a service. */
+  serviceIamBindings(name: string): IamBinding[];
+  enabledApis(): string[];
+  /** Ready (or failed) after this many GETs/lists of a service since its last change (0: at once). */
+  setReadyAfterPolls(n: number): void;
+  /** Every later revision of `name` fails its health check; `null` heals it. */
+  failRevision(name: string, message?: string | null): void;
+  disableApi(api: string): void;
+  /** Forgets all state, recorded requests and knobs. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+// Titles as Google prints them in SERVICE_DISABLED errors and `services list`.
+const API_TITLES: Record<string, string> = {
+  'run.googleapis.com': 'Cloud Run Admin API',
+  'secretmanager.googleapis.com': 'Secret Manager API',
+  'artifactregistry.googleapis.com': 'Artifact Registry API',
+  'iam.googleapis.com': 'Identity and Access Management (IAM) API',
+  'logging.googleapis.com': 'Cloud Logging API',
+};
+// The fake's hosts are `<api>.fake`, plus `<region>-run.fake` (Cloud Run's regional endpoint).
+const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run']);
+function parseHost(host: string): { api: string; region?: string } | undefined {
+  const m = host.match(/^(?:([a-z0-9-]+)-(?=run\.fake$))?([a-z]+)\.fake$/);
+  return m && FAKE_APIS.has(m[2]) ? { api: m[2], region: m[1] } : undefined;
+}
+
+class HttpError extends Error {
+  constructor(readonly code: number, readonly status: string, message: string, readonly details?: unknown[]) {
+    super(message);
+  }
+}
+const notFound = (message: string) => new HttpError(404, 'NOT_FOUND', message);
+
+/** JSON with sorted keys: gcloud re-serialises what it read in its own field order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as any)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+const clone = <T>(value: T): T => structuredClone(value);
+const now = () => new Date().toISOString();
+const suffix = () => Array.from(randomBytes(3), (b) => String.fromCharCode(97 + (b % 26))).join('');
+
+interface RunState {
+  region: string;
+  object: KnativeService;
+  template: string; // canonical template of the latest revision
+  revisions: number;
+  polls: number; // GETs/lists since the last change
+  settled: boolean;
+  iam: IamBinding[];
+}
+
+export async function startGcpFakeServer(options: { project: string; projectNumber?: string }): Promise<GcpFake> {
+  const project = options.project;
+  const projectNumber = options.projectNumber ?? '123456789012';
+  const requests: FakeRequest[] = [];
+  const strayRequests: StrayRequest[] = [];
+  let enabled = new Set(Object.keys(API_TITLES));
+  let secrets = new Map<string, FakeSecret & { createTime: string; checksums: (string | undefined)[] }>();
+  let repos = new Map<string, FakeRepository>();
+  let run = new Map<string, RunState>();
+  let readyAfterPolls = 1;
+  let failures = new Map<string, string | undefined>();
+
+  const ourProject = (p: string) => p === project || p === projectNumber;
+  const checkProject = (p: string) => {
+    // Google answers 403 (not 404) for projects you cannot see, so as not to reveal they exist.
+    if (!ourProject(p)) throw new HttpError(403, 'PERMISSION_DENIED', `Permission denied on resource project ${p}.`);
+  };
+
+  function serviceDisabled(api: string): HttpError {
+    const title = API_TITLES[api] ?? api;
+    const url = `https://console.developers.google.com/apis/api/${api}/overview?project=${projectNumber}`;
+    const message = `${title} has not been used in project ${projectNumber} before or it is disabled. Enable it by visiting ${url} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`;
+    return new HttpError(403, 'PERMISSION_DENIED', message, [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: { service: api, consumer: `projects/${projectNumber}`, activationUrl: url, containerInfo: projectNumber, serviceTitle: title } },
+      { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
+      { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Google developers console API activation', url }] },
+    ]);
+  }
+
+  // ---- Cloud Run (Knative) ----------------------------------------------------------------------
+  const serviceUrl = (name: string, region: string) => `https://${name}-${projectNumber}.${region}.run.app`;
+  const conditions = (status: string, reason?: string, message?: string) =>
+    ['Ready', 'ConfigurationsReady', 'RoutesReady'].map((type) => ({ type, status, ...(reason && { reason }), ...(message && { message }), lastTransitionTime: now() }));
+
+  /** The control plane finishing its work: the revision became ready, or failed its health check. */
+  function settle(name: string, state: RunState): void {
+    const { object } = state;
+    const revision = object.status.latestCreatedRevisionName as string;
+    object.status.observedGeneration = object.metadata.generation;
+    object.status.url = serviceUrl(name, state.region);
+    object.status.address = { url: object.status.url };
+    if (failures.has(name)) {
+      const message = failures.get(name) ?? `Revision '${revision}' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined provided by the PORT=${object.spec.template.spec.containers?.[0]?.ports?.[0]?.containerPort ?? 8080} environment variable.`;
+      object.status.conditions = conditions('False', 'HealthCheckContainerError', message);
+    } else {
+      object.status.conditions = conditions('True');
+      object.status.latestReadyRevisionName = revision;
+      object.status.traffic = [{ revisionName: revision, percent: 100, latestRevision: true }];
+    }
+    state.settled = true;
+  }
+
+  function poll(name: string, state: RunState): KnativeService {
+    if (!state.settled && ++state.polls >= readyAfterPolls) settle(name, state);
+    return clone(state.object);
+  }
+
+  /** Create (POST) or replace (PUT): bump the generation, cut a revision if the template changed. */
+  function writeService(region: string, body: KnativeService, existing: RunState | undefined): KnativeService {
+    const name = body.metadata.name as string;
+    body.spec ??= {};
+    const template = (body.spec.template ??= {});
+    template.spec = { containerConcurrency: 80, timeoutSeconds: 300, ...template.spec }; // server defaults
+    const metadata = body.metadata;
+    const previous = existing?.object;
+    const generation = (previous?.metadata.generation ?? 0) + 1;
+    const ingress = metadata.annotations?.['run.googleapis.com/ingress'] ?? 'all';
+    Object.assign(metadata, {
+      namespace: projectNumber,
+      selfLink: `/apis/serving.knative.dev/v1/namespaces/${projectNumber}/services/${name}`,
+      uid: previous?.metadata.uid ?? randomUUID(),
+      resourceVersion: Buffer.from(randomBytes(9)).toString('base64'),
+      generation,
+      creationTimestamp: previous?.metadata.creationTimestamp ?? now(),
+      labels: { ...metadata.labels, 'cloud.googleapis.com/location': region },
+      annotations: {
+        ...metadata.annotations,
+        'serving.knative.dev/creator': previous?.metadata.annotations['serving.knative.dev/creator'] ?? 'deployer',
+        'serving.knative.dev/lastModifier': 'deployer',
+        'run.googleapis.com/ingress': ingress,
+        'run.googleapis.com/ingress-status': ingress,
+        'run.googleapis.com/urls': JSON.stringify([serviceUrl(name, region)]),
+      },
+    });
+    const state: RunState = existing ?? { region, object: body, template: '', revisions: 0, polls: 0, settled: false, iam: [] };
+    const status = { ...previous?.status, conditions: conditions('Unknown'), observedGeneration: previous?.metadata.generation };
+    // gcloud puts a random `client.knative.dev/nonce` label in the template it sends, so every
+    // `run deploy` cuts a revision; a replace that changes only the service's own metadata does not.
+    if (canonical(template) !== state.template) {
+      state.revisions += 1;
+      state.template = canonical(template);
+      status.latestCreatedRevisionName = `${name}-${String(state.revisions).padStart(5, '0')}-${suffix()}`;
+    }
+    body.apiVersion = 'serving.knative.dev/v1';
+    body.kind = 'Service';
+    body.spec.traffic ??= [{ percent: 100, latestRevision: true }];
+    body.status = status;
+    Object.assign(state, { object: body, polls: 0, settled: false });
+    run.set(name, state);
+    if (readyAfterPolls <= 0) settle(name, state);
+    return clone(body);
+  }
+
+  // ---- Routes ---------------------------------------------------------------------------------------
+  /** `m` is the path match; `region` comes from a `<region>-run.fake` host. */
+  type Handler = (m: RegExpMatchArray, req: FakeRequest, region: string | undefined) => unknown;
+  const routes: [string, string, RegExp, Handler][] = [];
+  const route = (method: string, api: string, path: RegExp, handler: Handler) => routes.push([method, api, path, handler]);
+
+  // The JWT-bearer grant of a service account (activate-service-account, then token refreshes).
+  route('POST', 'token', /^\/token$/, () => ({ access_token: `ya29.fake-${randomUUID()}`, expires_in: 3600, token_type: 'Bearer' }));
+
+  route('GET', 'cloudresourcemanager', /^\/v1\/projects\/([^/]+)$/, ([, p]) => {
+    if (!ourProject(p)) throw new HttpError(403, 'PERMISSION_DENIED', 'The caller does not have permission');
+    return { projectNumber, projectId: project, lifecycleState: 'ACTIVE', name: project, createTime: '2024-01-01T00:00:00.000Z' };
+  });
+
+  const enableOperation = (ids: string[], single: boolean) => {
+    ids.forEach((id) => enabled.add(id));
+    const response = single
+      ? { '@type': 'type.googleapis.com/google.api.serviceusage.v1.EnableServiceResponse', service: apiEntry(ids[0]) }
+      : { '@type': 'type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse', services: ids.map(apiEntry) };
+    // Done at once: gcloud reads `done` and does not poll.
+    return { name: `operations/acf.p2-${projectNumber}-${randomUUID()}`, done: true, response };
+  };
+  const apiEntry = (api: string) => ({ name: `projects/${projectNumber}/services/${api}`, config: { name: api, title: API_TITLES[api] ?? api }, state: 'ENABLED', parent: `projects/${projectNumber}` });
+  route('GET', 'serviceusage', /^\/v1\/projects\/([^/]+)\/services$/, ([, p], req) => {
+    checkProject(p);
+    const wantDisabled = req.query.filter === 'state:DISABLED';
+    const names = wantDisabled ? Object.keys(API_TITLES).filter((a) => !enabled.has(a)) : [...enabled].sort();
+    return { services: names.map((a) => ({ ...apiEntry(a), state: wantDisabled ? 'DISABLED' : 'ENABLED' })) };
+  });
+  // `gcloud run deploy` first checks that run.googleapis.com is enabled (and offers to enable it).
+  route('GET', 'serviceusage', /^\/v1\/projects\/([^/]+)\/services\/([^/:]+)$/, ([, p, api]) => {
+    checkProject(p);
+    return { ...apiEntry(api), state: enabled.has(api) ? 'ENABLED' : 'DISABLED' };
+  });
+  // `services enable A B C` batches; `services enable A` (and run deploy's auto-enable) may use `A:enable`.
+  route('POST', 'serviceusage', /^\/v1\/projects\/([^/]+)\/services:batchEnable$/, ([, p], req) => {
+    checkProject(p);
+    return enableOperation((req.body as { serviceIds?: string[] })?.serviceIds ?? [], false);
+  });
+  route('POST', 'serviceusage', /^\/v1\/projects\/([^/]+)\/services\/([^/:]+):enable$/, ([, p, api]) => (checkProject(p), enableOperation([api], true)));
+
+  // ---- Secret Manager: names carry the project number, as Google's do.
+  const secretName = (s: string) => `projects/${projectNumber}/secrets/${s}`;
+  const getSecret = (p: string, s: string) => {
+    checkProject(p);
+    const secret = secrets.get(s);
+    if (!secret) throw notFound(`Secret [${secretName(s)}] not found or has no versions.`);
+    return secret;
+  };
+  const secretBody = (s: string) => {
+    const secret = secrets.get(s)!;
+    return { name: secretName(s), replication: { automatic: {} }, createTime: secret.createTime, labels: secret.labels, etag: `"${secret.versions.length}"` };
+  };
+  const versionBody = (s: string, n: number) => ({ name: `${secretName(s)}/versions/${n}`, createTime: now(), state: 'ENABLED', replicationStatus: { automatic: {} }, etag: `"${n}"`, clientSpecifiedPayloadChecksum: true });
+  route('GET', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+)$/, ([, p, s]) => (getSecret(p, s), secretBody(s)));
+  route('POST', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets$/, ([, p], req) => {
+    checkProject(p);
+    const id = req.query.secretId;
+    if (secrets.has(id)) throw new HttpError(409, 'ALREADY_EXISTS', `Secret [${secretName(id)}] already exists.`);
+    const body = (req.body ?? {}) as { labels?: Record<string, string> };
+    secrets.set(id, { labels: body.labels ?? {}, versions: [], iamBindings: [], createTime: now(), checksums: [] });
+    return secretBody(id);
+  });
+  route('POST', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+):addVersion$/, ([, p, s], req) => {
+    const secret = getSecret(p, s);
+    const payload = (req.body as { payload?: { data?: string; dataCrc32c?: string } })?.payload ?? {};
+    secret.versions.push(Buffer.from(payload.data ?? '', 'base64').toString('utf8'));
+    secret.checksums.push(payload.dataCrc32c);
+    return versionBody(s, secret.versions.length);
+  });
+  route('GET', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+)\/versions\/([^/:]+):access$/, ([, p, s, v]) => {
+    const secret = getSecret(p, s);
+    const n = v === 'latest' ? secret.versions.length : Number(v);
+    if (!(n >= 1 && n <= secret.versions.length)) throw notFound(`Secret Version [${secretName(s)}/versions/${v}] not found.`);
+    const dataCrc32c = secret.checksums[n - 1];
+    return { name: `${secretName(s)}/versions/${n}`, payload: { data: Buffer.from(secret.versions[n - 1]).toString('base64'), ...(dataCrc32c && { dataCrc32c }) } };
+  });
+  route('GET', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+):getIamPolicy$/, ([, p, s]) => {
+    const { iamBindings } = getSecret(p, s);
+    return iamBindings.length ? { version: 1, etag: 'BwXfake0', bindings: iamBindings } : { etag: 'ACAB' };
+  });
+  route('POST', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+):setIamPolicy$/, ([, p, s], req) => {
+    const secret = getSecret(p, s);
+    secret.iamBindings = clone((req.body as { policy?: { bindings?: IamBinding[] } })?.policy?.bindings ?? []);
+    return { version: 1, etag: 'BwXfake0', bindings: secret.iamBindings };
+  });
+
+  // ---- Artifact Registry: names carry the project id.
+  route('GET', 'artifactregistry', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/repositories\/([^/:]+)$/, ([, p, l, r]) => {
+    checkProject(p);
+    const repo = repos.get(`${l}/${r}`);
+    if (!repo) throw notFound('Requested entity was not found.');
+    return repo;
+  });
+  route('POST', 'artifactregistry', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/repositories$/, ([, p, l], req) => {
+    checkProject(p);
+    const id = req.query.repositoryId;
+    if (repos.has(`${l}/${id}`)) throw new HttpError(409, 'ALREADY_EXISTS', 'the repository already exists');
+    const repo = { ...(req.body as object), name: `projects/${project}/locations/${l}/repositories/${id}`, createTime: now(), updateTime: now() };
+    repos.set(`${l}/${id}`, repo);
+    // A long-running operation, finished at once.
+    return { name: `projects/${project}/locations/${l}/operations/${randomUUID()}`, done: true, response: { '@type': 'type.googleapis.com/google.devtools.artifactregistry.v1.Repository', ...repo } };
+  });
+
+  // ---- Cloud Run v1: Knative services (the host carries the region) and their IAM policy.
+  const runPath = /^\/apis\/serving\.knative\.dev\/v1\/namespaces\/([^/]+)\/services(?:\/([^/:]+))?$/;
+  const inRegion = (region: string, name: string) => (run.get(name)?.region === region ? run.get(name) : undefined);
+  const knativeNotFound = (region: string, name: string) => notFound(`Resource '${name}' of kind 'SERVICE' in region '${region}' in project '${project}' does not exist.`);
+  // Knative calls go to the regional host only.
+  function regional(region: string | undefined): string {
+    if (!region) throw notFound('Knative services are served by <region>-run.googleapis.com');
+    return region;
+  }
+  route('GET', 'run', runPath, ([, p, name], _req, host) => {
+    const region = regional(host);
+    checkProject(p);
+    if (!name) {
+      const items = [...run].filter(([, s]) => s.region === region).map(([n, s]) => poll(n, s));
+      return { apiVersion: 'serving.knative.dev/v1', kind: 'ServiceList', metadata: {}, items, unreachable: [] };
+    }
+    const state = inRegion(region, name);
+    if (!state) throw knativeNotFound(region, name);
+    return poll(name, state);
+  });
+  route('POST', 'run', runPath, ([, p, name], req, host) => {
+    const region = regional(host);
+    checkProject(p);
+    const body = req.body as KnativeService;
+    if (name || !body?.metadata?.name) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata.name is required');
+    if (run.has(body.metadata.name)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource '${body.metadata.name}' already exists.`);
+    return writeService(region, clone(body), undefined);
+  });
+  route('PUT', 'run', runPath, ([, p, name], req, host) => {
+    const region = regional(host);
+    checkProject(p);
+    const state = name ? inRegion(region, name) : undefined;
+    if (!state) throw knativeNotFound(region, name ?? '');
+    return writeService(region, clone(req.body as KnativeService), state);
+  });
+  const runIam = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+):(getIamPolicy|setIamPolicy|testIamPermissions)$/;
+  const iamHandler: Handler = ([, p, region, name, verb], req) => {
+    checkProject(p);
+    // Deploying a new service without --[no-]allow-unauthenticated first asks whether the caller may
+    // set its policy (to decide whether to offer the choice); the service need not exist yet.
+    if (verb === 'testIamPermissions') return { permissions: (req.body as { permissions?: string[] })?.permissions ?? [] };
+    const state = inRegion(region, name);
+    if (!state) throw knativeNotFound(region, name);
+    if (verb === 'setIamPolicy') state.iam = clone((req.body as { policy?: { bindings?: IamBinding[] } })?.policy?.bindings ?? []);
+    return state.iam.length ? { version: 1, etag: 'BwXfake0', bindings: state.iam } : { etag: 'ACAB' };
+  };
+  // Not Knative calls: gcloud sends get/setIamPolicy to the global host (`run.fake`) and
+  // testIamPermissions to the regional one.
+  route('GET', 'run', runIam, iamHandler);
+  route('POST', 'run', runIam, iamHandler);
+
+  // ---- The proxy itself -----------------------------------------------------------------------------
+  function reply(res: ServerResponse, code: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    // Origin-form (`GET /path`) means someone talked to 127.0.0.1 directly, not through the proxy.
+    const url = URL.canParse(req.url ?? '') ? new URL(req.url ?? '') : undefined;
+    const target = url?.protocol === 'http:' ? parseHost(url.hostname) : undefined;
+    if (!url || !target) {
+      strayRequests.push({ method: req.method ?? '', url: url?.href ?? req.url ?? '', reason: 'foreign host' });
+      return reply(res, 502, { error: { code: 502, message: `the test proxy reaches only *.fake hosts, not ${req.url}`, status: 'UNAVAILABLE' } });
+    }
+    const host = url.hostname;
+    const type = req.headers['content-type'] ?? '';
+    let body: unknown;
+    if (raw) body = type.includes('json') ? JSON.parse(raw) : type.includes('urlencoded') ? Object.fromEntries(new URLSearchParams(raw)) : raw;
+    const query = Object.fromEntries(url.searchParams);
+    const entry: FakeRequest = { method: req.method ?? '', host, path: decodeURIComponent(url.pathname), query, body };
+    requests.push(entry);
+    try {
+      // Service Usage, Resource Manager and the token endpoint are never gated.
+      const api = `${target.api}.googleapis.com`;
+      if (api in API_TITLES && !enabled.has(api)) throw serviceDisabled(api);
+      for (const [method, routeApi, pathRe, handler] of routes) {
+        const m = method === entry.method && routeApi === target.api ? entry.path.match(pathRe) : null;
+        if (m) return reply(res, 200, handler(m, entry, target.region));
+      }
+      strayRequests.push({ method: entry.method, url: url.href, reason: 'no route' });
+      throw notFound(`The fake has no route for ${entry.method} ${host}${entry.path}`);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      reply(res, error.code, { error: { code: error.code, message: error.message, status: error.status, ...(error.details && { details: error.details }) } });
+    }
+  }
+
+  // Every socket is tracked so that stop() can end kept-alive connections, not wait for them.
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        handle(req, res, Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        reply(res, 500, { error: { code: 500, message: `fake error: ${(error as Error).message}`, status: 'INTERNAL' } });
+      }
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  // HTTPS through the proxy (e.g. to a real googleapis.com host) is never tunnelled.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    strayRequests.push({ method: 'CONNECT', url: req.url ?? '', reason: 'CONNECT' });
+    socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    port,
+    project,
+    projectNumber,
+    requests,
+    strayRequests,
+    services: () => Object.fromEntries([...run].map(([name, s]) => [name, clone(s.object)])),
+    secrets: () => Object.fromEntries([...secrets].map(([name, s]) => [name, clone({ labels: s.labels, versions: s.versions, iamBindings: s.iamBindings })])),
+    repositories: () => Object.fromEntries([...repos].map(([key, r]) => [key, clone(r)])),
+    serviceIamBindings: (name) => clone(run.get(name)?.iam ?? []),
+    enabledApis: () => [...enabled].sort(),
+    setReadyAfterPolls: (n) => void (readyAfterPolls = n),
+    failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
+    disableApi: (api) => void enabled.delete(api),
+    reset() {
+      requests.length = strayRequests.length = 0;
+      [enabled, secrets, repos, run, failures] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map()];
+      readyAfterPolls = 1;
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return stopping;
+    },
+  };
+}

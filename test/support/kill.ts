@@ -1,0 +1,91 @@
+// Kill -9 an installer at a chosen point of its audit log, and wait for the CLI processes it
+// leaves running (they are in their own process group, as after a real kill -9).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { CLI, type CliRun } from './cli.js';
+
+/** Set in the installer's env and inherited by every CLI it starts, so the orphans can be found. */
+export const MARKER_VAR = 'MEMBRANE_KILL_MARKER';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function auditLines(path: string): Promise<string[]> {
+  if (!existsSync(path)) return [];
+  return (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+}
+
+export interface KillPlan {
+  args: string[];
+  /** Must carry MARKER_VAR for waitForOrphans. */
+  env: Record<string, string>;
+  auditLog: string;
+  /** Polled every 10 ms with the audit lines so far: true kills the installer with SIGKILL. */
+  killWhen(lines: string[]): boolean;
+  timeoutMs: number;
+}
+
+/**
+ * Runs the built CLI and kills it as soon as `killWhen` says so. Resolves when it is gone, with
+ * the number of audit lines it wrote, or with its own exit when it finished before the kill point.
+ */
+export async function runAndKill(plan: KillPlan): Promise<{ written: number; exited: CliRun | undefined }> {
+  const child = spawn(process.execPath, [CLI, ...plan.args], { env: { CI: 'true', ...plan.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const closed = new Promise<CliRun>((resolve) => child.once('close', (exitCode) => resolve({ exitCode, stdout, stderr, pid: child.pid! })));
+  let finished: CliRun | undefined;
+  void closed.then((run) => (finished = run));
+  const deadline = Date.now() + plan.timeoutMs;
+  try {
+    for (;;) {
+      const lines = await auditLines(plan.auditLog);
+      if (plan.killWhen(lines)) {
+        child.kill('SIGKILL');
+        break;
+      }
+      // It finished (or failed) before the kill point: nothing to kill.
+      if (finished) return { written: lines.length, exited: finished };
+      if (Date.now() > deadline) throw new Error(`the kill point was not reached in ${plan.timeoutMs} ms (${lines.length} audit lines)`);
+      await sleep(10);
+    }
+  } finally {
+    if (!finished) child.kill('SIGKILL');
+  }
+  await closed;
+  return { written: (await auditLines(plan.auditLog)).length, exited: undefined };
+}
+
+/** PIDs of live processes whose environment carries the marker (the killed CLI's children). */
+export async function markedProcesses(marker: string): Promise<number[]> {
+  const needle = `${MARKER_VAR}=${marker}\0`;
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
+      if (environ.includes(needle)) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids;
+}
+
+/**
+ * kill -9 stops the installer but not the CLI it was running (its own process group), as in real
+ * life: wait for those to finish so the resume doesn't race them. Never kills them.
+ */
+export async function waitForOrphans(marker: string, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  for (;;) {
+    const pids = await markedProcesses(marker);
+    seen = Math.max(seen, pids.length);
+    if (pids.length === 0) return seen;
+    if (Date.now() > deadline) throw new Error(`processes ${pids.join(', ')} of the killed installer still run after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}

@@ -1,0 +1,176 @@
+// The Cloud Run adapter's plan, as data: which steps in which order, what each deploy sets,
+// what a reviewer reads in plan --out, and how Knative's status becomes a service phase.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloudRunSizeProblem, deployment, envFile } from '../../source/clouds/gcp/documents.js';
+import { gcpAdapter } from '../../source/clouds/gcp/index.js';
+import { gcpNames } from '../../source/clouds/gcp/names.js';
+import { phaseOf } from '../../source/clouds/gcp/observe.js';
+import { gcpSteps } from '../../source/clouds/gcp/steps.js';
+import type { ActionStep, Outputs } from '../../source/clouds/types.js';
+import { withRollouts } from '../../source/engine/plan.js';
+import { displayArgv } from '../../source/exec/command.js';
+import { serviceSpec, type ServiceId } from '../../source/membrane/services.js';
+import { writePlan } from '../../source/plan/write-plan.js';
+import { CANARY, gcpSettings } from './fixtures.js';
+
+const outputs: Outputs = {
+  get: (key) => ({ 'project:number': '123456789012', 'custom-code-runner:url': 'https://membrane-custom-code-runner-123456789012.us-central1.run.app' })[key] ?? `<${key}>`,
+};
+
+function deployArgv(service: ServiceId, settings = gcpSettings()) {
+  return displayArgv(deployment(serviceSpec(service), settings, gcpNames(settings), outputs).command);
+}
+
+describe('Cloud Run plan', () => {
+  it('enables APIs, stores secrets, proxies Harbor, then deploys in waves with the runner URL read after wave 1', () => {
+    const ids = withRollouts(gcpSteps(gcpSettings())).map((step) => step.id);
+    expect(ids).toEqual([
+      'apis',
+      'secret:secret', 'secret:encryptionSecret', 'secret:mongoUri', 'secret:redisUri', 'secret:registryPassword',
+      'repository',
+      'service:custom-code-runner', 'rollout:wave-1',
+      'runner-url',
+      'service:orchestrator', 'service:queued-worker', 'service:instant-worker', 'rollout:wave-2',
+      'service:api', 'rollout:wave-3',
+      'service:ui', 'service:console', 'rollout:wave-4',
+    ]);
+  });
+
+  it('creates each secret from stdin and lets only the identity that needs it read it', () => {
+    const step = gcpSteps(gcpSettings()).find((s) => s.id === 'secret:mongoUri')!;
+    const [create, grant] = step.preview(outputs, CANARY);
+    expect(displayArgv(create!)).toEqual(['gcloud', 'secrets', 'create', 'membrane-mongo-uri', '--data-file=-', '--replication-policy=automatic', '--labels=membrane-deployment=default', '--project=acme-membrane', '--format=json', '--quiet']);
+    expect(create!.stdin).toMatchObject({ name: 'MEMBRANE_MONGO_URI', secret: { value: CANARY.mongoUri } });
+    expect(displayArgv(grant!)).toContain('--member=serviceAccount:123456789012-compute@developer.gserviceaccount.com');
+    const registry = gcpSteps(gcpSettings()).find((s) => s.id === 'secret:registryPassword')!.preview(outputs, CANARY);
+    // Artifact Registry reads the bare password; its service agent is the only reader.
+    expect(registry[0]!.stdin!.secret.value).toBe(CANARY.registryPassword);
+    expect(displayArgv(registry[1]!)).toContain('--member=serviceAccount:service-123456789012@gcp-sa-artifactregistry.iam.gserviceaccount.com');
+  });
+
+  it('makes the remote repository of the Harbor registry with the password from Secret Manager', () => {
+    const [create] = gcpSteps(gcpSettings()).find((s) => s.id === 'repository')!.preview(outputs);
+    expect(displayArgv(create!)).toEqual(expect.arrayContaining([
+      'membrane-harbor', '--mode=remote-repository', '--remote-docker-repo=https://harbor.integration.app', '--remote-username=robot$core+acme',
+      '--remote-password-secret-version=projects/acme-membrane/secrets/membrane-registry-password/versions/latest', '--location=us-central1',
+    ]));
+  });
+
+  it('deploys the runner internal-only, unauthenticated (callers send no ID token), with request-based CPU', () => {
+    const argv = deployArgv('custom-code-runner');
+    expect(argv.slice(0, 4)).toEqual(['gcloud', 'run', 'deploy', 'membrane-custom-code-runner']);
+    expect(argv).toEqual(expect.arrayContaining([
+      '--image=us-central1-docker.pkg.dev/acme-membrane/membrane-harbor/core/custom-code-runner:2025-09-19',
+      '--port=5000', '--cpu=1', '--memory=2048Mi', '--min-instances=2', '--max-instances=10',
+      '--ingress=internal', '--allow-unauthenticated', '--cpu-throttling', '--async',
+    ]));
+    expect(argv.some((arg) => arg.startsWith('--set-secrets'))).toBe(false);
+    expect(argv.some((arg) => arg.startsWith('--network'))).toBe(false);
+  });
+
+  it('keeps the workers\' CPU allocated, closed to callers, and routes them through the VPC', () => {
+    const argv = deployArgv('queued-worker');
+    expect(argv).toEqual(expect.arrayContaining(['--ingress=internal', '--no-allow-unauthenticated', '--no-cpu-throttling', '--network=default', '--subnet=default', '--vpc-egress=all-traffic']));
+    expect(argv).toContain('--set-secrets=SECRET=membrane-jwt-secret:latest,ENCRYPTION_SECRET=membrane-encryption-secret:latest,MONGO_URI=membrane-mongo-uri:latest,REDIS_URI=membrane-redis-uri:latest');
+    expect(argv).toContain('--service-account=123456789012-compute@developer.gserviceaccount.com');
+  });
+
+  it('opens the API, UI and console to the internet', () => {
+    for (const service of ['api', 'ui', 'console'] as const) expect(deployArgv(service)).toEqual(expect.arrayContaining(['--ingress=all', '--allow-unauthenticated']));
+    // The guide's full vCPU for the API (1024 units) is one Cloud Run CPU.
+    expect(deployArgv('api')).toContain('--cpu=1');
+    expect(deployArgv('api', gcpSettings((raw) => (raw.services = { api: { cpu: 2048, memory: 4096 } })))).toContain('--cpu=2');
+  });
+
+  it('gives the engine the runner URL and GCS storage in an env file, never a secret value', () => {
+    const settings = gcpSettings();
+    const { envFile: file } = deployment(serviceSpec('api'), settings, gcpNames(settings), outputs);
+    expect(file.path).toBe('services/api.env.yaml');
+    expect(file.content).toContain('CUSTOM_CODE_RUNNER_URI: "https://membrane-custom-code-runner-123456789012.us-central1.run.app"\n');
+    expect(file.content).toContain('STORAGE_PROVIDER: "gcs"\n');
+    expect(file.content).toContain('GOOGLE_CLOUD_PROJECT_ID: "acme-membrane"\n');
+    expect(file.content).toContain('IS_API: "1"\n');
+    for (const value of Object.values(CANARY)) expect(file.content).not.toContain(value);
+  });
+
+  it('hashes the whole spec: the same answers give the same hash, a new image tag another', () => {
+    const hash = (settings = gcpSettings()) => deployment(serviceSpec('api'), settings, gcpNames(settings), outputs).hash;
+    expect(hash()).toBe(hash());
+    expect(hash(gcpSettings((raw) => (raw.imageTag = '2025-10-01')))).not.toBe(hash());
+    expect(deployArgv('api')).toContain(`--labels=membrane-deployment=default,membrane-spec=${hash()}`);
+  });
+});
+
+describe('envFile', () => {
+  it('quotes every value, so commas, colons, quotes and # stay literal', () => {
+    const yaml = envFile({ A: 'x,y', B: 'http://h:5000/#frag', C: 'say "hi"' });
+    expect(yaml).toBe('A: "x,y"\nB: "http://h:5000/#frag"\nC: "say \\"hi\\""\n');
+  });
+});
+
+describe('Cloud Run sizes', () => {
+  it('rounds CPU units up to whole CPUs and refuses memory the CPU count does not allow', () => {
+    expect(cloudRunSizeProblem('api', 1024, 2048)).toBeUndefined();
+    expect(cloudRunSizeProblem('api', 512, 4096)).toBeUndefined();
+    expect(cloudRunSizeProblem('api', 1024, 6144)).toBe('services.api.memory: 6144 MiB needs 2 CPUs (cpu 2048) on Cloud Run.');
+    expect(cloudRunSizeProblem('api', 9000, 2048)).toBe("services.api.cpu: 9000 is more than Cloud Run's 8 CPUs (8192).");
+    expect(cloudRunSizeProblem('ui', 512, 256)).toBe('services.ui.memory: Cloud Run needs at least 512 MiB.');
+  });
+
+  it('are checked by the adapter before anything runs', () => {
+    const adapter = gcpAdapter(gcpSettings((raw) => (raw.services = { api: { memory: 6144 } })));
+    expect(adapter.inputProblems()).toEqual(['services.api.memory: 6144 MiB needs 2 CPUs (cpu 2048) on Cloud Run.']);
+  });
+});
+
+describe('Knative status to phase', () => {
+  const service = (generation: number, observed: number | undefined, ready?: 'True' | 'False' | 'Unknown', message?: string) => ({
+    metadata: { name: 'membrane-api', generation },
+    status: { observedGeneration: observed, conditions: ready ? [{ type: 'Ready', status: ready, message }] : [] },
+  });
+
+  it('is healthy only when Ready is True for the latest generation', () => {
+    expect(phaseOf(service(2, 2, 'True'), 2)).toMatchObject({ phase: 'healthy', running: 2, desired: 2 });
+    expect(phaseOf(service(3, 2, 'True'), 2)).toMatchObject({ phase: 'deploying', running: 0 });
+    expect(phaseOf(service(1, undefined), 2)).toMatchObject({ phase: 'deploying' });
+  });
+
+  it('fails with Cloud Run\'s own message when Ready is False for the latest generation', () => {
+    const message = "Revision 'membrane-api-00001-abc' is not ready and cannot serve traffic.";
+    expect(phaseOf(service(1, 1, 'False', message), 2)).toEqual({ phase: 'failed', running: 0, desired: 2, message });
+    expect(phaseOf(service(2, 1, 'False', message), 2).phase).toBe('deploying');
+  });
+});
+
+describe('plan --out for Cloud Run', () => {
+  let dir: string;
+  let files: string[];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gcp-plan-'));
+    const settings = gcpSettings();
+    const adapter = gcpAdapter(settings);
+    files = await writePlan(dir, settings, withRollouts(adapter.plan()), adapter.notes());
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes plan.json, the env files and a deploy.sh that bash accepts', () => {
+    expect(files).toEqual(expect.arrayContaining(['plan.json', 'deploy.sh', 'services/api.env.yaml', 'services/custom-code-runner.env.yaml']));
+    expect(spawnSync('bash', ['-n', join(dir, 'deploy.sh')]).status).toBe(0);
+  });
+
+  it('pipes each secret into gcloud from its variable and shows placeholders for what only the cloud knows', () => {
+    const script = readFileSync(join(dir, 'deploy.sh'), 'utf8');
+    expect(script).toContain(`printf '%s' "$MEMBRANE_SECRET" | gcloud secrets create membrane-jwt-secret --data-file=-`);
+    expect(script).toContain('--service-account=<project:number>-compute@developer.gserviceaccount.com');
+    expect(readFileSync(join(dir, 'services/api.env.yaml'), 'utf8')).toContain('CUSTOM_CODE_RUNNER_URI: "<custom-code-runner:url>"');
+    const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
+    const secret = plan.steps.find((step: ActionStep) => step.id === 'secret:secret');
+    expect(secret.commands[0].stdin).toBe('<secret MEMBRANE_SECRET>');
+    expect(plan.notes.join(' ')).toContain('60 minutes');
+  });
+});
