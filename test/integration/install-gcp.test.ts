@@ -168,6 +168,44 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
   }, RUN_TIMEOUT_MS);
 });
 
+describe('Cloud Run changes and failures', () => {
+  it('adds a secret version when a value changes, and keeps the old one', async () => {
+    const rotated = 'canary-jwt-rotated-V8c2';
+    const run = await runCli(installArgs(join(work, 'state')), cliEnv({ MEMBRANE_SECRET: rotated }), RUN_TIMEOUT_MS);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(gcp.fake.secrets()['membrane-jwt-secret']!.versions).toEqual([CANARY_SECRETS.MEMBRANE_SECRET, rotated]);
+    expect(run.stdout + run.stderr).not.toContain(rotated);
+  }, RUN_TIMEOUT_MS);
+
+  it('fails a service whose revision does not start, with Cloud Run\'s message, and leaves the next waves alone', async () => {
+    const stateDir = join(work, 'failing-state');
+    gcp.fake.reset();
+    gcp.fake.setReadyAfterPolls(1);
+    gcp.fake.failRevision('membrane-queued-worker');
+    const run = await runCli(installArgs(stateDir), cliEnv(), RUN_TIMEOUT_MS);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/queued-worker failed: Revision 'membrane-queued-worker-\d+-\w+' is not ready/);
+    expect(run.stdout).toContain('Looks like: Health checks failing');
+    expect(run.stdout).toContain('gcloud logging read');
+    expect(Object.keys(gcp.fake.services())).not.toContain('membrane-api');
+    expect(run.stdout).toContain(`resume --name default --state-dir ${stateDir}`);
+  }, RUN_TIMEOUT_MS);
+
+  it.each([
+    ['a region in the wrong format', { project: PROJECT, region: 'US-Central1' }, /gcp\.region: "US-Central1" must be a Cloud Run region like us-central1/],
+    ['a missing project', { region: REGION }, /gcp\.project: missing/],
+  ])('refuses %s with exit 2 before any request', async (name, block, message) => {
+    const file = join(work, `bad-${name.length}.json`);
+    await writeFile(file, JSON.stringify({ ...answers, gcp: block }));
+    const before = gcp.fake.requests.length;
+    const run = await runCli(['--config', file, '--yes', '--state-dir', join(work, `bad-${name.length}`)], cliEnv(), RUN_TIMEOUT_MS);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(gcp.fake.requests.length).toBe(before);
+  });
+});
+
 describe('Cloud Run install killed with SIGKILL while the engine services are being deployed', () => {
   it('resumes to one complete deployment, deploying nothing twice', async () => {
     gcp.fake.reset();
