@@ -1,6 +1,6 @@
 import type { Settings } from '../answers/settings.js';
-import { UsageError } from '../errors.js';
 import { awsAdapter } from './aws/index.js';
+import { azureAdapter } from './azure/index.js';
 import { demoAdapter, type DemoOptions } from './demo/index.js';
 import { gcpAdapter } from './gcp/index.js';
 import type { CloudAdapter } from './types.js';
@@ -17,5 +17,5 @@ export function adapterFor(settings: Settings, demo?: DemoOptions): CloudAdapter
   const { cloud } = settings.answers;
   if (cloud === 'aws') return awsAdapter(settings);
   if (cloud === 'gcp') return gcpAdapter(settings);
-  throw new UsageError(`${CLOUD_NAMES[cloud]} is not supported by this version yet. Use "cloud": "aws" or "gcp", or plan --out to review the settings.`);
+  return azureAdapter(settings);
 }

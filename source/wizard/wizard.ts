@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import type { z } from 'zod';
 import type { RawAnswers } from '../answers/load.js';
-import { answersSchema, awsSchema, gcpSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
+import { answersSchema, awsSchema, azureSchema, gcpSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
 import type { AwsDiscovery, Choice } from '../clouds/discovery.js';
 import { PUBLIC_SERVICES } from '../membrane/services.js';
 
@@ -128,7 +128,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
       message: 'Which cloud?',
       choices: [
         { value: 'aws', name: 'AWS ECS (Fargate)' },
-        { value: 'azure', name: 'Azure Container Apps', disabled: '(not in this version yet)' },
+        { value: 'azure', name: 'Azure Container Apps' },
         { value: 'gcp', name: 'Google Cloud Run' },
       ],
     }));
@@ -171,6 +171,14 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
 
   // 6. The cloud's own answers
   if (valueAt(answers, ['cloud']) === 'aws') await askAws(say, ask, answers, input_.aws, choose, needs, suggested);
+  if (valueAt(answers, ['cloud']) === 'azure') {
+    const shape = azureSchema.shape;
+    await text(['azure', 'subscription'], shape.subscription, 'Azure subscription (name or id)');
+    await text(['azure', 'resourceGroup'], shape.resourceGroup, 'Resource group');
+    await text(['azure', 'location'], shape.location, 'Location', 'eastus');
+    await text(['azure', 'environment'], shape.environment, 'Container Apps environment');
+    await text(['azure', 'keyVault'], shape.keyVault, 'Key Vault (Azure RBAC) for the secrets');
+  }
   if (valueAt(answers, ['cloud']) === 'gcp') {
     await text(['gcp', 'project'], gcpSchema.shape.project, 'Google Cloud project id', process.env.CLOUDSDK_CORE_PROJECT);
     await text(['gcp', 'region'], gcpSchema.shape.region, 'Cloud Run region', 'us-central1');

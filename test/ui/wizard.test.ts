@@ -239,8 +239,9 @@ describe('runWizard through a fake terminal', () => {
 
     const cloud = await term.ask('Which cloud?');
     expect(cloud.renders[0]).toMatch(/\S AWS ECS \(Fargate\)/);
-    expect(cloud.renders[0]).toContain('Azure Container Apps (not in this version yet)');
-    expect(cloud.renders[0]).not.toContain('Google Cloud Run (not in this version yet)');
+    expect(cloud.renders[0]).toContain('Azure Container Apps');
+    expect(cloud.renders[0]).toContain('Google Cloud Run');
+    expect(cloud.renders[0]).not.toContain('not in this version yet');
     await term.press(KEY.enter);
     expect(cloud.renders.at(-1)).toBe('✔ Which cloud? AWS ECS (Fargate)');
 

@@ -72,3 +72,20 @@ export function gcpSettings(edit: RawEdit = () => {}, name = 'default'): Setting
   edit(raw);
   return deriveSettings(name, validateAnswers(raw));
 }
+
+/** A complete Azure Container Apps answers object (a fresh copy each call). */
+export function azureAnswersRaw(): Record<string, any> {
+  return {
+    cloud: 'azure',
+    domain: 'example.com',
+    imageTag: '2025-09-19',
+    registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
+    azure: { subscription: 'acme-prod', resourceGroup: 'membrane-rg', environment: 'membrane-env', location: 'eastus', keyVault: 'membrane-vault' },
+  };
+}
+
+export function azureSettings(edit: RawEdit = () => {}, name = 'default'): Settings {
+  const raw = azureAnswersRaw();
+  edit(raw);
+  return deriveSettings(name, validateAnswers(raw));
+}

@@ -1,0 +1,93 @@
+// The Container App documents (`az containerapp create|update --yaml`; JSON is YAML): image,
+// ingress, sizes, scale, env with every secret wired through secretref, and Key Vault
+// references read with the user-assigned identity — including the registry password.
+import { createHash } from 'node:crypto';
+import type { Settings } from '../../answers/settings.js';
+import { buildServiceEnvironment } from '../../membrane/env.js';
+import { PORT, type ServiceSpec } from '../../membrane/services.js';
+import type { Outputs } from '../types.js';
+import { azureNames, outputKey, type AzureNames } from './names.js';
+import type { SecretKey } from '../../answers/schema.js';
+
+export const SPEC_TAG = 'membrane-spec';
+/** Consumption plan: 0.25 to 4 vCPU in quarters, always with twice as many GiB of memory. */
+const CPU_STEP = 0.25;
+const MAX_CPU = 4;
+/** The guide's autoscaling ceiling, as on the other clouds. */
+const MAX_REPLICAS = 10;
+
+/** CPU (vCPU) for the requested CPU units and memory: the smallest Consumption size that covers both. */
+export function containerAppCpu(units: number, memoryMiB: number): number {
+  const wanted = Math.max(units / 1024, memoryMiB / 2048);
+  return Math.ceil(wanted / CPU_STEP) * CPU_STEP;
+}
+
+export function containerAppSizeProblem(service: string, units: number, memoryMiB: number): string | undefined {
+  if (containerAppCpu(units, memoryMiB) > MAX_CPU) {
+    return `services.${service}: ${units} CPU units with ${memoryMiB} MiB needs more than the Consumption plan's ${MAX_CPU} vCPU / 8 GiB.`;
+  }
+  return undefined;
+}
+
+export function runnerUri(names: AzureNames, outputs: Outputs): string {
+  // Internal ingress: reachable only inside the environment, at app.internal.<default domain>.
+  return `https://${names.app('custom-code-runner')}.internal.${outputs.get(outputKey.environmentDomain)}`;
+}
+
+function ingressOf(spec: ServiceSpec) {
+  if (spec.exposure === 'none') return undefined;
+  return { external: spec.exposure === 'public', targetPort: PORT, transport: 'auto', allowInsecure: false };
+}
+
+export function appDocument(spec: ServiceSpec, settings: Settings, outputs: Outputs) {
+  const names = azureNames(settings);
+  const azure = settings.answers.azure!;
+  const { cpu, memory, replicas } = settings.sizing[spec.id];
+  const { env, secrets } = buildServiceEnvironment(spec, settings, {
+    customCodeRunnerUri: spec.image === 'core/api' ? runnerUri(names, outputs) : '',
+    // Managed identity instead of a storage key; AZURE_CLIENT_ID picks the user-assigned one.
+    storage: { STORAGE_PROVIDER: 'abs', AZURE_STORAGE_ACCOUNT_NAME: names.storageAccount, AZURE_CLIENT_ID: outputs.get(outputKey.identityClientId) },
+  });
+  const identity = outputs.get(outputKey.identityId);
+  const keys: SecretKey[] = ['registryPassword', ...secrets.map((ref) => ref.secret)];
+  const vaultUri = outputs.get(outputKey.vaultUri).replace(/\/?$/, '/');
+  const vcpu = containerAppCpu(cpu, memory);
+  const ingress = ingressOf(spec);
+  const document = {
+    location: azure.location,
+    identity: { type: 'UserAssigned', userAssignedIdentities: { [identity]: {} } },
+    properties: {
+      managedEnvironmentId: outputs.get(outputKey.environmentId),
+      configuration: {
+        activeRevisionsMode: 'Single',
+        ...(ingress ? { ingress } : {}),
+        // Key Vault references: the app holds no value, so read access to the app reveals none.
+        secrets: keys.map((key) => ({ name: names.appSecret(key), keyVaultUrl: `${vaultUri}secrets/${names.vaultSecret(key)}`, identity })),
+        registries: [{ server: settings.answers.registry.server, username: settings.answers.registry.username, passwordSecretRef: names.appSecret('registryPassword') }],
+      },
+      template: {
+        containers: [
+          {
+            name: spec.id,
+            image: `${settings.answers.registry.server}/${spec.image}:${settings.answers.imageTag}`,
+            env: [
+              ...Object.entries(env).map(([name, value]) => ({ name, value })),
+              ...secrets.map((ref) => ({ name: ref.env, secretRef: names.appSecret(ref.secret) })),
+            ],
+            resources: { cpu: vcpu, memory: `${vcpu * 2}Gi` },
+            probes: [
+              // Generous startup: the engine connects to MongoDB and Redis before it answers.
+              { type: 'Startup', httpGet: { path: spec.healthPath, port: PORT }, periodSeconds: 10, failureThreshold: 30 },
+              { type: 'Readiness', httpGet: { path: spec.healthPath, port: PORT }, periodSeconds: 10 },
+            ],
+          },
+        ],
+        scale: { minReplicas: replicas, maxReplicas: Math.max(MAX_REPLICAS, replicas) },
+      },
+    },
+    tags: { ...names.tags } as Record<string, string>,
+  };
+  // The hash covers everything above; it goes into the tags so a re-run can compare.
+  document.tags[SPEC_TAG] = createHash('sha256').update(JSON.stringify(document)).digest('hex').slice(0, 16);
+  return document;
+}

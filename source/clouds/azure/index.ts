@@ -1,0 +1,33 @@
+import type { Settings } from '../../answers/settings.js';
+import { SERVICES } from '../../membrane/services.js';
+import type { CloudAdapter } from '../types.js';
+import { containerAppCpu, containerAppSizeProblem } from './documents.js';
+import { azureNames } from './names.js';
+import { observeAzure } from './observe.js';
+import { azurePreflight } from './preflight.js';
+import { azureSteps } from './steps.js';
+
+/** Container App names: lowercase letters, digits and hyphens, at most 32 characters. */
+const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+export function azureAdapter(settings: Settings): CloudAdapter {
+  const names = azureNames(settings);
+  const azure = settings.answers.azure!;
+  return {
+    inputProblems: () => [
+      ...SERVICES.flatMap((spec) => containerAppSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
+      ...SERVICES.flatMap((spec) => (APP_NAME.test(names.app(spec.id)) ? [] : [`--name ${settings.name}: the app name ${names.app(spec.id)} is longer than Azure's 32 characters; use a shorter deployment name.`])),
+    ],
+    preflight: (runner) => azurePreflight(settings, runner),
+    plan: () => azureSteps(settings),
+    observe: (runner) => observeAzure(settings, runner),
+    notes: () => [
+      `The apps read their secrets from Key Vault ${azure.keyVault} as Key Vault references, through the user-assigned identity ${names.identity} (created first, so the references resolve when each app is created; a system-assigned identity would not exist yet). Nothing secret is stored in the apps themselves.`,
+      `The registry password is a Key Vault reference too (passwordSecretRef), not --registry-password, which would store it in the app where anyone with read access could see it.`,
+      `Every secret reaches its env var through secretref:; plain env values hold nothing secret.`,
+      `Sizes follow the Consumption plan (2 GiB per vCPU): the engine services get ${containerAppCpu(settings.sizing.api.cpu, settings.sizing.api.memory)} vCPU to have the 2 GiB they need.`,
+      `Storage: the engine uses storage account ${names.storageAccount} through the same identity (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
+      `The runner has internal ingress only; the orchestrator and workers have no ingress. Point api., ui. and console.${settings.answers.domain} at the public apps (custom domains on the environment, or Front Door).`,
+    ],
+  };
+}

@@ -1,0 +1,44 @@
+// Names of everything the installer creates on Azure, derived from the deployment's prefix so
+// that two deployments (--name) can share a resource group and an environment.
+import type { SecretKey } from '../../answers/schema.js';
+import type { Settings } from '../../answers/settings.js';
+import type { Arg } from '../../exec/command.js';
+import type { ServiceId } from '../../membrane/services.js';
+import { SECRET_SUFFIX } from '../secret-names.js';
+
+/** The built-in role that lets an identity read secret values, and nothing else. */
+export const SECRETS_USER_ROLE = 'Key Vault Secrets User';
+
+export function azureNames(settings: Settings) {
+  const { prefix } = settings;
+  const azure = settings.answers.azure!;
+  // The registry password alone (the app's registry entry holds the username).
+  const suffix = (key: SecretKey) => (key === 'registryPassword' ? 'registry-password' : SECRET_SUFFIX[key]);
+  return {
+    app: (service: ServiceId) => `${prefix}-${service}`,
+    /** The secret in Key Vault. */
+    vaultSecret: (key: SecretKey) => `${prefix}-${suffix(key)}`,
+    /** The app's own secret that references it (env vars use it through secretref). */
+    appSecret: (key: SecretKey) => suffix(key),
+    identity: azure.identity ?? `${prefix}-apps`,
+    storageAccount: azure.storageAccount ?? `${prefix.replaceAll('-', '')}files`.slice(0, 24),
+    tags: { 'membrane-deployment': settings.name },
+  };
+}
+
+export type AzureNames = ReturnType<typeof azureNames>;
+
+/** Output keys shared between steps. */
+export const outputKey = {
+  identityId: 'identity:id',
+  identityPrincipalId: 'identity:principal-id',
+  identityClientId: 'identity:client-id',
+  vaultUri: 'key-vault:uri',
+  environmentId: 'environment:id',
+  environmentDomain: 'environment:default-domain',
+};
+
+/** The az argv most calls share: explicit subscription, JSON output, no warnings on stderr. */
+export function azArgv(subscription: string, ...args: Arg[]): Arg[] {
+  return ['az', ...args, '--subscription', subscription, '--output', 'json', '--only-show-errors'];
+}

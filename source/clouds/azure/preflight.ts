@@ -1,0 +1,62 @@
+// Read-only checks before anything changes, run concurrently: az and its containerapp
+// commands, the login and subscription, and the resource group, environment and Key Vault.
+import type { Settings } from '../../answers/settings.js';
+import type { CliError } from '../../exec/errors.js';
+import type { Runner } from '../../exec/runner.js';
+import { definitions, fail, pass, type Check } from '../checks.js';
+import { runJson } from '../cli-json.js';
+import type { PreflightCheckDefinition, PreflightResult } from '../types.js';
+import { azArgv } from './names.js';
+
+/** containerapp commands with --yaml, secrets as Key Vault references, need az 2.70 or later. */
+const MIN_AZ = [2, 70];
+
+export function azurePreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
+  const azure = settings.answers.azure!;
+  const call = (...args: string[]) => runJson(runner, { argv: azArgv(azure.subscription, ...args) });
+  const checks: [string, Check][] = [
+    ['az CLI installed (2.70 or later)', async () => {
+      const versions = await runJson(runner, { argv: ['az', 'version', '--output', 'json'] }, { attempts: 1 });
+      const version = String(versions['azure-cli'] ?? '');
+      const [major = 0, minor = 0] = version.split('.').map(Number);
+      if (major < MIN_AZ[0]! || (major === MIN_AZ[0] && minor < MIN_AZ[1]!)) return fail(`az ${version || 'of unknown version'}`, 'update it: az upgrade (containerapp commands need 2.70 or later)');
+      return pass(`az ${version}`);
+    }],
+    [`Logged in, subscription ${azure.subscription}`, async () => {
+      const account = await call('account', 'show');
+      if (account.state && account.state !== 'Enabled') return fail(`subscription ${account.name} is ${account.state}`, 'use an enabled subscription in azure.subscription');
+      return pass(`${account.name} as ${account.user?.name ?? 'unknown user'}`);
+    }],
+    [`Resource group ${azure.resourceGroup}`, async () => {
+      const group = await call('group', 'show', '--name', azure.resourceGroup);
+      return pass(`in ${group.location}`);
+    }],
+    [`Container Apps environment ${azure.environment}`, async () => {
+      const environment = await call('containerapp', 'env', 'show', '--name', azure.environment, '--resource-group', azure.resourceGroup);
+      if (environment.properties?.provisioningState !== 'Succeeded') return fail(`${azure.environment} is ${environment.properties?.provisioningState}`, 'wait until the environment is provisioned, then run again');
+      return pass(environment.properties.defaultDomain);
+    }],
+    [`Key Vault ${azure.keyVault}`, async () => {
+      const vault = await call('keyvault', 'show', '--name', azure.keyVault);
+      if (vault.properties?.enableRbacAuthorization === false) {
+        return fail(`${azure.keyVault} uses access policies`, `switch it to Azure RBAC (az keyvault update --name ${azure.keyVault} --enable-rbac-authorization true): the apps' identity is granted "Key Vault Secrets User"`);
+      }
+      return pass(vault.properties?.vaultUri ?? azure.keyVault);
+    }],
+  ];
+  return definitions(checks, describeFailure);
+}
+
+function describeFailure(error: CliError): PreflightResult {
+  switch (error.kind) {
+    case 'missing-cli':
+      return fail('the az CLI is not installed or not on PATH', 'install it: https://learn.microsoft.com/cli/azure/install-azure-cli');
+    case 'access-denied':
+      return fail(error.cliMessage, 'log in (az login) as an account that may manage Container Apps, identities, role assignments and Key Vault secrets');
+    case 'not-found':
+    case 'invalid':
+      return fail(error.cliMessage, 'fix the azure block of the answers file');
+    default:
+      return fail(error.cliMessage, 'check network access to Azure and try again');
+  }
+}

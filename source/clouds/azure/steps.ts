@@ -1,0 +1,142 @@
+// The Container Apps install as idempotent steps: a user-assigned identity allowed to read the
+// Key Vault, the secrets in the vault (values from 0600 files, never argv), then one app per
+// service in the guide's waves, created or updated from its document.
+import type { SecretKey, Secrets } from '../../answers/schema.js';
+import { SECRET_ENV } from '../../answers/schema.js';
+import type { Settings } from '../../answers/settings.js';
+import type { Command, FileArg } from '../../exec/command.js';
+import { NOT_REPEATABLE } from '../../exec/runner.js';
+import { requiredSecrets } from '../../membrane/env.js';
+import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
+import { findOrNull, runJson } from '../cli-json.js';
+import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepResult } from '../types.js';
+import { appDocument, SPEC_TAG } from './documents.js';
+import { azArgv, azureNames, outputKey, SECRETS_USER_ROLE, type AzureNames } from './names.js';
+
+/**
+ * A user-assigned identity exists before the apps do, so their Key Vault references resolve on
+ * the first revision; a system-assigned one would only exist once the app is being created.
+ */
+function identityStep(settings: Settings, names: AzureNames): ActionStep {
+  const { subscription, resourceGroup, location, keyVault } = settings.answers.azure!;
+  const create: Command = {
+    argv: azArgv(subscription, 'identity', 'create', '--name', names.identity, '--resource-group', resourceGroup, '--location', location,
+      '--tags', ...Object.entries(names.tags).map(([key, value]) => `${key}=${value}`)),
+  };
+  const grant = (principalId: string, vaultId: string): Command => ({
+    argv: azArgv(subscription, 'role', 'assignment', 'create', '--assignee-object-id', principalId, '--assignee-principal-type', 'ServicePrincipal',
+      '--role', SECRETS_USER_ROLE, '--scope', vaultId),
+  });
+  return {
+    kind: 'action',
+    id: 'identity',
+    title: `Identity ${names.identity}, allowed to read secrets in ${keyVault}`,
+    preview: (outputs) => [create, grant(outputs.get(outputKey.identityPrincipalId), `<id of Key Vault ${keyVault}>`)],
+    async apply({ runner }) {
+      const [found, vault] = await Promise.all([
+        findOrNull(runner, { argv: azArgv(subscription, 'identity', 'show', '--name', names.identity, '--resource-group', resourceGroup) }),
+        runJson(runner, { argv: azArgv(subscription, 'keyvault', 'show', '--name', keyVault) }),
+      ]);
+      let outcome: StepResult['outcome'] = 'unchanged';
+      // Creating an identity that exists returns it unchanged, so this may be retried.
+      const identity = found ?? (await runJson(runner, create));
+      if (!found) outcome = 'created';
+      const assignments = await runJson<{ roleDefinitionName?: string }[]>(runner, {
+        argv: azArgv(subscription, 'role', 'assignment', 'list', '--assignee', identity.principalId, '--role', SECRETS_USER_ROLE, '--scope', vault.id),
+      });
+      if (!(Array.isArray(assignments) && assignments.length > 0)) {
+        await runner.run(grant(identity.principalId, vault.id), NOT_REPEATABLE);
+        if (outcome === 'unchanged') outcome = 'updated';
+      }
+      return {
+        outcome,
+        outputs: {
+          [outputKey.identityId]: identity.id,
+          [outputKey.identityPrincipalId]: identity.principalId,
+          [outputKey.identityClientId]: identity.clientId,
+          [outputKey.vaultUri]: vault.properties.vaultUri,
+        },
+      };
+    },
+  };
+}
+
+function secretStep(key: SecretKey, settings: Settings, names: AzureNames): ActionStep {
+  const { subscription, keyVault } = settings.answers.azure!;
+  const name = names.vaultSecret(key);
+  const value = (secrets?: Secrets): FileArg => ({ prefix: '--file=', name: SECRET_ENV[key], secret: { value: secrets?.[key], shell: `printf '%s' "$${SECRET_ENV[key]}"` } });
+  const set = (secrets?: Secrets): Command => ({
+    argv: azArgv(subscription, 'keyvault', 'secret', 'set', '--vault-name', keyVault, '--name', name, value(secrets), '--encoding', 'utf-8',
+      '--tags', ...Object.entries(names.tags).map(([tag, v]) => `${tag}=${v}`)),
+  });
+  return {
+    kind: 'action',
+    id: `${SECRET_STEP_PREFIX}${key}`,
+    title: `Key Vault secret ${name}`,
+    group: 'prepare',
+    preview: (_outputs, secrets) => [set(secrets)],
+    async apply({ runner, secrets }) {
+      const wanted = secrets[key];
+      const stored = await findOrNull(runner, { argv: azArgv(subscription, 'keyvault', 'secret', 'show', '--vault-name', keyVault, '--name', name) });
+      if (wanted === undefined) {
+        if (!stored) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Key Vault ${keyVault} (any more). Set it and run again.`);
+        return { outcome: 'unchanged' };
+      }
+      if (stored?.value === wanted) return { outcome: 'unchanged' };
+      // Setting the same value twice only adds an identical version, so this may be retried.
+      await runner.run(set(secrets));
+      return { outcome: stored ? 'updated' : 'created' };
+    },
+  };
+}
+
+/** The environment's id and domain: the apps live in it, and the runner's internal URL is under its domain. */
+function environmentStep(settings: Settings): ActionStep {
+  const { subscription, resourceGroup, environment } = settings.answers.azure!;
+  const show: Command = { argv: azArgv(subscription, 'containerapp', 'env', 'show', '--name', environment, '--resource-group', resourceGroup) };
+  return {
+    kind: 'action',
+    id: 'environment',
+    title: `Container Apps environment ${environment}`,
+    group: 'prepare',
+    preview: () => [show],
+    async apply({ runner }) {
+      const found = await runJson(runner, show);
+      return { outcome: 'checked', outputs: { [outputKey.environmentId]: found.id, [outputKey.environmentDomain]: found.properties.defaultDomain } };
+    },
+  };
+}
+
+function appStep(spec: ServiceSpec, settings: Settings, names: AzureNames): ActionStep {
+  const { subscription, resourceGroup } = settings.answers.azure!;
+  const file = (outputs: Outputs): FileArg => ({ prefix: '--yaml=', name: `apps/${spec.id}.yaml`, content: `${JSON.stringify(appDocument(spec, settings, outputs), null, 2)}\n` });
+  const write = (verb: 'create' | 'update', outputs: Outputs): Command => ({
+    argv: azArgv(subscription, 'containerapp', verb, '--name', names.app(spec.id), '--resource-group', resourceGroup, file(outputs)),
+  });
+  return {
+    kind: 'action',
+    id: `app:${spec.id}`,
+    title: `Container App ${names.app(spec.id)}`,
+    deploys: spec.id,
+    group: `wave-${spec.wave}`,
+    preview: (outputs) => [write('create', outputs)],
+    artifacts: (outputs) => [{ path: `apps/${spec.id}.yaml`, content: file(outputs).content! }],
+    async apply({ runner, outputs }) {
+      const wanted = appDocument(spec, settings, outputs).tags[SPEC_TAG];
+      const existing = await findOrNull(runner, { argv: azArgv(subscription, 'containerapp', 'show', '--name', names.app(spec.id), '--resource-group', resourceGroup) });
+      if (existing?.tags?.[SPEC_TAG] === wanted) return { outcome: 'unchanged' };
+      await runner.run(write(existing ? 'update' : 'create', outputs), NOT_REPEATABLE);
+      return { outcome: existing ? 'updated' : 'created' };
+    },
+  };
+}
+
+export function azureSteps(settings: Settings): ActionStep[] {
+  const names = azureNames(settings);
+  return [
+    identityStep(settings, names),
+    ...requiredSecrets(settings).map((key) => secretStep(key, settings, names)),
+    environmentStep(settings),
+    ...SERVICES.map((spec) => appStep(spec, settings, names)),
+  ];
+}

@@ -1,0 +1,144 @@
+// The Container Apps adapter's plan, as data: the steps, each app's document (ingress, sizes,
+// Key Vault references wired into env by secretref), plan --out, and how app and revision
+// states become a service phase.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appDocument, containerAppCpu, containerAppSizeProblem } from '../../source/clouds/azure/documents.js';
+import { azureAdapter } from '../../source/clouds/azure/index.js';
+import { phaseOf, revisionPhase } from '../../source/clouds/azure/observe.js';
+import { azureSteps } from '../../source/clouds/azure/steps.js';
+import type { Outputs } from '../../source/clouds/types.js';
+import { withRollouts } from '../../source/engine/plan.js';
+import { displayArgv } from '../../source/exec/command.js';
+import { serviceSpec, type ServiceId } from '../../source/membrane/services.js';
+import { writePlan } from '../../source/plan/write-plan.js';
+import { CANARY, azureSettings } from './fixtures.js';
+
+const IDENTITY = '/subscriptions/s/resourcegroups/membrane-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/membrane-apps';
+const outputs: Outputs = {
+  get: (key) =>
+    ({
+      'identity:id': IDENTITY,
+      'identity:client-id': 'client-id-1',
+      'identity:principal-id': 'principal-id-1',
+      'key-vault:uri': 'https://membrane-vault.vault.azure.net/',
+      'environment:id': '/subscriptions/s/resourceGroups/membrane-rg/providers/Microsoft.App/managedEnvironments/membrane-env',
+      'environment:default-domain': 'happy-hill-123.eastus.azurecontainerapps.io',
+    })[key] ?? `<${key}>`,
+};
+
+const doc = (service: ServiceId, settings = azureSettings()) => appDocument(serviceSpec(service), settings, outputs);
+const envOf = (service: ServiceId) => doc(service).properties.template.containers[0]!.env;
+
+describe('Container Apps plan', () => {
+  it('makes the identity first, then secrets and the environment lookup, then the apps in waves', () => {
+    expect(withRollouts(azureSteps(azureSettings())).map((step) => step.id)).toEqual([
+      'identity',
+      'secret:secret', 'secret:encryptionSecret', 'secret:mongoUri', 'secret:redisUri', 'secret:registryPassword',
+      'environment',
+      'app:custom-code-runner', 'rollout:wave-1',
+      'app:orchestrator', 'app:queued-worker', 'app:instant-worker', 'rollout:wave-2',
+      'app:api', 'rollout:wave-3',
+      'app:ui', 'app:console', 'rollout:wave-4',
+    ]);
+  });
+
+  it('sets each Key Vault secret from a file, never from argv', () => {
+    const [set] = azureSteps(azureSettings()).find((step) => step.id === 'secret:mongoUri')!.preview(outputs, CANARY);
+    const argv = displayArgv(set!);
+    expect(argv.slice(0, 8)).toEqual(['az', 'keyvault', 'secret', 'set', '--vault-name', 'membrane-vault', '--name', 'membrane-mongo-uri']);
+    expect(argv).toContain('--file=<secret MEMBRANE_MONGO_URI>');
+    expect(argv.join(' ')).not.toContain(CANARY.mongoUri);
+  });
+
+  it('gives each service its ingress: public for api/ui/console, internal for the runner, none for the workers', () => {
+    expect(doc('api').properties.configuration.ingress).toEqual({ external: true, targetPort: 5000, transport: 'auto', allowInsecure: false });
+    expect(doc('custom-code-runner').properties.configuration.ingress).toMatchObject({ external: false, targetPort: 5000 });
+    for (const service of ['orchestrator', 'queued-worker', 'instant-worker'] as const) expect(doc(service).properties.configuration).not.toHaveProperty('ingress');
+  });
+
+  it('references every secret in Key Vault through the identity and wires each into env by secretref', () => {
+    const api = doc('api');
+    expect(api.identity).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [IDENTITY]: {} } });
+    expect(api.properties.configuration.secrets).toEqual(['registry-password', 'jwt-secret', 'encryption-secret', 'mongo-uri', 'redis-uri'].map((name) => ({
+      name,
+      keyVaultUrl: `https://membrane-vault.vault.azure.net/secrets/membrane-${name}`,
+      identity: IDENTITY,
+    })));
+    expect(envOf('api').filter((e) => 'secretRef' in e)).toEqual([
+      { name: 'SECRET', secretRef: 'jwt-secret' },
+      { name: 'ENCRYPTION_SECRET', secretRef: 'encryption-secret' },
+      { name: 'MONGO_URI', secretRef: 'mongo-uri' },
+      { name: 'REDIS_URI', secretRef: 'redis-uri' },
+    ]);
+    // The registry password is a Key Vault reference too: nothing secret lives in the app.
+    expect(api.properties.configuration.registries).toEqual([{ server: 'harbor.integration.app', username: 'robot$core+acme', passwordSecretRef: 'registry-password' }]);
+    for (const value of Object.values(CANARY)) expect(JSON.stringify(api)).not.toContain(value);
+  });
+
+  it('points the engine at the runner\'s internal FQDN and storage at the account through the identity', () => {
+    const env = Object.fromEntries(envOf('queued-worker').flatMap((e) => ('value' in e ? [[e.name, e.value]] : [])));
+    expect(env.CUSTOM_CODE_RUNNER_URI).toBe('https://membrane-custom-code-runner.internal.happy-hill-123.eastus.azurecontainerapps.io');
+    expect(env).toMatchObject({ STORAGE_PROVIDER: 'abs', AZURE_STORAGE_ACCOUNT_NAME: 'membranefiles', AZURE_CLIENT_ID: 'client-id-1', IS_QUEUED_TASKS_WORKER: '1' });
+  });
+
+  it('sizes on the Consumption plan (2 GiB per vCPU) without going below the documented minimums', () => {
+    expect(doc('queued-worker').properties.template.containers[0]!.resources).toEqual({ cpu: 1, memory: '2Gi' });
+    expect(doc('ui').properties.template.containers[0]!.resources).toEqual({ cpu: 0.5, memory: '1Gi' });
+    expect(doc('api').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 10 });
+    expect(containerAppCpu(256, 512)).toBe(0.25);
+    expect(containerAppSizeProblem('api', 4096, 16384)).toMatch(/more than the Consumption plan's 4 vCPU/);
+    expect(azureAdapter(azureSettings((raw) => (raw.services = { api: { cpu: 8192 } }))).inputProblems()).toHaveLength(1);
+  });
+
+  it('refuses a deployment name that makes an app name longer than 32 characters', () => {
+    expect(azureAdapter(azureSettings(undefined, 'production-eu')).inputProblems()).toEqual(
+      expect.arrayContaining([expect.stringContaining('membrane-production-eu-custom-code-runner is longer than Azure\'s 32 characters')]),
+    );
+  });
+
+  it('hashes the document into a tag: the same answers give the same hash, a new tag another', () => {
+    expect(doc('api').tags['membrane-spec']).toBe(doc('api').tags['membrane-spec']);
+    expect(doc('api', azureSettings((raw) => (raw.imageTag = '2025-10-01'))).tags['membrane-spec']).not.toBe(doc('api').tags['membrane-spec']);
+  });
+});
+
+describe('Container App state to phase', () => {
+  const app = (provisioningState: string, latest = 'a--2', ready?: string) => ({ name: 'membrane-api', properties: { provisioningState, latestRevisionName: latest, latestReadyRevisionName: ready } });
+  it('is healthy when provisioning succeeded and the latest revision is the ready one', () => {
+    expect(phaseOf(app('Succeeded', 'a--2', 'a--2'))).toMatchObject({ phase: 'healthy' });
+    expect(phaseOf(app('InProgress', 'a--2', 'a--1'))).toMatchObject({ phase: 'deploying' });
+    expect(phaseOf(app('Failed'))).toMatchObject({ phase: 'failed' });
+    expect(phaseOf(app('Succeeded', 'a--2', 'a--1'))).toBe('waiting-for-revision');
+  });
+
+  it('asks the revision why it is not ready: unhealthy fails with its details', () => {
+    expect(revisionPhase({ properties: { healthState: 'Unhealthy', runningState: 'Failed', runningStateDetails: 'Container exited with code 1' } })).toEqual({ phase: 'failed', message: 'Container exited with code 1' });
+    expect(revisionPhase({ properties: { healthState: 'None', runningState: 'Activating' } })).toEqual({ phase: 'deploying', message: 'revision Activating' });
+  });
+});
+
+describe('plan --out for Container Apps', () => {
+  let dir: string;
+  let files: string[];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'azure-plan-'));
+    const settings = azureSettings();
+    const adapter = azureAdapter(settings);
+    files = await writePlan(dir, settings, withRollouts(adapter.plan()), adapter.notes());
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('writes plan.json, the seven app documents and a deploy.sh that bash accepts', () => {
+    expect(files).toEqual(expect.arrayContaining(['plan.json', 'deploy.sh', 'apps/api.yaml', 'apps/custom-code-runner.yaml']));
+    expect(spawnSync('bash', ['-n', join(dir, 'deploy.sh')]).status).toBe(0);
+    const script = readFileSync(join(dir, 'deploy.sh'), 'utf8');
+    expect(script).toContain(`--file=<(printf '%s' "$MEMBRANE_MONGO_URI")`);
+    expect(script).toContain('az containerapp create --name membrane-api --resource-group membrane-rg --yaml=apps/api.yaml');
+    expect(JSON.parse(readFileSync(join(dir, 'apps/api.yaml'), 'utf8')).properties.managedEnvironmentId).toBe('<environment:id>');
+  });
+});
