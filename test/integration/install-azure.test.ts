@@ -1,0 +1,165 @@
+// A full Container Apps install with the built CLI against the strict fake `az` (no real az can
+// run here), asserted from the fake's state and the argv it received; then a re-run that must
+// change nothing, a failing revision, and an install killed with SIGKILL that `resume` completes.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES } from '../../source/membrane/services.js';
+import { startFakeAz, type FakeAz } from '../support/az.js';
+import { CANARY_MARKERS, CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
+import { auditLines, MARKER_VAR, runAndKill, waitForOrphans } from '../support/kill.js';
+
+const RUN_TIMEOUT_MS = 300_000;
+const VAULT = 'membrane-vault';
+const RG = 'membrane-rg';
+const SECRET_VALUES: Record<string, string> = {
+  'membrane-jwt-secret': CANARY_SECRETS.MEMBRANE_SECRET,
+  'membrane-encryption-secret': CANARY_SECRETS.MEMBRANE_ENCRYPTION_SECRET,
+  'membrane-mongo-uri': CANARY_SECRETS.MEMBRANE_MONGO_URI,
+  'membrane-redis-uri': CANARY_SECRETS.MEMBRANE_REDIS_URI,
+  'membrane-registry-password': CANARY_SECRETS.MEMBRANE_REGISTRY_PASSWORD,
+};
+
+let azure: FakeAz;
+let work: string;
+let first: CliRun;
+let firstSeconds: number;
+
+const answers = (subscription: string) => ({
+  cloud: 'azure',
+  domain: 'example.com',
+  imageTag: '2025-09-19',
+  registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
+  azure: { subscription, resourceGroup: RG, environment: 'membrane-env', location: 'eastus', keyVault: VAULT },
+});
+const cliEnv = (extra: Record<string, string> = {}) => ({ ...azure.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200', CREATE_MEMBRANE_DEPLOY_BACKOFF_MS: '50', ...extra });
+const installArgs = (stateDir: string) => ['--config', join(work, 'answers.json'), '--yes', '--state-dir', stateDir];
+const app = (service: string) => azure.state().apps[`${RG}/membrane-${service}`]!.resource;
+/** az calls that change something. */
+const changing = (calls: { argv: string[] }[]) =>
+  calls.map((call) => call.argv.slice(0, 4).join(' ')).filter((cmd) => /(create|update|set)$/.test(cmd) || / (create|update|set) /.test(`${cmd} `));
+
+beforeAll(async () => {
+  azure = await startFakeAz({ resourceGroup: RG, environment: 'membrane-env', keyVault: VAULT, location: 'eastus' });
+  work = await mkdtemp(join(tmpdir(), 'membrane-azure-'));
+  await writeFile(join(work, 'answers.json'), JSON.stringify(answers(azure.subscription)));
+  const started = Date.now();
+  first = await runCli(installArgs(join(work, 'state')), cliEnv(), RUN_TIMEOUT_MS);
+  firstSeconds = (Date.now() - started) / 1000;
+}, RUN_TIMEOUT_MS);
+
+afterAll(async () => {
+  await azure?.stop();
+});
+
+describe('install on Azure Container Apps against the strict fake az', () => {
+  it('exits 0 once every app is running', async () => {
+    expect(first.stderr).toBe('');
+    expect(first.exitCode, first.stdout).toBe(0);
+    expect(first.stdout).toContain('7/7 healthy');
+    console.info(`Container Apps install: ${firstSeconds.toFixed(1)} s, ${(await auditLines(join(work, 'state', 'default', 'audit.log'))).length} az calls`);
+  });
+
+  it('stores each secret in Key Vault once, and lets only the apps\' identity read them', () => {
+    const state = azure.state();
+    const secrets = state.keyVaults[VAULT]!.secrets;
+    expect(Object.keys(secrets).sort()).toEqual(Object.keys(SECRET_VALUES).sort());
+    for (const [name, value] of Object.entries(SECRET_VALUES)) expect(secrets[name]!.versions.map((v) => v.value), name).toEqual([value]);
+    const identity = state.identities[`${RG}/membrane-apps`]!;
+    const grants = state.roleAssignments.filter((a) => a.principalId === identity.principalId);
+    expect(grants.map((a) => [a.roleDefinitionName, a.scope])).toEqual([['Key Vault Secrets User', state.keyVaults[VAULT]!.resource.id]]);
+  });
+
+  it('creates seven apps with ingress per service, sizes, scale and every secret wired by secretref from Key Vault', () => {
+    const identityId = azure.state().identities[`${RG}/membrane-apps`]!.id;
+    const runnerFqdn = app('custom-code-runner').properties.configuration.ingress.fqdn;
+    expect(runnerFqdn).toMatch(/^membrane-custom-code-runner\.internal\./);
+    for (const spec of SERVICES) {
+      const resource = app(spec.id);
+      const { configuration, template } = resource.properties;
+      if (spec.exposure === 'none') expect(configuration.ingress ?? null, spec.id).toBeNull();
+      else expect(configuration.ingress, spec.id).toMatchObject({ external: spec.exposure === 'public', targetPort: 5000 });
+      expect(Object.keys(resource.identity.userAssignedIdentities)).toEqual([identityId]);
+      expect(configuration.registries).toEqual([{ server: 'harbor.integration.app', username: 'robot$core+acme', passwordSecretRef: 'registry-password' }]);
+      for (const secret of configuration.secrets) {
+        expect(secret.keyVaultUrl, `${spec.id} ${secret.name}`).toMatch(new RegExp(`^https://${VAULT}\\.vault\\.azure\\.net/secrets/membrane-`));
+        expect(secret.value, `${spec.id} ${secret.name}`).toBeUndefined();
+      }
+      const [container] = template.containers;
+      expect(container.image).toBe(`harbor.integration.app/${spec.image}:2025-09-19`);
+      expect(template.scale).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+      const refs = container.env.filter((e: any) => e.secretRef).map((e: any) => `${e.name}=${e.secretRef}`);
+      if (spec.image === 'core/api') {
+        expect(refs, spec.id).toEqual(['SECRET=jwt-secret', 'ENCRYPTION_SECRET=encryption-secret', 'MONGO_URI=mongo-uri', 'REDIS_URI=redis-uri']);
+        expect(container.env.find((e: any) => e.name === 'CUSTOM_CODE_RUNNER_URI').value).toBe(`https://${runnerFqdn}`);
+        expect(container.resources).toMatchObject({ cpu: spec.id === 'api' ? 1 : 1, memory: '2Gi' });
+      } else {
+        expect(refs, spec.id).toEqual([]);
+      }
+      for (const marker of CANARY_MARKERS) expect(JSON.stringify(resource), spec.id).not.toContain(marker);
+    }
+  });
+
+  it('never put a secret value in any argv az received, the state, the audit log or the output', async () => {
+    const argvs = JSON.stringify(azure.calls().map((call) => call.argv));
+    expect(leakedCanaries(argvs)).toEqual([]);
+    const files = [...(await readTree(join(work, 'state'))).values()].join('\n');
+    expect(leakedCanaries(first.stdout + first.stderr + files)).toEqual([]);
+  });
+
+  it('changes nothing on a second run', async () => {
+    const before = azure.calls().length;
+    const again = await runCli(installArgs(join(work, 'state')), cliEnv(), RUN_TIMEOUT_MS);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain('7/7 healthy');
+    expect(changing(azure.calls().slice(before))).toEqual([]);
+    for (const spec of SERVICES) expect(Object.keys(azure.state().apps[`${RG}/membrane-${spec.id}`]!.revisions), spec.id).toHaveLength(1);
+  }, RUN_TIMEOUT_MS);
+
+  it('fails an app whose revision does not start, with its reason, and leaves later waves alone', async () => {
+    const stateDir = join(work, 'failing');
+    await writeFile(join(work, 'answers-2.json'), JSON.stringify({ ...answers(azure.subscription), imageTag: '2025-10-01' }));
+    azure.setFailure('membrane-orchestrator', 'Container membrane-orchestrator exited with code 1: MONGO_URI unreachable');
+    const run = await runCli(['--config', join(work, 'answers-2.json'), '--yes', '--state-dir', stateDir], cliEnv(), RUN_TIMEOUT_MS);
+    azure.setFailure('membrane-orchestrator', null);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('orchestrator failed: Container membrane-orchestrator exited with code 1: MONGO_URI unreachable');
+    expect(run.stdout).toContain('az containerapp logs show');
+    // The API kept its earlier image: wave 3 never started.
+    expect(app('api').properties.template.containers[0].image).toBe('harbor.integration.app/core/api:2025-09-19');
+  }, RUN_TIMEOUT_MS);
+});
+
+describe('Container Apps install killed with SIGKILL while the apps are being created', () => {
+  it('resumes to one complete deployment, creating nothing twice', async () => {
+    await azure.stop();
+    azure = await startFakeAz({ resourceGroup: RG, environment: 'membrane-env', keyVault: VAULT, location: 'eastus' });
+    await writeFile(join(work, 'answers.json'), JSON.stringify(answers(azure.subscription)));
+    const stateDir = join(work, 'killed');
+    const marker = randomUUID();
+    const env = cliEnv({ [MARKER_VAR]: marker });
+    const killed = await runAndKill({
+      args: installArgs(stateDir),
+      env,
+      auditLog: join(stateDir, 'default', 'audit.log'),
+      killWhen: (lines) => lines.some((line) => line.includes('"create","--name","membrane-orchestrator"')),
+      timeoutMs: RUN_TIMEOUT_MS,
+    });
+    expect(killed.exited, 'the install finished before the kill point').toBeUndefined();
+    await waitForOrphans(marker);
+
+    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir], env, RUN_TIMEOUT_MS);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('7/7 healthy');
+    const state = azure.state();
+    expect(Object.keys(state.apps)).toHaveLength(7);
+    for (const [name, entry] of Object.entries(state.apps)) expect(Object.keys(entry.revisions), name).toHaveLength(1);
+    expect(Object.keys(state.identities)).toHaveLength(1);
+    expect(state.roleAssignments.filter((a) => a.roleDefinitionName === 'Key Vault Secrets User')).toHaveLength(1);
+    const creates = azure.calls().filter((call) => call.argv[0] === 'containerapp' && call.argv[1] === 'create');
+    expect(new Set(creates.map((call) => call.argv[3])).size).toBe(creates.length);
+    expect(leakedCanaries(await readFile(join(stateDir, 'default', 'journal.json'), 'utf8'))).toEqual([]);
+  }, RUN_TIMEOUT_MS * 2);
+});
