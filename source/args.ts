@@ -17,6 +17,8 @@ export interface CliOptions {
   demoFail?: ServiceId;
   json: boolean;
   out?: string;
+  /** With troubleshoot: write a support bundle (tar.gz) here. */
+  bundle?: string;
   cloud?: string;
   domain?: string;
   imageTag?: string;
@@ -27,7 +29,8 @@ export interface CliOptions {
 
 export const HELP = `Usage: create-membrane-deploy [command] [options]
 
-Deploys self-hosted Membrane (7 services) to AWS ECS Fargate using your own aws CLI login.
+Deploys self-hosted Membrane (7 services) to AWS ECS Fargate, Google Cloud Run or Azure Container Apps
+using your own aws, gcloud or az login.
 
 Commands:
   install (default)  answers -> preflight checks -> review -> deploy with a live table -> health
@@ -35,7 +38,7 @@ Commands:
   status             each service's state from the journal (--json: machine-readable)
   plan               write the whole plan to --out DIR; changes nothing in the cloud
   upgrade            rolling update to --image-tag, workers before the API
-  troubleshoot       the guided checklist (not in this version yet)
+  troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
   uninstall          remove what the installer created (not in this version yet)
 
 Options:
@@ -48,6 +51,7 @@ Options:
   --image-tag TAG          overrides "imageTag"
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
   --json                   with status: print JSON
+  --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    minutes a wave of services may take to become healthy (default 30)
   --demo                   the whole flow against a simulated cloud: no account, no CLI, nothing created
   --demo-fail SERVICE      with --demo: make that service's rollout fail
@@ -79,6 +83,7 @@ export function parseCli(argv: string[]): CliOptions {
         'demo-fail': { type: 'string' },
         json: { type: 'boolean', default: false },
         out: { type: 'string' },
+        bundle: { type: 'string' },
         cloud: { type: 'string' },
         domain: { type: 'string' },
         'image-tag': { type: 'string' },
@@ -118,6 +123,7 @@ export function parseCli(argv: string[]): CliOptions {
     demoFail: demoFail as ServiceId | undefined,
     json: values.json,
     out: values.out,
+    bundle: values.bundle,
     cloud: values.cloud,
     domain: values.domain,
     imageTag: values['image-tag'],

@@ -15,6 +15,7 @@ async function run(options: CliOptions): Promise<number> {
     case 'plan':
       return (await import('./commands/plan.js')).plan(options);
     case 'troubleshoot':
+      return (await import('./commands/troubleshoot.js')).troubleshoot(options);
     case 'uninstall':
       throw new UsageError(`${options.command} is not in this version yet. See README.md for the manual steps.`);
   }

@@ -88,6 +88,38 @@ export interface ServiceObservation {
   message?: string;
 }
 
+/** What the cloud says about one service, for troubleshooting. */
+export interface ServiceInspection {
+  service: ServiceId;
+  /** False when the cloud has no such service. */
+  found: boolean;
+  healthy: boolean;
+  /** The cloud's own words on why it is not healthy: a stopped reason, a Ready=False message, a revision's details. */
+  reasons: string[];
+  /** Env as deployed: plain values, and the names whose values come from the secret store. */
+  env: Record<string, string>;
+  secretEnv: string[];
+  /** The container's port, and the port the platform sends traffic and health checks to. */
+  containerPort?: number;
+  checkedPort?: number;
+  /** How long the platform lets the container start before health checks count, in seconds. */
+  startupGraceSeconds?: number;
+  /** The description as the CLI gave it, for the support bundle. */
+  raw: unknown;
+}
+
+/** The cloud's half of the troubleshooting checklist. */
+export interface CloudDiagnostics {
+  /** Every service at once, in a handful of concurrent calls. */
+  inspect(runner: Runner): Promise<ServiceInspection[]>;
+  /** The service's most recent log lines, oldest first. */
+  logs(runner: Runner, service: ServiceId, limit: number): Promise<string[]>;
+  /** The command a person runs to read the same logs. */
+  logsCommand(service: ServiceId): string;
+  /** Where a container can be reached from inside the deployment's network, to test MongoDB and Redis by hand. */
+  insideCommand(service: ServiceId): string;
+}
+
 export interface CloudAdapter {
   /** Problems with the answers that only this cloud rules out (e.g. Fargate sizes); no CLI call. */
   inputProblems(): string[];
@@ -99,6 +131,8 @@ export interface CloudAdapter {
   observe(runner: Runner): Promise<ServiceObservation[]>;
   /** What the review screen says about this cloud beyond the steps (caveats, manual follow-ups). */
   notes(): string[];
+  /** Absent for the demo, whose cloud exists only while it runs. */
+  diagnostics?(): CloudDiagnostics;
 }
 
 export type AdapterFactory = (settings: Settings) => CloudAdapter;

@@ -12,7 +12,7 @@ function commandsOf(step: Step): Command[] {
   return step.kind === 'action' ? step.preview(placeholders) : [];
 }
 
-function planDocument(settings: Settings, steps: Step[], notes: string[]) {
+export function planDocument(settings: Settings, steps: Step[], notes: string[]) {
   const { answers } = settings;
   return {
     version: 1,

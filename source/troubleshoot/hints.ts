@@ -2,6 +2,7 @@
 // and what to check for it, in the words of the cloud it happened on. The guided checklist
 // (troubleshoot) will grow from here.
 import type { Cloud } from '../answers/schema.js';
+import { HEALTH_PATTERN, PULL_PATTERN, START_PATTERN, SYMPTOM_TITLES } from './symptoms.js';
 
 export interface Symptom {
   title: string;
@@ -35,9 +36,9 @@ const WHERE: Record<Cloud, { logs: string; env: string; network: string; pullRou
 
 const SYMPTOMS: { pattern: RegExp; symptom: (cloud: Cloud) => Symptom }[] = [
   {
-    pattern: /CannotPullContainer|pull access denied|manifest unknown|ImagePull|unauthorized: |Image .* not found/i,
+    pattern: PULL_PATTERN,
     symptom: (cloud) => ({
-      title: 'Cannot pull image',
+      title: SYMPTOM_TITLES.pull,
       checks: [
         'Verify the registry credentials: registry.username and MEMBRANE_REGISTRY_PASSWORD (try docker login with them).',
         `Check network and firewall rules: ${WHERE[cloud].pullRoute}.`,
@@ -46,9 +47,9 @@ const SYMPTOMS: { pattern: RegExp; symptom: (cloud: Cloud) => Symptom }[] = [
     }),
   },
   {
-    pattern: /health check|HealthCheck|unhealthy|Target\.FailedHealthChecks|ELB|listen on the port/i,
+    pattern: HEALTH_PATTERN,
     symptom: (cloud) => ({
-      title: 'Health checks failing',
+      title: SYMPTOM_TITLES.health,
       checks: [
         'Verify the container listens on port 5000 and the platform checks port 5000.',
         `Check the startup time: ${WHERE[cloud].grace} if the service needs longer.`,
@@ -57,10 +58,9 @@ const SYMPTOMS: { pattern: RegExp; symptom: (cloud: Cloud) => Symptom }[] = [
     }),
   },
   {
-    // A service that did not become healthy, for a reason the patterns above don't name.
-    pattern: /failed: |failed to start|Essential container|exited|not ready|not healthy after/i,
+    pattern: START_PATTERN,
     symptom: (cloud) => ({
-      title: 'Container fails to start',
+      title: SYMPTOM_TITLES.start,
       checks: [
         `Check the service's logs in ${WHERE[cloud].logs}.`,
         `Verify the environment variables (${WHERE[cloud].env}).`,

@@ -4,6 +4,8 @@ import { render } from 'ink';
 import type { ReactElement } from 'react';
 import type { EventBus } from '../engine/event-bus.js';
 import type { PreflightEvent } from '../engine/preflight.js';
+import type { ChecklistRun } from '../troubleshoot/run.js';
+import { ChecklistView } from './checklist-view.js';
 import { LiveDeployment } from './live-table.js';
 import { PreflightChecklist } from './preflight-view.js';
 
@@ -51,4 +53,12 @@ export function mountLiveDeployment(bus: EventBus, services: string[]): MountedV
       for (const text of summary) process.stdout.write(`${text}\n`);
     },
   };
+}
+
+/** The troubleshooting checklist; resolves `quit` when the user presses q. */
+export function mountChecklist(run: ChecklistRun, header: string[]): MountedView & { quit: Promise<void> } {
+  let quit!: () => void;
+  const quitting = new Promise<void>((resolve) => (quit = resolve));
+  const view = mount(<ChecklistView run={run} header={header} onRerun={(id) => void run.run(id)} onMarkDone={(id) => run.markDone(id)} onQuit={() => quit()} />);
+  return { ...view, quit: quitting };
 }

@@ -52,6 +52,8 @@ export interface GcpFake {
   setReadyAfterPolls(n: number): void;
   /** Every later revision of `name` fails its health check; `null` heals it. */
   failRevision(name: string, message?: string | null): void;
+  /** What `gcloud logging read` returns for a service (oldest first); `null` forgets them. */
+  setLogs(name: string, lines: string[] | null): void;
   disableApi(api: string): void;
   /** Forgets all state, recorded requests and knobs. */
   reset(): void;
@@ -113,6 +115,8 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
   let run = new Map<string, RunState>();
   let readyAfterPolls = 1;
   let failures = new Map<string, string | undefined>();
+  /** Log lines per Cloud Run service, oldest first (setLogs). */
+  let logs = new Map<string, string[]>();
 
   const ourProject = (p: string) => p === project || p === projectNumber;
   const checkProject = (p: string) => {
@@ -360,6 +364,20 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
   route('GET', 'run', runIam, iamHandler);
   route('POST', 'run', runIam, iamHandler);
 
+  // ---- Cloud Logging v2: entries:list, newest first, for `gcloud logging read` filtered by service name.
+  route('POST', 'logging', /^\/v2\/entries:list$/, (_m, req) => {
+    const { filter = '', pageSize = 50 } = (req.body ?? {}) as { filter?: string; pageSize?: number };
+    const service = /resource\.labels\.service_name="([^"]+)"/.exec(filter)?.[1];
+    const lines = (service && logs.get(service)) || [];
+    const entries = lines.map((textPayload, i) => ({
+      logName: `projects/${project}/logs/run.googleapis.com%2Fstdout`,
+      resource: { type: 'cloud_run_revision', labels: { service_name: service } },
+      textPayload,
+      timestamp: new Date(Date.now() - (lines.length - i) * 1000).toISOString(),
+    }));
+    return { entries: entries.reverse().slice(0, pageSize) };
+  });
+
   // ---- The proxy itself -----------------------------------------------------------------------------
   function reply(res: ServerResponse, code: number, body: unknown): void {
     const text = JSON.stringify(body);
@@ -440,10 +458,11 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
     enabledApis: () => [...enabled].sort(),
     setReadyAfterPolls: (n) => void (readyAfterPolls = n),
     failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
+    setLogs: (name, lines) => void (lines === null ? logs.delete(name) : logs.set(name, lines)),
     disableApi: (api) => void enabled.delete(api),
     reset() {
       requests.length = strayRequests.length = 0;
-      [enabled, secrets, repos, run, failures] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map()];
+      [enabled, secrets, repos, run, failures, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map()];
       readyAfterPolls = 1;
     },
     stop() {

@@ -2,6 +2,7 @@ import type { Settings } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter } from '../types.js';
 import { fargateSizeProblem, runnerUri } from './documents.js';
+import { awsDiagnostics } from './diagnostics.js';
 import { awsNames } from './names.js';
 import { observeAws } from './observe.js';
 import { awsPreflight } from './preflight.js';
@@ -15,6 +16,7 @@ export function awsAdapter(settings: Settings): CloudAdapter {
     preflight: (runner) => awsPreflight(settings, runner),
     plan: () => awsSteps(settings),
     observe: (runner) => observeAws(settings, runner),
+    diagnostics: () => awsDiagnostics(settings),
     notes: () => [
       `Images are pulled from ${settings.answers.registry.server} with the credentials in Secrets Manager (${names.secret('registryPassword')}).`,
       `The API, workers and orchestrator reach the code runner at ${runnerUri(names)} (Cloud Map private DNS); it is never public.`,

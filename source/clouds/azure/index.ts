@@ -1,6 +1,7 @@
 import type { Settings } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter } from '../types.js';
+import { azureDiagnostics } from './diagnostics.js';
 import { containerAppCpu, containerAppSizeProblem } from './documents.js';
 import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
@@ -21,6 +22,7 @@ export function azureAdapter(settings: Settings): CloudAdapter {
     preflight: (runner) => azurePreflight(settings, runner),
     plan: () => azureSteps(settings),
     observe: (runner) => observeAzure(settings, runner),
+    diagnostics: () => azureDiagnostics(settings),
     notes: () => [
       `The apps read their secrets from Key Vault ${azure.keyVault} as Key Vault references, through the user-assigned identity ${names.identity} (created first, so the references resolve when each app is created; a system-assigned identity would not exist yet). Nothing secret is stored in the apps themselves.`,
       `The registry password is a Key Vault reference too (passwordSecretRef), not --registry-password, which would store it in the app where anyone with read access could see it.`,

@@ -1,6 +1,7 @@
 import type { Settings } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter } from '../types.js';
+import { gcpDiagnostics } from './diagnostics.js';
 import { cloudRunSizeProblem } from './documents.js';
 import { gcpNames } from './names.js';
 import { observeGcp } from './observe.js';
@@ -15,6 +16,7 @@ export function gcpAdapter(settings: Settings): CloudAdapter {
     preflight: (runner) => gcpPreflight(settings, runner),
     plan: () => gcpSteps(settings),
     observe: (runner) => observeGcp(settings, runner),
+    diagnostics: () => gcpDiagnostics(settings),
     notes: () => [
       `Cloud Run cannot pull from ${settings.answers.registry.server}: images come through the Artifact Registry remote repository ${names.repository}, which logs in to Harbor with the password in Secret Manager (${names.secret('registryPassword')}).`,
       `Services run as ${gcp.serviceAccount ?? 'the project\'s default compute service account'}${gcp.serviceAccount ? '' : ' (set gcp.serviceAccount to a dedicated one)'}; it may read only the secrets it uses.`,

@@ -1,0 +1,68 @@
+// The AWS half of troubleshooting: one describe-services for all seven, the stopped tasks'
+// reasons, each task definition's env and ports, and CloudWatch logs.
+import type { Settings } from '../../answers/settings.js';
+import type { Runner } from '../../exec/runner.js';
+import { SERVICES, type ServiceId } from '../../membrane/services.js';
+import { findOrNull, runJson } from '../cli-json.js';
+import type { CloudDiagnostics, ServiceInspection } from '../types.js';
+import { awsArgv, awsNames } from './names.js';
+import { phaseOf } from './observe.js';
+
+interface StoppedTask {
+  group?: string;
+  stoppedReason?: string;
+  containers?: { reason?: string; exitCode?: number }[];
+}
+
+export function awsDiagnostics(settings: Settings): CloudDiagnostics {
+  const aws = settings.answers.aws!;
+  const names = awsNames(settings);
+  const call = <T = any>(runner: Runner, ...args: string[]) => runJson<T>(runner, { argv: awsArgv(aws.region, ...args) });
+
+  async function stoppedTasks(runner: Runner): Promise<StoppedTask[]> {
+    const { taskArns = [] } = await call<{ taskArns?: string[] }>(runner, 'ecs', 'list-tasks', '--cluster', aws.cluster, '--desired-status', 'STOPPED');
+    if (taskArns.length === 0) return [];
+    const { tasks = [] } = await call<{ tasks?: StoppedTask[] }>(runner, 'ecs', 'describe-tasks', '--cluster', aws.cluster, '--tasks', ...taskArns.slice(0, 100));
+    return tasks;
+  }
+
+  return {
+    async inspect(runner) {
+      const [described, stopped, definitions] = await Promise.all([
+        call(runner, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', ...SERVICES.map((s) => names.service(s.id))),
+        stoppedTasks(runner).catch(() => [] as StoppedTask[]),
+        Promise.all(SERVICES.map((spec) => findOrNull(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-task-definition', '--task-definition', names.family(spec.id)) }))),
+      ]);
+      return SERVICES.map((spec, index): ServiceInspection => {
+        const service = (described.services ?? []).find((s: { serviceName: string; status: string }) => s.serviceName === names.service(spec.id) && s.status !== 'INACTIVE');
+        const container = definitions[index]?.taskDefinition?.containerDefinitions?.[0];
+        const base = {
+          service: spec.id,
+          env: Object.fromEntries((container?.environment ?? []).map((e: { name: string; value: string }) => [e.name, e.value])),
+          secretEnv: (container?.secrets ?? []).map((s: { name: string }) => s.name),
+          containerPort: container?.portMappings?.[0]?.containerPort,
+          checkedPort: service?.loadBalancers?.[0]?.containerPort ?? container?.portMappings?.[0]?.containerPort,
+          startupGraceSeconds: service?.healthCheckGracePeriodSeconds ?? container?.healthCheck?.startPeriod,
+          raw: { service, taskDefinition: definitions[index]?.taskDefinition },
+        };
+        if (!service) return { ...base, found: false, healthy: false, reasons: [] };
+        const phase = phaseOf(service);
+        const taskReasons = stopped
+          .filter((task) => task.group === `service:${names.service(spec.id)}`)
+          .flatMap((task) => [task.stoppedReason, ...(task.containers ?? []).map((c) => c.reason)])
+          .filter((reason): reason is string => Boolean(reason));
+        const reasons = [...new Set([...(phase.phase === 'healthy' ? [] : [phase.message].filter((m): m is string => Boolean(m))), ...taskReasons])];
+        return { ...base, found: true, healthy: phase.phase === 'healthy', reasons };
+      });
+    },
+    async logs(runner, service: ServiceId, limit) {
+      // Events come oldest first: read the last hour and keep the tail.
+      const { events = [] } = await call<{ events?: { message: string }[] }>(runner, 'logs', 'filter-log-events', '--log-group-name', names.logGroup,
+        '--log-stream-name-prefix', `${service}/`, '--start-time', String(Date.now() - 3_600_000), '--limit', '1000');
+      return events.slice(-limit).map((event) => event.message.trimEnd());
+    },
+    logsCommand: (service) => `aws logs filter-log-events --region ${aws.region} --log-group-name ${names.logGroup} --log-stream-name-prefix ${service}/ --limit 50`,
+    insideCommand: (service) =>
+      `aws ecs execute-command --region ${aws.region} --cluster ${aws.cluster} --task <a running task of ${names.service(service)}> --container ${service} --interactive --command sh`,
+  };
+}

@@ -1,0 +1,70 @@
+// troubleshoot: the guide's checklist, run against the deployment as the cloud sees it now.
+// Starts from the journal of --name (or only --config, for a deployment made by hand), looks
+// into the services that are not healthy, and ends with the most likely cause and its fix.
+import { resolve } from 'node:path';
+import type { CliOptions } from '../args.js';
+import { secretsFromEnv } from '../answers/load.js';
+import { withRollouts } from '../engine/plan.js';
+import { toServiceState } from '../engine/events.js';
+import { UsageError } from '../errors.js';
+import { createRedactor } from '../exec/redact.js';
+import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
+import { planDocument } from '../plan/write-plan.js';
+import { writeBundle } from '../troubleshoot/bundle.js';
+import { buildChecklist } from '../troubleshoot/checklist.js';
+import { reportLines } from '../troubleshoot/report.js';
+import { ChecklistRun } from '../troubleshoot/run.js';
+import { isInteractive, line } from '../ui/terminal.js';
+import { createAuditedRunner, givenAnswers, openJournal, resolveDeployment } from './context.js';
+
+export async function troubleshoot(options: CliOptions): Promise<number> {
+  if (options.demo) throw new UsageError('troubleshoot looks at a real cloud; the demo\'s cloud lives only while the demo runs.');
+  const journal = openJournal(options);
+  const { answers, fromFile } = await givenAnswers(options, journal);
+  if (!journal.state && !fromFile) throw new UsageError(`No deployment named "${options.name}" is recorded here. Give --config answers.json to check a deployment made by hand.`);
+  const { settings, adapter } = resolveDeployment(options, answers);
+  const diagnostics = adapter.diagnostics?.();
+  if (!diagnostics) throw new UsageError('This cloud has no troubleshooting checks.');
+  const secrets = secretsFromEnv(process.env);
+  const runner = createAuditedRunner(journal, secrets);
+
+  line(`Looking at deployment "${settings.name}" as the cloud sees it now…`);
+  const inspections = await diagnostics.inspect(runner);
+  // The journal's failed services first; then whatever the cloud says is not healthy.
+  const recorded = SERVICE_IDS.filter((id) => journal.state?.services[id] && toServiceState(journal.state.services[id]!.phase) === 'failed');
+  const unhealthy = inspections.filter((i) => i.found && !i.healthy).map((i) => i.service);
+  const focus: ServiceId[] = SERVICE_IDS.filter((id) => recorded.includes(id) || unhealthy.includes(id));
+  const header = [
+    focus.length ? `Not healthy: ${focus.join(', ')}` : `All ${inspections.filter((i) => i.found).length} deployed services report healthy.`,
+  ];
+  const logs = new Map<ServiceId, string[]>();
+  const run = new ChecklistRun(buildChecklist({ settings, diagnostics, runner, inspections, focus, registryPassword: secrets.registryPassword, logs }));
+
+  if (isInteractive()) {
+    const { mountChecklist } = await import('../ui/mount.js');
+    const view = mountChecklist(run, header);
+    await run.runAll();
+    await view.quit;
+    await view.close();
+  } else {
+    await run.runAll();
+  }
+  const report = reportLines(run, header);
+  if (!isInteractive()) for (const text of report) line(text);
+  else line(report.slice(report.findIndex((text) => text.startsWith('Diagnosis:'))).join('\n'));
+
+  if (options.bundle) {
+    const files = await writeBundle({
+      file: options.bundle,
+      report,
+      plan: planDocument(settings, withRollouts(adapter.plan()), adapter.notes()),
+      journalPath: journal.path,
+      auditLogPath: journal.auditLogPath,
+      inspections,
+      logs,
+      redact: createRedactor(Object.values(secrets)),
+    });
+    line(`Support bundle: ${resolve(options.bundle)} (${files.length} files, secrets removed)`);
+  }
+  return run.diagnosis().cause ? 1 : 0;
+}
