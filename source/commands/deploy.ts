@@ -243,6 +243,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
       summary: [
         error.message,
         ...(symptom ? [`Looks like: ${symptom.title}. Check:`, ...symptom.checks.map((check) => `  - ${check}`)] : []),
+        ...(options.demo ? [] : [`Run every check against the cloud: ${again.replace(' resume ', ' troubleshoot ')}`]),
         `Fix the cause, then continue with: ${again}`,
         `Audit log: ${journal.auditLogPath}`,
       ],

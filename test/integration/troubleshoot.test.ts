@@ -94,7 +94,9 @@ describe('troubleshoot on Azure Container Apps (fake az)', () => {
     registry.setPassword('rotated-by-harbor-admin');
     azure.setFailure(RUNNER, `Failed to pull image "${registry.server}/core/custom-code-runner:${TAGS[1]}": unauthorized: authentication required`);
     try {
-      await install(cloud, stateDir(), TAGS[1]!, 1);
+      const failed = await install(cloud, stateDir(), TAGS[1]!, 1);
+      // The failed install points at the checklist.
+      expect(failed.stdout).toContain(`Run every check against the cloud: create-membrane-deploy troubleshoot --name default --state-dir ${stateDir()}`);
       const run = await troubleshoot(cloud, stateDir());
       expectDiagnosis(run, 'Cannot pull image', /rejects the robot account robot\$core\+acme/);
       expect(run.stdout).toContain('Not healthy: custom-code-runner');

@@ -1,0 +1,118 @@
+// The troubleshooting checklist in a fake terminal: items fill in top to bottom, keys move,
+// open details, run an item again and tick a manual step; the diagnosis waits for the last probe.
+import { render } from 'ink-testing-library';
+import { describe, expect, it, vi } from 'vitest';
+import type { ChecklistItem, Finding } from '../../source/troubleshoot/checklist.js';
+import { reportLines } from '../../source/troubleshoot/report.js';
+import { ChecklistRun } from '../../source/troubleshoot/run.js';
+import { ChecklistView } from '../../source/ui/checklist-view.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(() => setTimeout(resolve, 20)));
+const KEY = { down: '\u001B[B', up: '\u001B[A', enter: '\r' };
+
+const mongoDown: Finding = {
+  state: 'fail',
+  summary: 'the service cannot reach MongoDB or Redis',
+  evidence: ['MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017'],
+  cause: { symptom: 'start', title: 'api cannot reach MongoDB or Redis', fix: 'Check MEMBRANE_MONGO_URI.', weight: 90 },
+};
+
+function items(probeLogs: () => Promise<Finding>): ChecklistItem[] {
+  return [
+    { id: 'logs:api', symptom: 'start', service: 'api', title: 'api: recent logs', probe: probeLogs },
+    { id: 'databases', symptom: 'start', title: 'MongoDB and Redis reachable', manual: { command: 'nc -zv mongo 27017', expect: 'succeeded' } },
+    { id: 'registry-login', symptom: 'pull', title: 'Registry login', probe: async () => ({ state: 'pass', summary: 'logged in', evidence: [] }) },
+  ];
+}
+
+function mount(run: ChecklistRun) {
+  const onRerun = vi.fn((id: string) => void run.run(id));
+  const onQuit = vi.fn();
+  const view = render(<ChecklistView run={run} header={['Not healthy: api']} onRerun={onRerun} onMarkDone={(id) => run.markDone(id)} onQuit={onQuit} />);
+  return { view, onRerun, onQuit };
+}
+
+describe('ChecklistView', () => {
+  it('shows items by symptom, then the diagnosis once every probe has run', async () => {
+    const run = new ChecklistRun(items(async () => mongoDown));
+    const { view } = mount(run);
+    expect(view.lastFrame()).toContain('Checking…');
+    expect(view.lastFrame()).not.toContain('Diagnosis');
+    await run.runAll();
+    await tick();
+    const frame = view.lastFrame()!;
+    expect(frame).toMatch(/Container fails to start[\s\S]*✖ api: recent logs: the service cannot reach MongoDB or Redis[\s\S]*☐ MongoDB and Redis reachable/);
+    expect(frame).toMatch(/Cannot pull image[\s\S]*✔ Registry login: logged in/);
+    expect(frame).toContain('Diagnosis: Container fails to start: api cannot reach MongoDB or Redis');
+    expect(frame).toContain('Fix: Check MEMBRANE_MONGO_URI.');
+    view.unmount();
+  });
+
+  it('opens an item\'s evidence with Enter, and a manual step\'s command', async () => {
+    const run = new ChecklistRun(items(async () => mongoDown));
+    const { view } = mount(run);
+    await run.runAll();
+    await tick();
+    expect(view.lastFrame()).not.toContain('ECONNREFUSED');
+    view.stdin.write(KEY.enter);
+    await tick();
+    expect(view.lastFrame()).toContain('MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017');
+    view.stdin.write(KEY.down);
+    await tick();
+    view.stdin.write(KEY.enter);
+    await tick();
+    expect(view.lastFrame()).toContain('run: nc -zv mongo 27017');
+    view.unmount();
+  });
+
+  it('runs the selected item again with r, and ticks a manual step with d', async () => {
+    let calls = 0;
+    const run = new ChecklistRun(items(async () => (++calls === 1 ? mongoDown : { state: 'pass', summary: 'no known error', evidence: [] })));
+    const { view, onRerun, onQuit } = mount(run);
+    await run.runAll();
+    await tick();
+    view.stdin.write('r');
+    await tick();
+    await tick();
+    expect(onRerun).toHaveBeenCalledWith('logs:api');
+    expect(view.lastFrame()).toContain('✔ api: recent logs: no known error');
+    expect(view.lastFrame()).toContain('Diagnosis: No failure found');
+    view.stdin.write(KEY.down);
+    await tick();
+    view.stdin.write('d');
+    await tick();
+    expect(view.lastFrame()).toContain('☑ MongoDB and Redis reachable');
+    // r on a manual step does nothing; q leaves.
+    view.stdin.write('r');
+    await tick();
+    expect(onRerun).toHaveBeenCalledTimes(1);
+    view.stdin.write('q');
+    await tick();
+    expect(onQuit).toHaveBeenCalledOnce();
+    view.unmount();
+  });
+});
+
+describe('ChecklistRun', () => {
+  it('turns a probe that throws into a skip with its reason, never a crash', async () => {
+    const run = new ChecklistRun(items(async () => {
+      throw new Error('aws logs filter-log-events failed (exit 255): AccessDeniedException');
+    }));
+    await run.runAll();
+    expect(run.results[0]).toMatchObject({ state: 'skip', finding: { summary: 'could not check: aws logs filter-log-events failed (exit 255): AccessDeniedException' } });
+    expect(run.diagnosis().summary).toBe('No failure found (1 items could not be checked).');
+  });
+
+  it('names the heaviest cause when several items fail, in the plain report too', async () => {
+    const weak: Finding = { ...mongoDown, cause: { symptom: 'health', title: 'api gets only 30 s to start', fix: 'Allow 60 s.', weight: 50 } };
+    const run = new ChecklistRun([
+      { id: 'grace', symptom: 'health', title: 'grace', probe: async () => weak },
+      ...items(async () => mongoDown),
+    ]);
+    await run.runAll();
+    const report = reportLines(run, ['header']);
+    expect(report).toContain('Diagnosis: Container fails to start: api cannot reach MongoDB or Redis');
+    expect(report).toContain('      MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017');
+    expect(report).toContain('      run: nc -zv mongo 27017');
+  });
+});
