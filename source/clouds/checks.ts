@@ -8,14 +8,37 @@ export type Check = () => Promise<PreflightResult>;
 export const pass = (detail: string): PreflightResult => ({ ok: true, detail });
 export const fail = (detail: string, fix: string): PreflightResult => ({ ok: false, detail, fix });
 
-/** Runs each check through the cloud's own translation of CLI errors into results. */
-export function definitions(checks: [string, Check][], describeFailure: (error: CliError) => PreflightResult): PreflightCheckDefinition[] {
+/** How to fix a failed check, per kind of CLI failure, in the words of the cloud's CLI. */
+export interface FailureFixes {
+  /** What to say when the CLI is not installed, and where to get it. */
+  missingCli: [detail: string, fix: string];
+  accessDenied: string;
+  /** The answers name something the cloud does not have, or the CLI refused them. */
+  badAnswer: string;
+  other: string;
+}
+
+/** Runs each check; a CLI failure becomes a failed result with the CLI's message and the fix. */
+export function definitions(checks: [string, Check][], fixes: FailureFixes): PreflightCheckDefinition[] {
+  const describe = (error: CliError): PreflightResult => {
+    switch (error.kind) {
+      case 'missing-cli':
+        return fail(...fixes.missingCli);
+      case 'access-denied':
+        return fail(error.cliMessage, fixes.accessDenied);
+      case 'not-found':
+      case 'invalid':
+        return fail(error.cliMessage, fixes.badAnswer);
+      default:
+        return fail(error.cliMessage, fixes.other);
+    }
+  };
   return checks.map(([title, check]) => ({
     title,
     run: () =>
       check().catch((error: unknown) => {
         if (!(error instanceof CliError)) throw error;
-        return describeFailure(error);
+        return describe(error);
       }),
   }));
 }

@@ -7,15 +7,11 @@ import type { Answers, SecretKey, Secrets } from '../answers/schema.js';
 import { deriveSettings, sizingProblems, type Settings } from '../answers/settings.js';
 import { adapterFor } from '../clouds/index.js';
 import { SECRET_STEP_PREFIX, type CloudAdapter } from '../clouds/types.js';
-import { deploymentDir, Journal, stateRoot } from '../engine/journal.js';
+import type { Journal } from '../engine/journal.js';
 import { fileAuditSink } from '../exec/audit.js';
 import { createRedactor } from '../exec/redact.js';
 import { createRunner, type Runner } from '../exec/runner.js';
 import { UsageError } from '../errors.js';
-
-export function openJournal(options: CliOptions, stateDir = options.stateDir): Journal {
-  return new Journal(deploymentDir(stateRoot(stateDir), options.name));
-}
 
 export interface Deployment {
   settings: Settings;

@@ -27,7 +27,8 @@ import { symptomFor } from '../troubleshoot/hints.js';
 import { createPlainReporter } from '../ui/plain-reporter.js';
 import { preflightLines, preflightSummary } from '../ui/preflight-text.js';
 import { isInteractive, line } from '../ui/terminal.js';
-import { createAuditedRunner, givenAnswers, openJournal, resolveWithSecrets, storedSecrets } from './context.js';
+import { createAuditedRunner, givenAnswers, resolveWithSecrets, storedSecrets } from './context.js';
+import { openJournal } from './journal-of.js';
 import { reviewLines, summaryLines } from './review.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade';

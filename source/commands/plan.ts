@@ -4,7 +4,8 @@ import { withRollouts } from '../engine/plan.js';
 import { UsageError } from '../errors.js';
 import { writePlan } from '../plan/write-plan.js';
 import { line } from '../ui/terminal.js';
-import { givenAnswers, openJournal, resolveDeployment } from './context.js';
+import { givenAnswers, resolveDeployment } from './context.js';
+import { openJournal } from './journal-of.js';
 
 export async function plan(options: CliOptions): Promise<number> {
   if (!options.out) throw new UsageError('plan needs --out DIR: the directory to write plan.json, the cloud documents and deploy.sh into.');

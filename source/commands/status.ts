@@ -3,7 +3,7 @@ import type { CliOptions } from '../args.js';
 import { toServiceState } from '../engine/events.js';
 import { SERVICE_IDS } from '../membrane/services.js';
 import { line } from '../ui/terminal.js';
-import { openJournal } from './context.js';
+import { openJournal } from './journal-of.js';
 
 export async function status(options: CliOptions): Promise<number> {
   const journal = openJournal(options);

@@ -15,7 +15,8 @@ import { buildChecklist } from '../troubleshoot/checklist.js';
 import { reportLines } from '../troubleshoot/report.js';
 import { ChecklistRun } from '../troubleshoot/run.js';
 import { isInteractive, line } from '../ui/terminal.js';
-import { createAuditedRunner, givenAnswers, openJournal, resolveDeployment } from './context.js';
+import { createAuditedRunner, givenAnswers, resolveDeployment } from './context.js';
+import { openJournal } from './journal-of.js';
 
 export async function troubleshoot(options: CliOptions): Promise<number> {
   if (options.demo) throw new UsageError('troubleshoot looks at a real cloud; the demo\'s cloud lives only while the demo runs.');

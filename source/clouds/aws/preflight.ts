@@ -1,11 +1,17 @@
 // Read-only checks that everything the answers point at exists, run concurrently.
 import type { Settings } from '../../answers/settings.js';
-import { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
-import { definitions, fail, pass, type Check } from '../checks.js';
+import { definitions, fail, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
-import type { PreflightCheckDefinition, PreflightResult } from '../types.js';
+import type { PreflightCheckDefinition } from '../types.js';
 import { awsArgv } from './names.js';
+
+const FIXES: FailureFixes = {
+  missingCli: ['the aws CLI is not installed or not on PATH', 'install it: https://aws.amazon.com/cli/'],
+  accessDenied: 'log in (aws configure / aws sso login) with a role allowed to read ECS, EC2, IAM and ELB',
+  badAnswer: 'fix the answer that names it, in the answers file',
+  other: 'check network access to AWS and try again',
+};
 
 export function awsPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws!;
@@ -53,19 +59,5 @@ export function awsPreflight(settings: Settings, runner: Runner): PreflightCheck
     }],
   ];
 
-  return definitions(checks, describeFailure);
-}
-
-function describeFailure(error: CliError): PreflightResult {
-  switch (error.kind) {
-    case 'missing-cli':
-      return fail('the aws CLI is not installed or not on PATH', 'install it: https://aws.amazon.com/cli/');
-    case 'access-denied':
-      return fail(error.cliMessage, 'log in (aws configure / aws sso login) with a role allowed to read ECS, EC2, IAM and ELB');
-    case 'not-found':
-    case 'invalid':
-      return fail(error.cliMessage, 'fix the answer that names it, in the answers file');
-    default:
-      return fail(error.cliMessage, 'check network access to AWS and try again');
-  }
+  return definitions(checks, FIXES);
 }

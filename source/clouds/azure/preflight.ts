@@ -1,15 +1,21 @@
 // Read-only checks before anything changes, run concurrently: az and its containerapp
 // commands, the login and subscription, and the resource group, environment and Key Vault.
 import type { Settings } from '../../answers/settings.js';
-import type { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
-import { definitions, fail, pass, type Check } from '../checks.js';
+import { definitions, fail, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
-import type { PreflightCheckDefinition, PreflightResult } from '../types.js';
+import type { PreflightCheckDefinition } from '../types.js';
 import { azArgv } from './names.js';
 
 /** containerapp commands with --yaml, secrets as Key Vault references, need az 2.70 or later. */
 const MIN_AZ = [2, 70];
+
+const FIXES: FailureFixes = {
+  missingCli: ['the az CLI is not installed or not on PATH', 'install it: https://learn.microsoft.com/cli/azure/install-azure-cli'],
+  accessDenied: 'log in (az login) as an account that may manage Container Apps, identities, role assignments and Key Vault secrets',
+  badAnswer: 'fix the azure block of the answers file',
+  other: 'check network access to Azure and try again',
+};
 
 export function azurePreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const azure = settings.answers.azure!;
@@ -44,19 +50,5 @@ export function azurePreflight(settings: Settings, runner: Runner): PreflightChe
       return pass(vault.properties?.vaultUri ?? azure.keyVault);
     }],
   ];
-  return definitions(checks, describeFailure);
-}
-
-function describeFailure(error: CliError): PreflightResult {
-  switch (error.kind) {
-    case 'missing-cli':
-      return fail('the az CLI is not installed or not on PATH', 'install it: https://learn.microsoft.com/cli/azure/install-azure-cli');
-    case 'access-denied':
-      return fail(error.cliMessage, 'log in (az login) as an account that may manage Container Apps, identities, role assignments and Key Vault secrets');
-    case 'not-found':
-    case 'invalid':
-      return fail(error.cliMessage, 'fix the azure block of the answers file');
-    default:
-      return fail(error.cliMessage, 'check network access to Azure and try again');
-  }
+  return definitions(checks, FIXES);
 }

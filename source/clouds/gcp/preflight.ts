@@ -1,15 +1,21 @@
 // Read-only checks before anything changes, run concurrently: gcloud, the login, the project
 // and which of the needed APIs are on (the install enables the rest, and says so).
 import type { Settings } from '../../answers/settings.js';
-import type { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
-import { definitions, fail, pass, type Check } from '../checks.js';
+import { definitions, fail, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
-import type { PreflightCheckDefinition, PreflightResult } from '../types.js';
+import type { PreflightCheckDefinition } from '../types.js';
 import { gcloudArgv, REQUIRED_APIS } from './names.js';
 
 /** Direct VPC egress (--network/--subnet on run deploy) is GA from this release on. */
 const MIN_GCLOUD_MAJOR = 470;
+
+const FIXES: FailureFixes = {
+  missingCli: ['the gcloud CLI is not installed or not on PATH', 'install it: https://cloud.google.com/sdk/docs/install'],
+  accessDenied: 'log in (gcloud auth login) as an account with roles Cloud Run Admin, Secret Manager Admin, Artifact Registry Admin and Service Usage Admin on the project',
+  badAnswer: 'fix gcp.project / gcp.region in the answers file',
+  other: 'check network access to Google Cloud and try again',
+};
 
 export function gcpPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const { project } = settings.answers.gcp!;
@@ -38,19 +44,5 @@ export function gcpPreflight(settings: Settings, runner: Runner): PreflightCheck
       return pass(missing.length ? `off: ${missing.join(', ')}; the install enables them (first step)` : 'all enabled');
     }],
   ];
-  return definitions(checks, describeFailure);
-}
-
-function describeFailure(error: CliError): PreflightResult {
-  switch (error.kind) {
-    case 'missing-cli':
-      return fail('the gcloud CLI is not installed or not on PATH', 'install it: https://cloud.google.com/sdk/docs/install');
-    case 'access-denied':
-      return fail(error.cliMessage, 'log in (gcloud auth login) as an account with roles Cloud Run Admin, Secret Manager Admin, Artifact Registry Admin and Service Usage Admin on the project');
-    case 'not-found':
-    case 'invalid':
-      return fail(error.cliMessage, 'fix gcp.project / gcp.region in the answers file');
-    default:
-      return fail(error.cliMessage, 'check network access to Google Cloud and try again');
-  }
+  return definitions(checks, FIXES);
 }
