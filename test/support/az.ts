@@ -4,12 +4,13 @@
 // tests can read at any time; every call is recorded as {argv, exitCode} so tests can check what was
 // (and was not) passed on a command line. Every az process started here is killed by its PID after a
 // bounded time.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from './process.js';
 
 /** The directory to put first on PATH: it holds the `az` script. */
 export const FAKE_AZ_DIR = fileURLToPath(new URL('./fake-az', import.meta.url));
@@ -108,31 +109,9 @@ export class AzCliError extends Error {
 }
 
 /** Runs `az` as found on env.PATH (the fake); never throws for a non-zero exit. Killed by PID after 30 s. */
-export function azRun(env: Record<string, string>, args: string[], options: { timeoutMs?: number } = {}): Promise<AzRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('az', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }, options.timeoutMs ?? AZ_CALL_TIMEOUT_MS);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ exitCode, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
-    });
-  });
+export async function azRun(env: Record<string, string>, args: string[], options: { timeoutMs?: number } = {}): Promise<AzRun> {
+  const run = await runProcess('az', args, { env, timeoutMs: options.timeoutMs ?? AZ_CALL_TIMEOUT_MS });
+  return { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** Runs `az` and parses its JSON output (null when empty). Throws AzCliError on a non-zero exit. */

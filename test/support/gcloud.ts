@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGcpFakeServer, type GcpFake } from './gcp-fake.js';
+import { runProcess } from './process.js';
 
 const GCLOUD_CALL_TIMEOUT_MS = 90_000;
 
@@ -77,41 +78,15 @@ export function gcloudEnv(port: number, configDir: string, project: string): Rec
 }
 
 /** Runs the real gcloud; never throws for a non-zero exit. Killed by PID after 90 s. */
-export function gcloudRun(env: Record<string, string>, args: string[], options: { input?: string } = {}): Promise<GcloudRun> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('gcloud', args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.stdin.on('error', () => undefined); // gcloud may exit (bad flag) before reading stdin
-    child.stdin.end(options.input ?? '');
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }, GCLOUD_CALL_TIMEOUT_MS);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        exitCode: code,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8') + (timedOut ? `\n(killed after ${GCLOUD_CALL_TIMEOUT_MS} ms)` : ''),
-        ms: Math.round(performance.now() - started),
-      });
-    });
-  });
+export async function gcloudRun(env: Record<string, string>, args: string[], options: { input?: string } = {}): Promise<GcloudRun> {
+  // stdin stays a pipe even without input (ended empty at once), as gcloud was always run here.
+  const run = await runProcess('gcloud', args, { env, input: options.input ?? '', timeoutMs: GCLOUD_CALL_TIMEOUT_MS });
+  return {
+    exitCode: run.exitCode,
+    stdout: run.stdout,
+    stderr: run.stderr + (run.timedOut ? `\n(killed after ${GCLOUD_CALL_TIMEOUT_MS} ms)` : ''),
+    ms: run.ms,
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { runProcess } from './process.js';
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 15_000;
@@ -295,46 +296,16 @@ function makeServer(child: ChildProcess, pid: number, port: number, endpoint: st
  * Runs the real `aws` CLI with `--output json` and returns the parsed JSON (null when it prints nothing).
  * Throws AwsCliError (with stderr) on a non-zero exit; kills the process by PID after 60 s.
  */
-export function aws(env: Record<string, string>, args: string[]): Promise<any> {
+export async function aws(env: Record<string, string>, args: string[]): Promise<any> {
   const fullArgs = [...args, '--output', 'json'];
-  return new Promise((resolve, reject) => {
-    const child = spawn('aws', fullArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }, AWS_CALL_TIMEOUT_MS);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const out = Buffer.concat(stdout).toString('utf8');
-      const err = Buffer.concat(stderr).toString('utf8') + (timedOut ? `\n(killed after ${AWS_CALL_TIMEOUT_MS} ms)` : '');
-      if (code !== 0) {
-        reject(new AwsCliError(fullArgs, code, signal, err, out));
-        return;
-      }
-      if (out.trim() === '') {
-        resolve(null);
-        return;
-      }
-      try {
-        resolve(JSON.parse(out));
-      } catch (error) {
-        reject(new Error(`aws ${fullArgs.join(' ')} printed non-JSON output: ${(error as Error).message}\n${out.slice(0, 2_000)}`));
-      }
-    });
-  });
+  const run = await runProcess('aws', fullArgs, { env, timeoutMs: AWS_CALL_TIMEOUT_MS });
+  const out = run.stdout;
+  const err = run.stderr + (run.timedOut ? `\n(killed after ${AWS_CALL_TIMEOUT_MS} ms)` : '');
+  if (run.exitCode !== 0) throw new AwsCliError(fullArgs, run.exitCode, run.signal, err, out);
+  if (out.trim() === '') return null;
+  try {
+    return JSON.parse(out);
+  } catch (error) {
+    throw new Error(`aws ${fullArgs.join(' ')} printed non-JSON output: ${(error as Error).message}\n${out.slice(0, 2_000)}`);
+  }
 }

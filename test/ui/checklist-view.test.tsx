@@ -8,6 +8,15 @@ import { ChecklistRun } from '../../source/troubleshoot/run.js';
 import { ChecklistView } from '../../source/ui/checklist-view.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(() => setTimeout(resolve, 20)));
+/** Ink draws at most one frame per ~33 ms: wait (bounded) for the frame that shows `text`. */
+async function frameWith(view: { lastFrame(): string | undefined }, text: string, present = true): Promise<string> {
+  for (let waited = 0; waited < 2000; waited += 20) {
+    const frame = view.lastFrame() ?? '';
+    if (frame.includes(text) === present) return frame;
+    await tick();
+  }
+  return view.lastFrame() ?? '';
+}
 const KEY = { down: '\u001B[B', up: '\u001B[A', enter: '\r' };
 
 const mongoDown: Finding = {
@@ -39,8 +48,7 @@ describe('ChecklistView', () => {
     expect(view.lastFrame()).toContain('Checking…');
     expect(view.lastFrame()).not.toContain('Diagnosis');
     await run.runAll();
-    await tick();
-    const frame = view.lastFrame()!;
+    const frame = await frameWith(view, 'Diagnosis');
     expect(frame).toMatch(/Container fails to start[\s\S]*✖ api: recent logs: the service cannot reach MongoDB or Redis[\s\S]*☐ MongoDB and Redis reachable/);
     expect(frame).toMatch(/Cannot pull image[\s\S]*✔ Registry login: logged in/);
     expect(frame).toContain('Diagnosis: Container fails to start: api cannot reach MongoDB or Redis');
@@ -52,16 +60,13 @@ describe('ChecklistView', () => {
     const run = new ChecklistRun(items(async () => mongoDown));
     const { view } = mount(run);
     await run.runAll();
-    await tick();
-    expect(view.lastFrame()).not.toContain('ECONNREFUSED');
+    expect(await frameWith(view, 'Diagnosis')).not.toContain('ECONNREFUSED');
     view.stdin.write(KEY.enter);
-    await tick();
-    expect(view.lastFrame()).toContain('MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017');
+    expect(await frameWith(view, 'ECONNREFUSED')).toContain('MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017');
     view.stdin.write(KEY.down);
     await tick();
     view.stdin.write(KEY.enter);
-    await tick();
-    expect(view.lastFrame()).toContain('run: nc -zv mongo 27017');
+    expect(await frameWith(view, 'run: nc')).toContain('run: nc -zv mongo 27017');
     view.unmount();
   });
 
@@ -70,18 +75,16 @@ describe('ChecklistView', () => {
     const run = new ChecklistRun(items(async () => (++calls === 1 ? mongoDown : { state: 'pass', summary: 'no known error', evidence: [] })));
     const { view, onRerun, onQuit } = mount(run);
     await run.runAll();
-    await tick();
+    await frameWith(view, 'Diagnosis');
     view.stdin.write('r');
-    await tick();
-    await tick();
+    const rerun = await frameWith(view, 'no known error');
     expect(onRerun).toHaveBeenCalledWith('logs:api');
-    expect(view.lastFrame()).toContain('✔ api: recent logs: no known error');
-    expect(view.lastFrame()).toContain('Diagnosis: No failure found');
+    expect(rerun).toContain('✔ api: recent logs: no known error');
+    expect(await frameWith(view, 'Diagnosis: No failure found')).toContain('Diagnosis: No failure found');
     view.stdin.write(KEY.down);
     await tick();
     view.stdin.write('d');
-    await tick();
-    expect(view.lastFrame()).toContain('☑ MongoDB and Redis reachable');
+    expect(await frameWith(view, '☑')).toContain('☑ MongoDB and Redis reachable');
     // r on a manual step does nothing; q leaves.
     view.stdin.write('r');
     await tick();
