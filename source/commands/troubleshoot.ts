@@ -6,7 +6,8 @@ import type { CliOptions } from '../args.js';
 import { secretsFromEnv } from '../answers/load.js';
 import { withRollouts } from '../engine/plan.js';
 import { toServiceState } from '../engine/events.js';
-import { UsageError } from '../errors.js';
+import { StepFailedError, UsageError } from '../errors.js';
+import { CliError } from '../exec/errors.js';
 import { createRedactor } from '../exec/redact.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { planDocument } from '../plan/write-plan.js';
@@ -30,7 +31,11 @@ export async function troubleshoot(options: CliOptions): Promise<number> {
   const runner = createAuditedRunner(journal, secrets);
 
   line(`Looking at deployment "${settings.name}" as the cloud sees it now…`);
-  const inspections = await diagnostics.inspect(runner);
+  const inspections = await diagnostics.inspect(runner).catch((error: unknown) => {
+    // Without the cloud's view there is nothing to check: say why, in the CLI's words.
+    if (!(error instanceof CliError)) throw error;
+    throw new StepFailedError(`Could not read the deployment from the cloud: ${error.cliMessage}\nRun install's preflight checks (create-membrane-deploy --config …) to see what is missing, such as the CLI or its login.`);
+  });
   // The journal's failed services first; then whatever the cloud says is not healthy.
   const recorded = SERVICE_IDS.filter((id) => journal.state?.services[id] && toServiceState(journal.state.services[id]!.phase) === 'failed');
   const unhealthy = inspections.filter((i) => i.found && !i.healthy).map((i) => i.service);

@@ -90,6 +90,13 @@ describe('troubleshoot on Azure Container Apps (fake az)', () => {
     expect(run.stdout).toMatch(/^Diagnosis: No failure found/m);
   });
 
+  it('says so in the CLI\'s words when it cannot read the cloud (not logged in)', async () => {
+    const run = await runCli(['troubleshoot', '--state-dir', stateDir()], { ...cloud.env(), AZ_FAKE_LOGGED_OUT: '1' }, RUN_TIMEOUT_MS);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain("Could not read the deployment from the cloud: ERROR: Please run 'az login' to setup account.");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('cannot pull image: the registry rejects the robot account', async () => {
     registry.setPassword('rotated-by-harbor-admin');
     azure.setFailure(RUNNER, `Failed to pull image "${registry.server}/core/custom-code-runner:${TAGS[1]}": unauthorized: authentication required`);
