@@ -5,7 +5,7 @@ import { SERVICES } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
 import type { CloudDiagnostics, ServiceInspection } from '../types.js';
 import { azArgv, azureNames } from './names.js';
-import { phaseOf, revisionPhase, type ContainerApp } from './observe.js';
+import { appState, type ContainerApp } from './observe.js';
 
 interface AppDetails extends ContainerApp {
   properties: ContainerApp['properties'] & {
@@ -35,15 +35,9 @@ export function azureDiagnostics(settings: Settings): CloudDiagnostics {
             startupGraceSeconds: startup ? (startup.initialDelaySeconds ?? 0) + (startup.periodSeconds ?? 10) * (startup.failureThreshold ?? 3) : undefined,
           };
           if (!app) return { ...base, found: false, healthy: false, reasons: [], raw: undefined };
-          const phase = phaseOf(app);
-          if (phase !== 'waiting-for-revision') {
-            return { ...base, found: true, healthy: phase.phase === 'healthy', reasons: phase.phase === 'healthy' || !phase.message ? [] : [phase.message], raw: app };
-          }
-          const revision = await runJson(runner, {
-            argv: azArgv(subscription, 'containerapp', 'revision', 'show', '--name', app.name, '--resource-group', resourceGroup, '--revision', app.properties.latestRevisionName!),
-          });
-          const why = revisionPhase(revision);
-          return { ...base, found: true, healthy: false, reasons: why.message ? [why.message] : [], raw: { app, revision } };
+          const state = await appState(runner, settings, app);
+          const healthy = state.phase === 'healthy';
+          return { ...base, found: true, healthy, reasons: healthy || !state.message ? [] : [state.message], raw: state.revision ? { app, revision: state.revision } : app };
         }),
       );
     },

@@ -28,6 +28,11 @@ export function azureNames(settings: Settings) {
 
 export type AzureNames = ReturnType<typeof azureNames>;
 
+/** `--tags` and its KEY=VALUE words, for the commands that tag what they create. */
+export function tagArgs(names: AzureNames): string[] {
+  return ['--tags', ...Object.entries(names.tags).map(([key, value]) => `${key}=${value}`)];
+}
+
 /** Output keys shared between steps. */
 export const outputKey = {
   identityId: 'identity:id',

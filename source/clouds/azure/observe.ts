@@ -13,7 +13,7 @@ export interface ContainerApp {
   properties: { provisioningState?: string; latestRevisionName?: string; latestReadyRevisionName?: string; runningStatus?: string };
 }
 
-interface Revision {
+export interface Revision {
   properties: { healthState?: string; runningState?: string; runningStateDetails?: string; provisioningState?: string };
 }
 
@@ -27,14 +27,24 @@ export async function observeAzure(settings: Settings, runner: Runner): Promise<
       const desired = settings.sizing[spec.id].replicas;
       const app = apps.find((a) => a.name === names.app(spec.id));
       if (!app) return { service: spec.id, running: 0, desired };
-      const phase = phaseOf(app);
-      if (phase !== 'waiting-for-revision') return { service: spec.id, running: phase.phase === 'healthy' ? desired : 0, desired, ...phase };
-      const revision = await runJson<Revision>(runner, {
-        argv: azArgv(subscription, 'containerapp', 'revision', 'show', '--name', app.name, '--resource-group', resourceGroup, '--revision', app.properties.latestRevisionName!),
-      });
-      return { service: spec.id, running: 0, desired, ...revisionPhase(revision) };
+      const state = await appState(runner, settings, app);
+      return { service: spec.id, running: state.phase === 'healthy' ? desired : 0, desired, phase: state.phase, message: state.message };
     }),
   );
+}
+
+/**
+ * An app's phase, asking its latest revision why only when provisioning finished but the
+ * revision is not ready (the one extra call a poll may make). Shared with troubleshoot.
+ */
+export async function appState(runner: Runner, settings: Settings, app: ContainerApp): Promise<Pick<ServiceObservation, 'phase' | 'message'> & { revision?: Revision }> {
+  const phase = phaseOf(app);
+  if (phase !== 'waiting-for-revision') return phase;
+  const { subscription, resourceGroup } = settings.answers.azure!;
+  const revision = await runJson<Revision>(runner, {
+    argv: azArgv(subscription, 'containerapp', 'revision', 'show', '--name', app.name, '--resource-group', resourceGroup, '--revision', app.properties.latestRevisionName!),
+  });
+  return { ...revisionPhase(revision), revision };
 }
 
 export function phaseOf(app: ContainerApp): Pick<ServiceObservation, 'phase' | 'message'> | 'waiting-for-revision' {

@@ -11,7 +11,7 @@ import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepResult } from '../types.js';
 import { appDocument, SPEC_TAG } from './documents.js';
-import { azArgv, azureNames, outputKey, SECRETS_USER_ROLE, type AzureNames } from './names.js';
+import { azArgv, azureNames, outputKey, SECRETS_USER_ROLE, tagArgs, type AzureNames } from './names.js';
 
 /**
  * A user-assigned identity exists before the apps do, so their Key Vault references resolve on
@@ -21,7 +21,7 @@ function identityStep(settings: Settings, names: AzureNames): ActionStep {
   const { subscription, resourceGroup, location, keyVault } = settings.answers.azure!;
   const create: Command = {
     argv: azArgv(subscription, 'identity', 'create', '--name', names.identity, '--resource-group', resourceGroup, '--location', location,
-      '--tags', ...Object.entries(names.tags).map(([key, value]) => `${key}=${value}`)),
+      ...tagArgs(names)),
   };
   const grant = (principalId: string, vaultId: string): Command => ({
     argv: azArgv(subscription, 'role', 'assignment', 'create', '--assignee-object-id', principalId, '--assignee-principal-type', 'ServicePrincipal',
@@ -67,7 +67,7 @@ function secretStep(key: SecretKey, settings: Settings, names: AzureNames): Acti
   const value = (secrets?: Secrets): FileArg => ({ prefix: '--file=', name: SECRET_ENV[key], secret: { value: secrets?.[key], shell: `printf '%s' "$${SECRET_ENV[key]}"` } });
   const set = (secrets?: Secrets): Command => ({
     argv: azArgv(subscription, 'keyvault', 'secret', 'set', '--vault-name', keyVault, '--name', name, value(secrets), '--encoding', 'utf-8',
-      '--tags', ...Object.entries(names.tags).map(([tag, v]) => `${tag}=${v}`)),
+      ...tagArgs(names)),
   });
   return {
     kind: 'action',
