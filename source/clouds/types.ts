@@ -36,6 +36,10 @@ export interface StepContext {
   outputs: Outputs;
   /** Present when applying; plan mode has none. */
   secrets: Secrets;
+  /** Tells the views what the step is waiting for ("waiting for …"), on its service's row. */
+  progress(message: string): void;
+  /** Aborted on the first Ctrl-C: a step that waits between tries stops at the next one. */
+  stop: AbortSignal;
 }
 
 export interface StepResult {
@@ -118,6 +122,8 @@ export interface CloudDiagnostics {
   logsCommand(service: ServiceId): string;
   /** Where a container can be reached from inside the deployment's network, to test MongoDB and Redis by hand. */
   insideCommand(service: ServiceId): string;
+  /** Env names the platform sets itself, so the deployed env never has them (CloudEnvironment.reservedEnv). */
+  reservedEnv?: readonly string[];
 }
 
 export interface CloudAdapter {
@@ -127,8 +133,11 @@ export interface CloudAdapter {
   preflight(runner: Runner): PreflightCheckDefinition[];
   /** Everything the install does, in order, idempotent step by step. */
   plan(): ActionStep[];
-  /** Every service's state in ONE CLI call. */
-  observe(runner: Runner): Promise<ServiceObservation[]>;
+  /**
+   * Every service's state in ONE CLI call. `known` holds the outputs of the steps run so far, so an
+   * adapter can tell the revision it just made from one the cloud went back to.
+   */
+  observe(runner: Runner, known?: Readonly<Record<string, string>>): Promise<ServiceObservation[]>;
   /** What the review screen says about this cloud beyond the steps (caveats, manual follow-ups). */
   notes(): string[];
   /** Absent for the demo, whose cloud exists only while it runs. */

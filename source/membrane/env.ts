@@ -20,6 +20,8 @@ export interface CloudEnvironment {
   customCodeRunnerUri: string;
   /** STORAGE_PROVIDER and the provider's own settings (AWS_REGION, ...). */
   storage: Record<string, string>;
+  /** Names the platform sets itself and refuses in a service's env (Cloud Run: PORT, K_SERVICE, ...). */
+  reservedEnv?: readonly string[];
 }
 
 const ENGINE_SECRETS: SecretReference[] = [
@@ -30,6 +32,12 @@ const ENGINE_SECRETS: SecretReference[] = [
 ];
 
 export function buildServiceEnvironment(spec: ServiceSpec, settings: Settings, cloud: CloudEnvironment): ServiceEnvironment {
+  const { env, secrets } = documentedEnvironment(spec, settings, cloud);
+  const reserved = new Set(cloud.reservedEnv);
+  return { env: Object.fromEntries(Object.entries(env).filter(([name]) => !reserved.has(name))), secrets };
+}
+
+function documentedEnvironment(spec: ServiceSpec, settings: Settings, cloud: CloudEnvironment): ServiceEnvironment {
   const { answers, urls } = settings;
   const base = { NODE_ENV: 'production', PORT: String(PORT) };
 

@@ -100,7 +100,7 @@ export function buildChecklist(context: ChecklistContext): ChecklistItem[] {
       symptom: 'start',
       service,
       title: `${service}: environment variables present and well-formed`,
-      probe: async () => envFinding(service, inspection(service), settings),
+      probe: async () => envFinding(service, inspection(service), settings, diagnostics),
     })),
     {
       id: 'databases',
@@ -225,10 +225,10 @@ function reasonsFinding(service: ServiceId, inspection: ServiceInspection): Find
   });
 }
 
-function envFinding(service: ServiceId, inspection: ServiceInspection, settings: Settings): Finding {
+function envFinding(service: ServiceId, inspection: ServiceInspection, settings: Settings, diagnostics: CloudDiagnostics): Finding {
   if (!inspection.found) return skip('not deployed');
   // Only the names matter here, so the cloud-specific values are placeholders.
-  const expected = buildServiceEnvironment(serviceSpec(service), settings, { customCodeRunnerUri: 'x', storage: {} });
+  const expected = buildServiceEnvironment(serviceSpec(service), settings, { customCodeRunnerUri: 'x', storage: {}, reservedEnv: diagnostics.reservedEnv });
   const missing = [
     ...Object.keys(expected.env).filter((name) => !(name in inspection.env)),
     ...expected.secrets.map((ref) => ref.env).filter((name) => !inspection.secretEnv.includes(name)),

@@ -258,6 +258,15 @@ describe('gcloud against the loopback fake', () => {
     expect(requests).toEqual([]);
   });
 
+  it('refuses a revision that sets a reserved env name, as Cloud Run does', async () => {
+    const reservedFile = join(work, 'reserved.env.yaml');
+    await writeFile(reservedFile, 'NODE_ENV: production\nPORT: "5000"\nK_SERVICE: "api"\n');
+    const run = await gcloudRun(env(), [...deployArgs('reserved', '1.0.0').filter((arg) => !arg.startsWith('--env-vars-file=')), `--env-vars-file=${reservedFile}`]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('spec.template.spec.containers[0].env: The following reserved env names were provided: PORT, K_SERVICE. These values are automatically set by the system.');
+    expect(Object.keys(fake().services())).not.toContain('reserved');
+  });
+
   it('nothing tried to leave loopback or reached an unknown route', () => {
     expect(fake().strayRequests).toEqual([]);
   });

@@ -68,6 +68,9 @@ const API_TITLES: Record<string, string> = {
   'iam.googleapis.com': 'Identity and Access Management (IAM) API',
   'logging.googleapis.com': 'Cloud Logging API',
 };
+// Cloud Run's reserved env names (container runtime contract), spelled out here on purpose: the
+// fake states the rule independently of the code under test.
+const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'];
 // The fake's hosts are `<api>.fake`, plus `<region>-run.fake` (Cloud Run's regional endpoint).
 const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run']);
 function parseHost(host: string): { api: string; region?: string } | undefined {
@@ -209,6 +212,17 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
     return clone(body);
   }
 
+  /** The container runtime contract's names: Cloud Run sets them and refuses a revision that does. */
+  function refuseReservedEnv(body: KnativeService): void {
+    const containers: { env?: { name: string }[] }[] = body?.spec?.template?.spec?.containers ?? [];
+    containers.forEach((container, i) => {
+      const reserved = (container.env ?? []).map((e) => e.name).filter((n) => RESERVED_ENV.includes(n));
+      if (reserved.length) {
+        throw new HttpError(400, 'INVALID_ARGUMENT', `spec.template.spec.containers[${i}].env: The following reserved env names were provided: ${reserved.join(', ')}. These values are automatically set by the system.`);
+      }
+    });
+  }
+
   // ---- Routes ---------------------------------------------------------------------------------------
   /** `m` is the path match; `region` comes from a `<region>-run.fake` host. */
   type Handler = (m: RegExpMatchArray, req: FakeRequest, region: string | undefined) => unknown;
@@ -339,6 +353,7 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
     const body = req.body as KnativeService;
     if (name || !body?.metadata?.name) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata.name is required');
     if (run.has(body.metadata.name)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource '${body.metadata.name}' already exists.`);
+    refuseReservedEnv(body);
     return writeService(region, clone(body), undefined);
   });
   route('PUT', 'run', runPath, ([, p, name], req, host) => {
@@ -346,6 +361,7 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
     checkProject(p);
     const state = name ? inRegion(region, name) : undefined;
     if (!state) throw knativeNotFound(region, name ?? '');
+    refuseReservedEnv(req.body as KnativeService);
     return writeService(region, clone(req.body as KnativeService), state);
   });
   const runIam = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+):(getIamPolicy|setIamPolicy|testIamPermissions)$/;

@@ -84,6 +84,13 @@ describe('buildServiceEnvironment', () => {
     for (const name of ENGINE_SECRET_VARS) expect(env).not.toHaveProperty(name);
   });
 
+  it('leaves out the names the platform sets itself, and nothing else', () => {
+    const reserved = buildServiceEnvironment(serviceSpec('api'), awsSettings(), { ...CLOUD_ENV, reservedEnv: ['PORT', 'K_SERVICE'] });
+    const { PORT: port, ...rest } = envOf('api').env;
+    expect(port).toBe('5000');
+    expect(reserved).toEqual({ env: rest, secrets: envOf('api').secrets });
+  });
+
   it('uses the storage settings the cloud gives', () => {
     const { env } = buildServiceEnvironment(serviceSpec('api'), awsSettings(), {
       customCodeRunnerUri: 'http://runner.internal:5000',

@@ -14,7 +14,7 @@ import { gcpSteps } from '../../source/clouds/gcp/steps.js';
 import type { ActionStep, Outputs } from '../../source/clouds/types.js';
 import { withRollouts } from '../../source/engine/plan.js';
 import { displayArgv } from '../../source/exec/command.js';
-import { serviceSpec, type ServiceId } from '../../source/membrane/services.js';
+import { SERVICES, serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
 import { CANARY, gcpSettings } from './fixtures.js';
 
@@ -96,6 +96,17 @@ describe('Cloud Run plan', () => {
     expect(file.content).toContain('GOOGLE_CLOUD_PROJECT_ID: "acme-membrane"\n');
     expect(file.content).toContain('IS_API: "1"\n');
     for (const value of Object.values(CANARY)) expect(file.content).not.toContain(value);
+  });
+
+  it('leaves PORT and the other reserved names out of every env file: Cloud Run sets them and refuses a revision that does', () => {
+    const settings = gcpSettings();
+    for (const spec of SERVICES) {
+      const { envFile: file } = deployment(spec, settings, gcpNames(settings), outputs);
+      const names = file.content.split('\n').filter(Boolean).map((line) => line.split(':')[0]);
+      expect(names, spec.id).toContain('NODE_ENV');
+      expect(names.filter((name) => ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'].includes(name)), spec.id).toEqual([]);
+    }
+    expect(deployArgv('api')).toContain('--port=5000');
   });
 
   it('hashes the whole spec: the same answers give the same hash, a new image tag another', () => {

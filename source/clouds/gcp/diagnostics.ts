@@ -4,6 +4,7 @@ import type { Settings } from '../../answers/settings.js';
 import { SERVICES, type ServiceId } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
 import type { CloudDiagnostics, ServiceInspection } from '../types.js';
+import { CLOUD_RUN_RESERVED_ENV } from './documents.js';
 import { gcloudArgv, gcpNames } from './names.js';
 import { phaseOf, type KnativeService } from './observe.js';
 
@@ -54,6 +55,7 @@ export function gcpDiagnostics(settings: Settings): CloudDiagnostics {
       return (Array.isArray(entries) ? entries : []).map((e) => e.textPayload ?? e.jsonPayload?.message ?? JSON.stringify(e.jsonPayload ?? {})).reverse();
     },
     logsCommand: (service) => `gcloud logging read '${logFilter(service)}' --project=${project} --limit=50 --freshness=1h`,
+    reservedEnv: CLOUD_RUN_RESERVED_ENV,
     insideCommand: () =>
       `gcloud compute ssh <a VM in ${settings.answers.gcp!.network}/${settings.answers.gcp!.subnet}> --project=${project} (Cloud Run has no shell; test from a VM on the same subnet)`,
   };

@@ -14,6 +14,8 @@ const MIN_MEMORY_MIB = 512;
 /** The guide's --max-instances; more when more replicas are asked for. */
 const MAX_INSTANCES = 10;
 export const SPEC_LABEL = 'membrane-spec';
+/** The container runtime contract's names: Cloud Run sets them (PORT from --port) and refuses a revision that does. */
+export const CLOUD_RUN_RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'] as const;
 
 /** CPU units (1024 per vCPU, as on ECS) rounded up to a CPU count Cloud Run offers. */
 export function cloudRunCpu(units: number): number | undefined {
@@ -56,6 +58,7 @@ export function deployment(spec: ServiceSpec, settings: Settings, names: GcpName
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: spec.wave > 1 && spec.image === 'core/api' ? outputs.get(outputKey.runnerUrl) : '',
     storage: { STORAGE_PROVIDER: 'gcs', GOOGLE_CLOUD_PROJECT_ID: gcp.project },
+    reservedEnv: CLOUD_RUN_RESERVED_ENV,
   });
   const envArg: FileArg = { prefix: '--env-vars-file=', name: `services/${spec.id}.env.yaml`, content: envFile(env) };
   const flags = [
