@@ -53,6 +53,13 @@ export const awsSchema = z.strictObject({
     api: z.string().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
     ui: z.string().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
     console: z.string().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
+  }).superRefine((groups, context) => {
+    // Each service registers its own tasks in its group; a shared one sends ui traffic to the api.
+    const entries = Object.entries(groups);
+    entries.forEach(([service, arn], index) => {
+      const first = entries.findIndex(([, other]) => other === arn);
+      if (first < index) context.addIssue({ code: 'custom', path: [service], input: arn, message: `is the same target group as ${entries[first]![0]}; each public service needs its own` });
+    });
   }),
   assignPublicIp: z.boolean().default(false),
   logGroup: z.string().regex(/^[\w#./-]{1,512}$/, 'must be a CloudWatch log group name like /ecs/membrane').optional(),

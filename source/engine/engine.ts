@@ -55,7 +55,7 @@ export async function runSteps(options: EngineOptions): Promise<void> {
         if (service) progress.update(service, { phase: 'creating', startedAt: Date.now(), finishedAt: undefined });
         try {
           if (step.kind === 'rollout') {
-            await waitForRollout(step, options, progress);
+            await waitForRollout(step, options, progress, known);
             journal.stepFinished(step.id, 'checked');
             emit({ type: 'step-finished', stepId: step.id, title: step.title, outcome: 'checked' });
             return;
@@ -95,10 +95,10 @@ async function applyStep(step: ActionStep, options: EngineOptions, outputs: Outp
   }
 }
 
-async function waitForRollout(step: RolloutStep, options: EngineOptions, progress: ServiceTracker): Promise<void> {
+async function waitForRollout(step: RolloutStep, options: EngineOptions, progress: ServiceTracker, known: Record<string, string>): Promise<void> {
   const deadline = Date.now() + options.rolloutTimeoutMs;
   for (;;) {
-    const observations = await options.adapter.observe(options.runner);
+    const observations = await options.adapter.observe(options.runner, known);
     progress.observe(observations);
     const mine = observations.filter((o) => step.services.includes(o.service));
     const failed = mine.filter((o) => o.phase === 'failed');

@@ -14,6 +14,7 @@ export function preflightSummary(checks: Array<{ ok: boolean }>): string {
 export function preflightLines(checks: PreflightCheck[]): string[] {
   return checks.flatMap((check) => [
     `${check.ok ? '✔' : '✖'} ${check.title} — ${check.detail}`,
-    ...(check.ok || !check.fix ? [] : [`    fix: ${check.fix}`]),
+    // A fix may be several commands, one a line: each under the other, indented alike.
+    ...(check.ok || !check.fix ? [] : check.fix.split('\n').map((line, index) => `${index === 0 ? '    fix: ' : '         '}${line}`)),
   ]);
 }

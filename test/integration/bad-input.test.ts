@@ -83,6 +83,41 @@ describe('bad input', () => {
     expect(run.stdout).toContain('Nothing was changed in the cloud.');
   });
 
+  it('refuses target groups ECS or the containers cannot use: no load balancer, wrong port', async () => {
+    // What real ECS refuses in CreateService (wave 3, after four services run) is caught before anything is created.
+    const createGroup = async (name: string, port: string) =>
+      (await aws(moto.env, ['elbv2', 'create-target-group', '--name', name, '--protocol', 'HTTP', '--port', port, '--target-type', 'ip', '--vpc-id', fixture.vpcId]))
+        .TargetGroups[0].TargetGroupArn as string;
+    const [orphan, port80] = await Promise.all([createGroup('membrane-orphan', '5000'), createGroup('membrane-port80', '80')]);
+    const answers = answersFor(fixture);
+    const run = await install('bad-target-groups', { ...answers, aws: { ...answers.aws, targetGroups: { ...answers.aws.targetGroups, ui: port80, console: orphan } } });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toContain('✖ Target groups for api, ui, console');
+    expect(run.stdout).toContain('console: membrane-orphan is not used by any load balancer');
+    expect(run.stdout).toContain('ui: membrane-port80 is HTTP:80 (the containers serve HTTP on 5000)');
+    expect(run.stdout).toContain(`aws elbv2 create-rule --listener-arn <your HTTPS listener> --priority <free number> --conditions Field=host-header,Values=console.example.com --actions Type=forward,TargetGroupArn=${orphan}`);
+    expect(run.stdout).not.toContain('api: ');
+    expect(run.stdout).toContain('Nothing was changed in the cloud.');
+  });
+
+  it('refuses security groups that keep the engine from the runner and the load balancer from the tasks', async () => {
+    const { GroupId } = await aws(moto.env, ['ec2', 'create-security-group', '--group-name', 'membrane-closed', '--description', 'no ingress', '--vpc-id', fixture.vpcId]);
+    const answers = answersFor(fixture);
+    const run = await install('closed-group', { ...answers, aws: { ...answers.aws, securityGroups: [GroupId] } });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toContain("the tasks' groups do not allow TCP 5000 from each other");
+    expect(run.stdout).toContain(`aws ec2 authorize-security-group-ingress --group-id ${GroupId} --protocol tcp --port 5000 --source-group ${GroupId} --region us-east-1`);
+    expect(run.stdout).toContain("the tasks' groups do not allow TCP 5000 from load balancer membrane-alb");
+    expect(run.stdout).toContain(`--source-group ${fixture.securityGroups[0]} --region us-east-1`);
+
+    // Opened as the fixes say, the group passes (a missing cluster keeps this run from deploying).
+    await aws(moto.env, ['ec2', 'authorize-security-group-ingress', '--group-id', GroupId, '--protocol', 'tcp', '--port', '5000', '--source-group', GroupId]);
+    await aws(moto.env, ['ec2', 'authorize-security-group-ingress', '--group-id', GroupId, '--protocol', 'tcp', '--port', '5000', '--source-group', fixture.securityGroups[0]!]);
+    const opened = await install('opened-group', { ...answers, aws: { ...answers.aws, securityGroups: [GroupId], cluster: 'no-such-cluster' } });
+    expect(opened.exitCode).toBe(2);
+    expect(opened.stdout).toContain(`✔ Security groups ${GroupId} — membrane-closed: TCP 5000 open between tasks and from the load balancer`);
+  });
+
   it('left the cloud untouched after all of the above', async () => {
     await cloudIsUntouched();
   });

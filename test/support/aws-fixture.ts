@@ -12,8 +12,10 @@ export interface EcsFixture {
   securityGroups: string[];
   executionRoleArn: string;
   taskRoleArn: string;
-  /** Target groups of the public services (HTTP, port 5000, target-type ip, health check on `/`). */
+  /** Target groups of the public services (HTTP, port 5000, target-type ip, health check on `/`), all forwarded to by one ALB. */
   targetGroups: { api: string; ui: string; console: string };
+  /** The ALB in front of them: its listener forwards api by default and ui/console by host header. */
+  loadBalancerArn: string;
 }
 
 /** An answers file (the product's format) for the fixture; shallow-merged with overrides. */
@@ -39,6 +41,7 @@ const CLUSTER = 'membrane-cluster';
 const EXECUTION_ROLE = 'ecsTaskExecutionRole';
 const TASK_ROLE = 'membrane-task-role';
 const TARGET_GROUPS = { api: 'membrane-api', ui: 'membrane-ui', console: 'membrane-console' } as const;
+const LOAD_BALANCER = 'membrane-alb';
 
 const ECS_TASKS_TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -46,8 +49,9 @@ const ECS_TASKS_TRUST = JSON.stringify({
 });
 
 /**
- * Creates the cluster, the two IAM roles and the three target groups, and looks up the default
- * VPC's subnets and security group: eight `aws` calls in two concurrent rounds.
+ * Creates the cluster, the two IAM roles, the three target groups and the load balancer that uses
+ * them (ECS refuses a target group no load balancer forwards to), and looks up the default VPC's
+ * subnets and security group, which gets the rule a real default group has: all traffic from itself.
  */
 export async function createEcsFixture(env: Record<string, string>): Promise<EcsFixture> {
   const createRole = async (name: string): Promise<string> =>
@@ -86,12 +90,21 @@ export async function createEcsFixture(env: Record<string, string>): Promise<Ecs
           '--vpc-id', vpcId,
         ])
       ).TargetGroups[0].TargetGroupArn;
-    const [api, ui, consoleGroup] = await Promise.all([
+    const [api, ui, consoleGroup, loadBalancerArn] = await Promise.all([
       createTargetGroup(TARGET_GROUPS.api),
       createTargetGroup(TARGET_GROUPS.ui),
       createTargetGroup(TARGET_GROUPS.console),
+      aws(env, ['elbv2', 'create-load-balancer', '--name', LOAD_BALANCER, '--subnets', ...subnetIds, '--security-groups', groupIds[0]!])
+        .then((result) => result.LoadBalancers[0].LoadBalancerArn as string),
+      aws(env, ['ec2', 'authorize-security-group-ingress', '--group-id', groupIds[0]!, '--protocol', '-1', '--source-group', groupIds[0]!]),
     ]);
-    return { vpcId, subnets: subnetIds, securityGroups: groupIds, targetGroups: { api, ui, console: consoleGroup } };
+    const listener = await aws(env, ['elbv2', 'create-listener', '--load-balancer-arn', loadBalancerArn, '--protocol', 'HTTP', '--port', '80',
+      '--default-actions', `Type=forward,TargetGroupArn=${api}`]);
+    const listenerArn = listener.Listeners[0].ListenerArn as string;
+    await Promise.all([['ui', ui, 10], ['console', consoleGroup, 20]].map(([host, arn, priority]) =>
+      aws(env, ['elbv2', 'create-rule', '--listener-arn', listenerArn, '--priority', String(priority),
+        '--conditions', `Field=host-header,Values=${host}.example.com`, '--actions', `Type=forward,TargetGroupArn=${arn}`])));
+    return { vpcId, subnets: subnetIds, securityGroups: groupIds, targetGroups: { api, ui, console: consoleGroup }, loadBalancerArn };
   })();
 
   const [cluster, executionRoleArn, taskRoleArn, net] = await Promise.all([

@@ -216,7 +216,8 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     const endpoint = `http://${HOST}:${port}`;
     const env = awsEnv(endpoint, configFile, credentialsFile, awsDir);
     const child = spawn(python, ['-m', 'moto.server', '-H', HOST, '-p', String(port)], {
-      env: { ...env, MOTO_ECS_SERVICE_RUNNING: String(ecsServiceRunning) },
+      // AWS managed policies (AmazonECSTaskExecutionRolePolicy) exist on every real account.
+      env: { ...env, MOTO_ECS_SERVICE_RUNNING: String(ecsServiceRunning), MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Keep draining moto's output (werkzeug logs each request) so it never blocks; keep the tail for errors.

@@ -150,6 +150,11 @@ describe('validateAnswers', () => {
     );
   });
 
+  it('refuses one target group for two public services, naming the second', () => {
+    const problems = answerProblems((raw) => (raw.aws.targetGroups.console = raw.aws.targetGroups.ui));
+    expect(problems).toEqual([expect.stringMatching(/^aws\.targetGroups\.console: "arn:[^"]+membrane-ui[^"]+" is the same target group as ui; each public service needs its own/)]);
+  });
+
   it('rejects an auth0 block without its settings, naming the path', () => {
     const problems = answerProblems((raw) => (raw.auth = { mode: 'auth0' }));
     expect(problems).toEqual([expect.stringMatching(/^auth\.auth0: missing/)]);

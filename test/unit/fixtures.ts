@@ -23,6 +23,7 @@ export function awsAnswersRaw(): Record<string, any> {
     executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
     taskRoleArn: 'arn:aws:iam::123456789012:role/membrane-task-role',
     targetGroups: { api: TARGET_GROUP('api'), ui: TARGET_GROUP('ui'), console: TARGET_GROUP('console') },
+    loadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/membrane-alb/0123456789abcdef',
   });
 }
 

@@ -1,10 +1,13 @@
-// Read-only checks that everything the answers point at exists, run concurrently.
+// Read-only checks that everything the answers point at exists and will be accepted by ECS,
+// run concurrently. Calls that several checks need are made once and shared.
 import type { Settings } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
+import { PORT } from '../../membrane/services.js';
 import { definitions, fail, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
 import { awsArgv } from './names.js';
+import { allowsPort, type IpPermission } from './security-groups.js';
 
 const FIXES: FailureFixes = {
   missingCli: ['the aws CLI is not installed or not on PATH', 'install it: https://aws.amazon.com/cli/'],
@@ -13,10 +16,93 @@ const FIXES: FailureFixes = {
   other: 'check network access to AWS and try again',
 };
 
+interface Subnet { SubnetId: string; VpcId: string; CidrBlock: string }
+interface TargetGroup { TargetGroupArn: string; TargetGroupName: string; TargetType: string; Protocol?: string; Port?: number; VpcId: string; LoadBalancerArns?: string[] }
+interface LoadBalancer { LoadBalancerArn: string; LoadBalancerName: string; SecurityGroups?: string[]; AvailabilityZones?: { SubnetId: string }[] }
+interface SecurityGroup { GroupId: string; GroupName: string; IpPermissions?: IpPermission[] }
+
+/** Each promise is made on first use, so concurrent checks share one call. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= load());
+}
+
 export function awsPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws!;
   const call = (...args: string[]) => runJson(runner, { argv: awsArgv(aws.region, ...args) });
   const roleName = (arn: string) => arn.split('/').pop()!;
+  const fix = (command: string) => `${command} --region ${aws.region}`;
+
+  const subnets = once(async () => ((await call('ec2', 'describe-subnets', '--subnet-ids', ...aws.subnets)).Subnets ?? []) as Subnet[]);
+  const targetGroups = once(async () =>
+    ((await call('elbv2', 'describe-target-groups', '--target-group-arns', ...new Set(Object.values(aws.targetGroups)))).TargetGroups ?? []) as TargetGroup[]);
+  const loadBalancers = once(async () => {
+    const arns = [...new Set((await targetGroups()).flatMap((group) => group.LoadBalancerArns ?? []))];
+    if (arns.length === 0) return [] as LoadBalancer[];
+    return ((await call('elbv2', 'describe-load-balancers', '--load-balancer-arns', ...arns)).LoadBalancers ?? []) as LoadBalancer[];
+  });
+
+  const targetGroupCheck: Check = async () => {
+    const [found, tasksSubnets] = await Promise.all([targetGroups(), subnets()]);
+    const vpc = tasksSubnets[0]?.VpcId;
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    for (const [service, arn] of Object.entries(aws.targetGroups)) {
+      const group = found.find((g) => g.TargetGroupArn === arn);
+      if (!group) {
+        problems.push(`${service}: ${arn} not found`);
+        continue;
+      }
+      const wrong = [
+        group.TargetType !== 'ip' && `target type ${group.TargetType} (Fargate needs ip)`,
+        (group.Protocol !== 'HTTP' || group.Port !== PORT) && `${group.Protocol}:${group.Port} (the containers serve HTTP on ${PORT})`,
+        vpc && group.VpcId !== vpc && `in ${group.VpcId}, not the subnets' ${vpc}`,
+      ].filter((problem): problem is string => Boolean(problem));
+      if (wrong.length) {
+        problems.push(`${service}: ${group.TargetGroupName} is ${wrong.join(', ')}`);
+        fixes.push(fix(`aws elbv2 create-target-group --name ${settings.prefix}-${service} --protocol HTTP --port ${PORT} --target-type ip --vpc-id ${vpc ?? 'VPC'} --health-check-path /`));
+      }
+      // ECS refuses a target group that no load balancer forwards to (CreateService fails mid-install).
+      if (!group.LoadBalancerArns?.length) {
+        problems.push(`${service}: ${group.TargetGroupName} is not used by any load balancer`);
+        fixes.push(fix(`aws elbv2 create-rule --listener-arn <your HTTPS listener> --priority <free number> --conditions Field=host-header,Values=${service}.${settings.answers.domain} --actions Type=forward,TargetGroupArn=${arn}`));
+      }
+    }
+    if (problems.length) return fail(problems.join('; '), fixes.length ? fixes.join('\n') : 'fix aws.targetGroups in the answers file');
+    const balancers = await loadBalancers();
+    const balancerNames = [...new Set(found.flatMap((g) => g.LoadBalancerArns ?? []))].map((arn) => balancers.find((b) => b.LoadBalancerArn === arn)?.LoadBalancerName ?? arn);
+    return pass(`${found.map((g) => `${g.TargetGroupName} (ip, HTTP:${g.Port})`).join(', ')} behind ${balancerNames.join(', ')}`);
+  };
+
+  // The engine calls the runner on 5000, and the load balancer sends traffic and health checks there.
+  const securityGroupCheck: Check = async () => {
+    const [groups, tasksSubnets, balancers] = await Promise.all([
+      call('ec2', 'describe-security-groups', '--group-ids', ...aws.securityGroups).then((answer) => (answer.SecurityGroups ?? []) as SecurityGroup[]),
+      subnets(),
+      loadBalancers(),
+    ]);
+    const permissions = groups.flatMap((group) => group.IpPermissions ?? []);
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    const [target] = aws.securityGroups;
+    if (!allowsPort(permissions, PORT, { groups: aws.securityGroups, subnets: tasksSubnets.map((s) => s.CidrBlock) })) {
+      problems.push(`the tasks' groups do not allow TCP ${PORT} from each other (the engine calls the code runner)`);
+      fixes.push(fix(`aws ec2 authorize-security-group-ingress --group-id ${target} --protocol tcp --port ${PORT} --source-group ${target}`));
+    }
+    const balancerSubnets = balancers.flatMap((b) => b.AvailabilityZones ?? []).map((zone) => zone.SubnetId);
+    const balancerCidrs = balancerSubnets.length
+      ? ((await call('ec2', 'describe-subnets', '--subnet-ids', ...new Set(balancerSubnets))).Subnets as Subnet[]).map((s) => s.CidrBlock)
+      : [];
+    for (const balancer of balancers) {
+      const sources = balancer.SecurityGroups ?? [];
+      if (!allowsPort(permissions, PORT, { groups: sources, subnets: balancerCidrs })) {
+        problems.push(`the tasks' groups do not allow TCP ${PORT} from load balancer ${balancer.LoadBalancerName}`);
+        fixes.push(fix(`aws ec2 authorize-security-group-ingress --group-id ${target} --protocol tcp --port ${PORT} --source-group ${sources[0] ?? '<the load balancer\'s group>'}`));
+      }
+    }
+    if (problems.length) return fail(problems.join('; '), fixes.join('\n'));
+    return pass(`${groups.map((g) => g.GroupName).join(', ')}: TCP ${PORT} open between tasks${balancers.length ? ' and from the load balancer' : ''}`);
+  };
 
   const checks: [string, Check][] = [
     ['aws CLI installed', async () => {
@@ -35,28 +121,18 @@ export function awsPreflight(settings: Settings, runner: Runner): PreflightCheck
       return pass(`${cluster.runningTasksCount ?? 0} tasks running`);
     }],
     [`Subnets ${aws.subnets.join(', ')}`, async () => {
-      const { Subnets = [] } = await call('ec2', 'describe-subnets', '--subnet-ids', ...aws.subnets);
-      const vpcs = new Set(Subnets.map((s: { VpcId: string }) => s.VpcId));
+      const vpcs = new Set((await subnets()).map((s) => s.VpcId));
       if (vpcs.size > 1) return fail(`the subnets are in different VPCs (${[...vpcs].join(', ')})`, 'list subnets of one VPC in aws.subnets');
       return pass(`in ${[...vpcs][0]}`);
     }],
-    [`Security groups ${aws.securityGroups.join(', ')}`, async () => {
-      const { SecurityGroups = [] } = await call('ec2', 'describe-security-groups', '--group-ids', ...aws.securityGroups);
-      return pass(SecurityGroups.map((g: { GroupName: string }) => g.GroupName).join(', '));
-    }],
+    [`Security groups ${aws.securityGroups.join(', ')}`, securityGroupCheck],
     ...[aws.executionRoleArn, aws.taskRoleArn].map((arn): [string, Check] => [`IAM role ${roleName(arn)}`, async () => {
       const { Role } = await call('iam', 'get-role', '--role-name', roleName(arn));
       const trust = JSON.stringify(Role.AssumeRolePolicyDocument ?? '');
       if (!trust.includes('ecs-tasks.amazonaws.com')) return fail(`${roleName(arn)} does not trust ecs-tasks.amazonaws.com`, 'add ecs-tasks.amazonaws.com to the role\'s trust policy');
       return pass('trusted by ecs-tasks.amazonaws.com');
     }]),
-    ['Target groups for api, ui, console', async () => {
-      const arns = Object.values(aws.targetGroups);
-      const { TargetGroups = [] } = await call('elbv2', 'describe-target-groups', '--target-group-arns', ...arns);
-      const wrongType = TargetGroups.filter((group: { TargetType: string }) => group.TargetType !== 'ip');
-      if (wrongType.length) return fail(`${wrongType.map((g: { TargetGroupName: string }) => g.TargetGroupName).join(', ')} must have target type "ip" for Fargate`, 'create target groups with --target-type ip');
-      return pass(TargetGroups.map((g: { TargetGroupName: string; Port: number }) => `${g.TargetGroupName}:${g.Port}`).join(', '));
-    }],
+    ['Target groups for api, ui, console', targetGroupCheck],
   ];
 
   return definitions(checks, FIXES);
