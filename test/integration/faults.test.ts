@@ -267,6 +267,25 @@ describe('faults from the AWS APIs', () => {
     for (const id of ['api', 'ui', 'console']) expect(status.services[id].state, id).toBe('pending');
   }, RUN_TIMEOUT_MS);
 
+  it('reports an update the circuit breaker rolled back as failed, naming the revision it went back to', async () => {
+    const installed = await runCli(installArgs(), env, RUN_TIMEOUT_MS);
+    expect(installed.exitCode, installed.stdout + installed.stderr).toBe(0);
+
+    // A new image tag: every service gets revision 2; the api's fails, and ECS goes back to 1, which completes.
+    await writeFile(join(work, 'answers.json'), JSON.stringify({ ...answersFor(fixture), imageTag: '2025-10-01' }));
+    const reason = 'ECS deployment circuit breaker: tasks failed to start.';
+    proxy.rollBack('membrane-api', reason);
+    const run = await runCli(installArgs(), env, RUN_TIMEOUT_MS);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain(`api failed: rolled back to membrane-api:1 (not membrane-api:2): ${reason}`);
+    expect(proxy.requests.some((r) => r.rewritten)).toBe(true);
+
+    const status = JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir()], env)).stdout);
+    expect(status.services.api.state).toBe('failed');
+    expect(status.services.api.message).toContain('rolled back to membrane-api:1');
+    for (const id of ['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker']) expect(status.services[id].state, id).toBe('healthy');
+  }, RUN_TIMEOUT_MS);
+
   it('refuses a second installer on the same deployment, and takes over the lock of a killed one', async () => {
     // Hold the first installer in its first create-service, past preflight and the journal's start.
     const release = proxy.delay({ service: 'ecs', operation: 'CreateService', times: 1 });

@@ -85,6 +85,12 @@ export interface FaultProxy {
   delay(rule: DelayRule): () => void;
   /** Rewrites every DescribeServices answer: the named service's PRIMARY deployment becomes FAILED with this reason. */
   failRollout(serviceName: string, reason: string): () => void;
+  /**
+   * Rewrites every DescribeServices answer into what the circuit breaker's rollback leaves: the
+   * named service's new deployment FAILED with this reason, beside a PRIMARY that runs the
+   * previous revision of its task definition again and has COMPLETED.
+   */
+  rollBack(serviceName: string, reason: string): () => void;
   /** Removes every rule, delay and rewrite (requests stay recorded). */
   clearRules(): void;
   /** Forgets the recorded requests. */
@@ -178,27 +184,47 @@ export function errorAnswer(fault: Fault, request: Classified, rule: Pick<FaultR
   };
 }
 
+export interface RolloutRewrite {
+  reason: string;
+  /** The circuit breaker rolled back to the previous revision, which completed. */
+  rolledBack: boolean;
+}
+
 interface Deployment {
   status?: string;
+  taskDefinition?: string;
   rolloutState?: string;
   rolloutStateReason?: string;
+  runningCount?: number;
+  desiredCount?: number;
   [key: string]: unknown;
 }
 
-/** The named services' PRIMARY deployment set to FAILED with the reason (an ECS DescribeServices answer). */
-export function rewriteRollouts(body: unknown, failures: ReadonlyMap<string, string>): { body: unknown; changed: boolean } {
-  const services = (body as { services?: { serviceName?: string; deployments?: Deployment[] }[] })?.services;
+/** `...:task-definition/membrane-api:3` -> `...:task-definition/membrane-api:2` (never below 1). */
+const previousRevision = (arn: string) => arn.replace(/:(\d+)$/, (_, revision: string) => `:${Math.max(1, Number(revision) - 1)}`);
+
+/** The named services' rollouts rewritten as failed (an ECS DescribeServices answer). */
+export function rewriteRollouts(body: unknown, rewrites: ReadonlyMap<string, RolloutRewrite>): { body: unknown; changed: boolean } {
+  const services = (body as { services?: { serviceName?: string; taskDefinition?: string; deployments?: Deployment[] }[] })?.services;
   if (!Array.isArray(services)) return { body, changed: false };
   let changed = false;
   for (const service of services) {
-    const reason = service.serviceName === undefined ? undefined : failures.get(service.serviceName);
-    if (reason === undefined) continue;
-    for (const deployment of service.deployments ?? []) {
-      if (deployment.status !== 'PRIMARY') continue;
-      deployment.rolloutState = 'FAILED';
-      deployment.rolloutStateReason = reason;
-      changed = true;
+    const rewrite = service.serviceName === undefined ? undefined : rewrites.get(service.serviceName);
+    if (rewrite === undefined) continue;
+    const primary = (service.deployments ?? []).find((deployment) => deployment.status === 'PRIMARY');
+    if (!primary) continue;
+    changed = true;
+    if (!rewrite.rolledBack) {
+      primary.rolloutState = 'FAILED';
+      primary.rolloutStateReason = rewrite.reason;
+      continue;
     }
+    const previous = previousRevision(primary.taskDefinition ?? '');
+    service.taskDefinition = previous;
+    service.deployments = [
+      { ...primary, id: `${String(primary.id)}-rollback`, taskDefinition: previous, rolloutState: 'COMPLETED', rolloutStateReason: 'ECS deployment ecs-svc/rollback completed.' },
+      { ...primary, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: rewrite.reason, runningCount: 0 },
+    ];
   }
   return { body, changed };
 }
@@ -251,7 +277,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     for (const release of entry.held) release();
     entry.held.clear();
   };
-  const rolloutFailures = new Map<string, string>();
+  const rolloutFailures = new Map<string, RolloutRewrite>();
   const sockets = new Set<Socket>();
   let seq = 0;
 
@@ -374,7 +400,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       };
     },
     failRollout(serviceName, reason) {
-      rolloutFailures.set(serviceName, reason);
+      rolloutFailures.set(serviceName, { reason, rolledBack: false });
+      return () => {
+        rolloutFailures.delete(serviceName);
+      };
+    },
+    rollBack(serviceName, reason) {
+      rolloutFailures.set(serviceName, { reason, rolledBack: true });
       return () => {
         rolloutFailures.delete(serviceName);
       };

@@ -15,7 +15,7 @@ export function awsAdapter(settings: Settings): CloudAdapter {
       SERVICES.flatMap((spec) => fargateSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
     preflight: (runner) => awsPreflight(settings, runner),
     plan: () => awsSteps(settings),
-    observe: (runner) => observeAws(settings, runner),
+    observe: (runner, known) => observeAws(settings, runner, known),
     diagnostics: () => awsDiagnostics(settings),
     notes: () => [
       `Images are pulled from ${settings.answers.registry.server} with the credentials in Secrets Manager (${names.secret('registryPassword')}).`,

@@ -4,10 +4,11 @@ import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
 import type { ServiceObservation } from '../types.js';
-import { awsArgv, awsNames } from './names.js';
+import { awsArgv, awsNames, outputKey } from './names.js';
 
 interface EcsDeployment {
   status: string;
+  taskDefinition?: string;
   rolloutState?: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason?: string;
   desiredCount: number;
@@ -17,13 +18,14 @@ interface EcsDeployment {
 interface EcsService {
   serviceName: string;
   status: string;
+  taskDefinition?: string;
   desiredCount: number;
   runningCount: number;
   deployments?: EcsDeployment[];
   events?: { message: string }[];
 }
 
-export async function observeAws(settings: Settings, runner: Runner): Promise<ServiceObservation[]> {
+export async function observeAws(settings: Settings, runner: Runner, known: Readonly<Record<string, string>> = {}): Promise<ServiceObservation[]> {
   const aws = settings.answers.aws!;
   const names = awsNames(settings);
   const { services = [] } = await runJson<{ services?: EcsService[] }>(runner, {
@@ -32,16 +34,33 @@ export async function observeAws(settings: Settings, runner: Runner): Promise<Se
   return SERVICES.map((spec) => {
     const found = services.find((s) => s.serviceName === names.service(spec.id) && s.status !== 'INACTIVE');
     if (!found) return { service: spec.id, running: 0, desired: settings.sizing[spec.id].replicas };
-    return { service: spec.id, ...phaseOf(found) };
+    return { service: spec.id, ...phaseOf(found, known[outputKey.taskDefinitionArn(spec.id)]) };
   });
 }
 
-export function phaseOf(service: EcsService): Omit<ServiceObservation, 'service'> {
-  const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+/** `membrane-api:3` from a task definition ARN. */
+const revisionOf = (arn: string) => arn.split('/').pop()!;
+
+/**
+ * The service's phase. With the circuit breaker's rollback, a failed update rolls back and the
+ * rollback deployment completes: a PRIMARY that runs another revision than `expected` (the one
+ * just registered), or any FAILED deployment beside it, is a failed rollout, not a healthy one.
+ */
+export function phaseOf(service: EcsService, expected?: string): Omit<ServiceObservation, 'service'> {
+  const deployments = service.deployments ?? [];
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
   const latestEvent = service.events?.[0]?.message;
   const counts = { running: service.runningCount, desired: service.desiredCount };
   if (primary?.rolloutState === 'FAILED') return { phase: 'failed', ...counts, message: primary.rolloutStateReason ?? latestEvent };
-  const settled = primary?.rolloutState === 'COMPLETED' && (service.deployments?.length ?? 0) === 1;
+  const failedBeside = deployments.find((d) => d !== primary && d.rolloutState === 'FAILED');
+  // The service's task definition is its PRIMARY deployment's (after a rollback, the old one's again).
+  const running = service.taskDefinition ?? primary?.taskDefinition;
+  const rolledBack = expected && running ? running !== expected : Boolean(failedBeside);
+  if (rolledBack && running) {
+    const why = failedBeside?.rolloutStateReason ?? service.events?.find((e) => /circuit breaker|rolling back/i.test(e.message))?.message ?? 'the new revision did not become healthy';
+    return { phase: 'failed', ...counts, message: `rolled back to ${revisionOf(running)}${expected ? ` (not ${revisionOf(expected)})` : ''}: ${why}` };
+  }
+  const settled = primary?.rolloutState === 'COMPLETED' && deployments.length === 1;
   if (settled && service.runningCount >= service.desiredCount) return { phase: 'healthy', ...counts, message: latestEvent ?? primary?.rolloutStateReason };
   return { phase: 'deploying', ...counts, message: latestEvent ?? primary?.rolloutStateReason };
 }
