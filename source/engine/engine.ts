@@ -87,7 +87,13 @@ const STEP_ATTEMPTS = 5;
 async function applyStep(step: ActionStep, options: EngineOptions, outputs: Outputs): Promise<StepResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await step.apply({ runner: options.runner, outputs, secrets: options.secrets });
+      return await step.apply({
+        runner: options.runner,
+        outputs,
+        secrets: options.secrets,
+        progress: (message) => options.emit({ type: 'step-progress', stepId: step.id, title: step.title, service: step.deploys, message }),
+        stop: options.stop,
+      });
     } catch (error) {
       if (attempt >= STEP_ATTEMPTS || !isWorthAnotherLook(error) || options.stop.aborted) throw error;
       await options.runner.backoff(attempt);

@@ -27,6 +27,8 @@ export type DeployEvent =
   | { type: 'step-started'; stepId: string; title: string; service?: string }
   | { type: 'step-finished'; stepId: string; title: string; service?: string; outcome: StepOutcome }
   | { type: 'step-failed'; stepId: string; title: string; service?: string; error: string }
+  /** A running step's word on what it is doing or waiting for (StepContext.progress). */
+  | { type: 'step-progress'; stepId: string; title: string; service?: string; message: string }
   | { type: 'service'; progress: ServiceProgress }
   | { type: 'note'; message: string }
   | { type: 'done'; outcome: DeployOutcome; summary: string[] };

@@ -110,7 +110,7 @@ export function LiveTable({ view, now, width }: LiveTableProps) {
       <Box marginTop={1} flexDirection="column">
         {step && (
           <Line width={columns} color="cyan">
-            {`▸ ${singleLine(step.title)}${alsoRunning > 0 ? ` (+${alsoRunning} more)` : ''}`}
+            {`▸ ${singleLine(step.title)}${step.detail ? ` — ${singleLine(step.detail)}` : ''}${alsoRunning > 0 ? ` (+${alsoRunning} more)` : ''}`}
           </Line>
         )}
         {view.failed.map((f) => (

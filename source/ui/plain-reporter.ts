@@ -14,6 +14,8 @@ export function createPlainReporter(write: (line: string) => void, options: Plai
   let view = initialProgress(options.services ?? []);
   // What was last printed per service; a poll that changes neither phase nor counts prints nothing.
   const printed = new Map<string, string>();
+  // The last progress message printed per step: a step that waits in a loop says so once.
+  const said = new Map<string, string>();
 
   const serviceLine = (row: ServiceProgress, withMessage = true): string | undefined => {
     const key = `${row.phase} ${row.running}/${row.desired}`;
@@ -27,6 +29,11 @@ export function createPlainReporter(write: (line: string) => void, options: Plai
     switch (event.type) {
       case 'step-started':
         return [`→ ${singleLine(event.title)}`];
+      case 'step-progress': {
+        if (said.get(event.stepId) === event.message) return [];
+        said.set(event.stepId, event.message);
+        return [`… ${singleLine(event.title)}: ${singleLine(event.message)}`];
+      }
       case 'step-finished':
         return [`✔ ${singleLine(event.title)} (${event.outcome})`];
       case 'step-failed': {

@@ -8,6 +8,8 @@ export interface RunningStep {
   stepId: string;
   title: string;
   service?: string;
+  /** The step's latest progress message (what it waits for). */
+  detail?: string;
 }
 
 export interface FailedStep extends RunningStep {
@@ -99,6 +101,10 @@ export function reduce(view: DeploymentView, event: DeployEvent): DeploymentView
       // The engine may never poll a service whose create step failed; don't leave its row "creating".
       if (event.service) next = upsert(next, { service: event.service, phase: 'failed', message: event.error });
       return next;
+    }
+    case 'step-progress': {
+      const next = { ...view, running: view.running.map((s) => (s.stepId === event.stepId ? { ...s, detail: event.message } : s)) };
+      return event.service ? upsert(next, { service: event.service, message: event.message }) : next;
     }
     case 'service':
       return upsert(view, event.progress);

@@ -354,5 +354,36 @@ describe('the fake az', () => {
       expect(shown.stdout).not.toContain(SECRET_VALUE);
       expect(JSON.parse((await azRun(env(), ['containerapp', 'show', '-n', 'literal', '-g', RG, '--show-secrets'])).stdout).properties.configuration.secrets[0].value).toBe(SECRET_VALUE);
     });
+
+    it('lets an identity granted one secret (scope VAULT_ID/secrets/NAME) reference that secret and no other', async () => {
+      const vaultId = `/subscriptions/${fake.subscription}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/${KV}`;
+      const reader = await az(env(), ['identity', 'create', '-n', 'membrane-one-secret', '-g', RG]);
+      await az(env(), ['role', 'assignment', 'create', '--assignee-object-id', reader.principalId, '--assignee-principal-type', 'ServicePrincipal',
+        '--role', 'Key Vault Secrets User', '--scope', `${vaultId}/secrets/jwt-secret`]);
+      const only = (secret: string) => ({
+        ...appDoc({ secrets: [{ name: 'the-secret', keyVaultUrl: kvUrl(secret), identity: reader.id }], env: [{ name: 'SECRET', secretRef: 'the-secret' }], registries: [] }),
+        identity: { type: 'UserAssigned', userAssignedIdentities: { [reader.id]: {} } },
+      });
+      expect((await createApp('membrane-one-secret', only('jwt-secret'))).properties.configuration.secrets).toEqual([{ name: 'the-secret', keyVaultUrl: kvUrl('jwt-secret'), identity: reader.id }]);
+      const other = await failure(['containerapp', 'update', '-n', 'membrane-one-secret', '-g', RG, '--yaml', await file('o.yaml', only('blob'))]);
+      expect(other.exitCode).toBe(1);
+      expect(other.stderr).toContain(`ERROR: (InvalidParameterValueInContainerTemplate) The following field(s) are either invalid or missing. Field 'configuration.secrets' is invalid with details: 'Invalid value: "the-secret": Unable to get value using Managed identity ${reader.id} for secret the-secret.`);
+    });
+
+    it('refuses Key Vault references while a new role assignment propagates (AZ_FAKE_KV_PROPAGATION_FAILURES), then accepts them', async () => {
+      const knob = { AZ_FAKE_KV_PROPAGATION_FAILURES: '2' };
+      const vaultId = `/subscriptions/${fake.subscription}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/${KV}`;
+      await az({ ...env(), ...knob }, ['role', 'assignment', 'create', '--assignee-object-id', identity.principalId, '--assignee-principal-type', 'ServicePrincipal',
+        '--role', 'Key Vault Secrets User', '--scope', `${vaultId}/secrets/blob`]);
+      // An app without Key Vault references is not held up.
+      await createApp('membrane-plain', appDoc({ secrets: [{ name: 'jwt-secret', value: 'plain' }] }));
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const waiting = await failure(['containerapp', 'create', '-n', 'membrane-propagating', '-g', RG, '--yaml', await file('p.yaml', appDoc())]);
+        expect(waiting.exitCode, `attempt ${attempt}`).toBe(1);
+        expect(waiting.stderr).toContain(`Unable to get value using Managed identity ${identity.id} for secret jwt-secret. Error: unable to fetch secret 'jwt-secret' using Managed identity '${identity.id}'`);
+      }
+      expect(fake.state().apps[`${RG}/membrane-propagating`]).toBeUndefined();
+      expect(await createApp('membrane-propagating')).toMatchObject({ name: 'membrane-propagating' });
+    });
   });
 });

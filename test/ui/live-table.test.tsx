@@ -47,6 +47,16 @@ describe('LiveTable', () => {
     expect(order).toEqual(SERVICES);
   });
 
+  it('shows what a step waits for on its service row and after the current step', () => {
+    const view = viewOf([
+      { type: 'step-started', stepId: 'app:api', title: 'Container App membrane-api', service: 'api' },
+      { type: 'step-progress', stepId: 'app:api', title: 'Container App membrane-api', service: 'api', message: 'waiting for Key Vault access to propagate' },
+    ]);
+    const frame = render(<LiveTable view={view} now={0} />).lastFrame();
+    expect(rowOf(frame, 'api')).toMatch(/waiting for Key Vault access to propagate$/);
+    expect(lines(frame)).toContain('▸ Container App membrane-api — waiting for Key Vault access to propagate');
+  });
+
   it('shows state glyphs, task counts and elapsed time from a fixed now', () => {
     const { lastFrame } = render(<LiveTable view={sample} now={75_000} />);
     const frame = lastFrame();

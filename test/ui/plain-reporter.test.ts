@@ -29,6 +29,14 @@ describe('createPlainReporter', () => {
     ]);
   });
 
+  it('prints what a running step waits for, once per message', () => {
+    const waiting = { type: 'step-progress', stepId: 'app:api', title: 'Container App membrane-api', service: 'api', message: 'waiting for Key Vault access to propagate' } as const;
+    expect(run([waiting, waiting, { ...waiting, message: 'still waiting' }])).toEqual([
+      '… Container App membrane-api: waiting for Key Vault access to propagate',
+      '… Container App membrane-api: still waiting',
+    ]);
+  });
+
   it('prints a service line only when its phase or task counts change', () => {
     const lines = run([
       poll(0, 'creating'),

@@ -101,6 +101,17 @@ describe('reduce: steps, notes and done', () => {
     expect(currentStep(view)).toBeUndefined();
   });
 
+  it('a step\'s progress message goes on its running entry and its service\'s row; a restart clears the entry\'s', () => {
+    const started = { type: 'step-started', stepId: 'a', title: 'Container App api', service: 'api' } as const;
+    let view = replay([started, { type: 'step-progress', stepId: 'a', title: 'Container App api', service: 'api', message: 'waiting for Key Vault access' }]);
+    expect(view.running).toEqual([{ stepId: 'a', title: 'Container App api', service: 'api', detail: 'waiting for Key Vault access' }]);
+    expect(view.services[2]).toMatchObject({ service: 'api', message: 'waiting for Key Vault access' });
+    view = reduce(view, started);
+    expect(view.running[0]!.detail).toBeUndefined();
+    // Without a service only the running entry changes.
+    expect(replay([{ type: 'step-progress', stepId: 'x', title: 'Identity', message: 'waiting' }]).services.every((r) => r.message === undefined)).toBe(true);
+  });
+
   it('keeps one entry for a retried step that starts again', () => {
     const view = replay([
       { type: 'step-started', stepId: 'a', title: 'Put secret' },

@@ -10,10 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDocument, containerAppCpu, containerAppSizeProblem } from '../../source/clouds/azure/documents.js';
 import { azureAdapter } from '../../source/clouds/azure/index.js';
 import { phaseOf, revisionPhase } from '../../source/clouds/azure/observe.js';
+import { KEY_VAULT_TRIES, WAITING_FOR_KEY_VAULT, whileKeyVaultAccessPropagates } from '../../source/clouds/azure/propagation.js';
 import { azureSteps } from '../../source/clouds/azure/steps.js';
 import type { Outputs } from '../../source/clouds/types.js';
 import { withRollouts } from '../../source/engine/plan.js';
+import { InterruptedError } from '../../source/errors.js';
 import { displayArgv } from '../../source/exec/command.js';
+import { CliError } from '../../source/exec/errors.js';
+import type { Runner } from '../../source/exec/runner.js';
 import { serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
 import { CANARY, azureSettings } from './fixtures.js';
@@ -104,6 +108,51 @@ describe('Container Apps plan', () => {
   it('hashes the document into a tag: the same answers give the same hash, a new tag another', () => {
     expect(doc('api').tags['membrane-spec']).toBe(doc('api').tags['membrane-spec']);
     expect(doc('api', azureSettings((raw) => (raw.imageTag = '2025-10-01'))).tags['membrane-spec']).not.toBe(doc('api').tags['membrane-spec']);
+  });
+});
+
+describe('waiting while Azure propagates a Key Vault role', () => {
+  const refused = new CliError('invalid', ['az', 'containerapp', 'create'], 1,
+    "(InvalidParameterValueInContainerTemplate) ... 'Invalid value: \"jwt-secret\": Unable to get value using Managed identity /subscriptions/s/.../membrane-apps for secret jwt-secret. ...';.");
+  function context(stop = new AbortController()) {
+    const said: string[] = [];
+    const waits: number[] = [];
+    const runner: Runner = { run: () => Promise.reject(new Error('unused')), backoff: async (n) => void waits.push(n) };
+    return { said, waits, stop, context: { runner, progress: (message: string) => said.push(message), stop: stop.signal } };
+  }
+  const failing = (failures: unknown[]) => {
+    let tries = 0;
+    return { attempt: async () => { if (tries < failures.length) throw failures[tries++]; return { outcome: 'created' as const }; }, tries: () => tries };
+  };
+
+  it('tries again after exactly that refusal, saying it waits, with a backoff that stops growing', async () => {
+    const { said, waits, context: c } = context();
+    const attempts = failing(Array(9).fill(refused));
+    await expect(whileKeyVaultAccessPropagates(c, attempts.attempt)).resolves.toEqual({ outcome: 'created' });
+    expect(attempts.tries()).toBe(9);
+    expect(new Set(said)).toEqual(new Set([WAITING_FOR_KEY_VAULT]));
+    expect(waits).toEqual([1, 2, 3, 4, 5, 6, 7, 7, 7]);
+  });
+
+  it('fails at once on any other error', async () => {
+    const { waits, context: c } = context();
+    const other = new CliError('invalid', ['az', 'containerapp', 'create'], 1, "(ContainerAppSecretRefNotFound) SecretRef 'x' not found.");
+    await expect(whileKeyVaultAccessPropagates(c, failing([other]).attempt)).rejects.toBe(other);
+    expect(waits).toEqual([]);
+  });
+
+  it(`gives up after ${KEY_VAULT_TRIES} tries, naming the cause and resume`, async () => {
+    const { context: c } = context();
+    const attempts = failing(Array(KEY_VAULT_TRIES).fill(refused));
+    await expect(whileKeyVaultAccessPropagates(c, attempts.attempt)).rejects.toThrow(/^Azure has not yet propagated the "Key Vault Secrets User" role .* run create-membrane-deploy resume to continue\.$/);
+    expect(attempts.tries()).toBe(KEY_VAULT_TRIES);
+  });
+
+  it('stops waiting after a Ctrl-C', async () => {
+    const stop = new AbortController();
+    const { context: c } = context(stop);
+    stop.abort();
+    await expect(whileKeyVaultAccessPropagates(c, failing([refused, refused]).attempt)).rejects.toBeInstanceOf(InterruptedError);
   });
 });
 

@@ -21,6 +21,8 @@ const context: StepContext = {
   runner: throwingRunner,
   outputs: { get: (key) => { throw new Error(`the demo must not read outputs (${key})`); } },
   secrets: CANARY,
+  progress: () => undefined,
+  stop: new AbortController().signal,
 };
 
 /** A clock the test moves by hand. */

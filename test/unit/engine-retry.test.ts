@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionStep, CloudAdapter, StepResult } from '../../source/clouds/types.js';
 import { runSteps } from '../../source/engine/engine.js';
+import type { DeployEvent } from '../../source/engine/events.js';
 import { Journal } from '../../source/engine/journal.js';
 import { StepFailedError } from '../../source/errors.js';
 import { CliError, type CliErrorKind } from '../../source/exec/errors.js';
@@ -35,7 +36,7 @@ function flakyStep(failures: CliErrorKind[]): ActionStep & { applied: number } {
   return step;
 }
 
-async function run(step: ActionStep) {
+async function run(step: ActionStep, emit: (event: DeployEvent) => void = () => undefined) {
   const dir = await mkdtemp(join(tmpdir(), 'engine-retry-'));
   dirs.push(dir);
   const journal = new Journal(dir);
@@ -52,7 +53,7 @@ async function run(step: ActionStep) {
     runner,
     journal,
     secrets: CANARY,
-    emit: () => undefined,
+    emit,
     skipDone: false,
     desiredCounts: Object.fromEntries(SERVICE_IDS.map((id) => [id, 1])) as Record<ServiceId, number>,
     pollIntervalMs: 10,
@@ -70,6 +71,20 @@ describe('engine step retries', () => {
     expect(step.applied).toBe(4);
     expect(pauses).toEqual([1, 2, 3]);
     expect(journal.state!.steps[step.id]).toMatchObject({ status: 'done', outcome: 'created' });
+  });
+
+  it('gives a step a way to say what it waits for: a step-progress event with its service', async () => {
+    const events: DeployEvent[] = [];
+    const step: ActionStep = {
+      kind: 'action', id: 'app:api', title: 'Container App api', deploys: 'api', preview: () => [],
+      async apply(context) {
+        context.progress('waiting for Key Vault access to propagate');
+        return { outcome: 'created' };
+      },
+    };
+    const { outcome } = await run(step, (event) => events.push(event));
+    expect(outcome).toBe('ok');
+    expect(events).toContainEqual({ type: 'step-progress', stepId: 'app:api', title: 'Container App api', service: 'api', message: 'waiting for Key Vault access to propagate' });
   });
 
   it('gives up after five tries', async () => {

@@ -12,6 +12,7 @@ import { findOrNull, runJson } from '../cli-json.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepResult } from '../types.js';
 import { appDocument, SPEC_TAG } from './documents.js';
 import { azArgv, azureNames, outputKey, SECRETS_USER_ROLE, tagArgs, type AzureNames } from './names.js';
+import { whileKeyVaultAccessPropagates } from './propagation.js';
 
 /**
  * A user-assigned identity exists before the apps do, so their Key Vault references resolve on
@@ -121,12 +122,16 @@ function appStep(spec: ServiceSpec, settings: Settings, names: AzureNames): Acti
     group: `wave-${spec.wave}`,
     preview: (outputs) => [write('create', outputs)],
     artifacts: (outputs) => [{ path: `apps/${spec.id}.yaml`, content: file(outputs).content! }],
-    async apply({ runner, outputs }) {
+    async apply(context) {
+      const { runner, outputs } = context;
       const wanted = appDocument(spec, settings, outputs).tags[SPEC_TAG];
-      const existing = await findOrNull(runner, { argv: azArgv(subscription, 'containerapp', 'show', '--name', names.app(spec.id), '--resource-group', resourceGroup) });
-      if (existing?.tags?.[SPEC_TAG] === wanted) return { outcome: 'unchanged' };
-      await runner.run(write(existing ? 'update' : 'create', outputs), NOT_REPEATABLE);
-      return { outcome: existing ? 'updated' : 'created' };
+      // Each try looks first: a refused create made nothing, and one that went through is adopted.
+      return whileKeyVaultAccessPropagates(context, async (): Promise<StepResult> => {
+        const existing = await findOrNull(runner, { argv: azArgv(subscription, 'containerapp', 'show', '--name', names.app(spec.id), '--resource-group', resourceGroup) });
+        if (existing?.tags?.[SPEC_TAG] === wanted) return { outcome: 'unchanged' };
+        await runner.run(write(existing ? 'update' : 'create', outputs), NOT_REPEATABLE);
+        return { outcome: existing ? 'updated' : 'created' };
+      });
     },
   };
 }

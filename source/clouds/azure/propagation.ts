@@ -1,0 +1,35 @@
+// Azure takes minutes (Microsoft says up to 30) to put a new role assignment into effect. Until
+// then an app whose Key Vault references need it is refused with the words below, exactly as if
+// the identity had no access. Only that refusal is waited out, and only for a while; anything
+// else fails at once. The refused request created nothing, so trying again is safe.
+import { InterruptedError } from '../../errors.js';
+import { CliError } from '../../exec/errors.js';
+import type { StepContext } from '../types.js';
+
+/** The Container Apps resource provider's answer (microsoft/azure-container-apps#930, #1174). */
+const NOT_YET_READABLE = /Unable to get value using Managed identity/;
+
+/** Tries in all. The waits between them are the runner's backoff, growing to its 7th step and staying there: ~10 min at most. */
+export const KEY_VAULT_TRIES = 15;
+const LONGEST_BACKOFF_STEP = 7;
+
+export const WAITING_FOR_KEY_VAULT = 'waiting for Key Vault access to propagate';
+
+export async function whileKeyVaultAccessPropagates<T>(context: Pick<StepContext, 'runner' | 'progress' | 'stop'>, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof CliError && NOT_YET_READABLE.test(error.cliMessage))) throw error;
+      if (tries >= KEY_VAULT_TRIES) {
+        throw new Error(
+          `Azure has not yet propagated the "Key Vault Secrets User" role to the app's identity (it can take up to 30 minutes): ${error.cliMessage} ` +
+            'Wait a few minutes, then run create-membrane-deploy resume to continue.',
+        );
+      }
+      context.progress(WAITING_FOR_KEY_VAULT);
+      await context.runner.backoff(Math.min(tries, LONGEST_BACKOFF_STEP));
+      if (context.stop.aborted) throw new InterruptedError('interrupted');
+    }
+  }
+}
