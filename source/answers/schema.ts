@@ -47,7 +47,8 @@ export const awsSchema = z.strictObject({
   cluster: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an ECS cluster name (letters, digits, - and _)'),
   subnets: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id like subnet-0123456789abcdef0')).min(1, 'needs at least one subnet id'),
   securityGroups: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id like sg-0123456789abcdef0')).min(1, 'needs at least one security group id'),
-  executionRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/ecsTaskExecutionRole'),
+  /** Pulls images and reads the secrets; when absent, the installer creates one for this deployment alone. */
+  executionRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/ecsTaskExecutionRole').optional(),
   taskRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/membrane-task-role'),
   targetGroups: z.strictObject({
     api: z.string().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),

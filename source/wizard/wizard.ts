@@ -290,8 +290,19 @@ async function askAws(
     }
   }
 
-  await choose(['aws', 'executionRoleArn'], shape.executionRoleArn, 'Task execution role (pulls images, reads secrets)', () => roles);
-  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what Membrane itself may do, e.g. S3)', () => roles);
+  // The execution role is optional (the installer makes one for the deployment): offered while the roles are being chosen.
+  if (needs(['aws', 'taskRoleArn'], shape.taskRoleArn)) {
+    const found = await roles;
+    const CREATE = '';
+    const chosen = await ask.select({
+      message: 'Task execution role (pulls images, reads secrets)',
+      choices: [{ value: CREATE, name: 'Create one for this deployment alone (recommended)', description: 'Only these services can then read its secrets' }, ...found],
+      default: String(suggested(['aws', 'executionRoleArn']) ?? CREATE),
+      pageSize: 12,
+    });
+    setAt(answers, ['aws', 'executionRoleArn'], chosen === CREATE ? undefined : chosen);
+  }
+  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what the engine may do, e.g. S3)', () => roles);
 
   const ipGroups = targetGroups.then((found) => found.filter((group) => !vpc || group.vpc === vpc));
   for (const service of PUBLIC_SERVICES) {

@@ -26,7 +26,10 @@ beforeAll(async () => {
   moto = await startMoto({ ecsServiceRunning: 2 });
   fixture = await createEcsFixture(moto.env);
   work = await mkdtemp(join(tmpdir(), 'membrane-install-'));
-  await writeFile(join(work, 'answers.json'), JSON.stringify(answersFor(fixture)));
+  // No execution role named: the installer makes one for this deployment alone (the recommended way).
+  const answers = answersFor(fixture);
+  const { executionRoleArn: _made, ...awsBlock } = answers.aws;
+  await writeFile(join(work, 'answers.json'), JSON.stringify({ ...answers, aws: awsBlock }));
   env = { ...moto.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200' };
   const started = Date.now();
   first = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
@@ -110,6 +113,31 @@ describe('install on AWS ECS against moto', () => {
     expect(logGroups.map((g: { logGroupName: string }) => g.logGroupName)).toEqual(['/ecs/membrane']);
   });
 
+  it('gives each task only the access it needs: its own execution role, a task role for the engine alone', async () => {
+    const { SecretList } = await aws(moto.env, ['secretsmanager', 'list-secrets']);
+    const [{ Role }, { AttachedPolicies }, inline] = await Promise.all([
+      aws(moto.env, ['iam', 'get-role', '--role-name', 'membrane-execution']),
+      aws(moto.env, ['iam', 'list-attached-role-policies', '--role-name', 'membrane-execution']),
+      aws(moto.env, ['iam', 'get-role-policy', '--role-name', 'membrane-execution', '--policy-name', 'membrane-read-secrets']),
+    ]);
+    expect(JSON.stringify(Role.AssumeRolePolicyDocument)).toContain('ecs-tasks.amazonaws.com');
+    expect(Role.Tags).toEqual([{ Key: 'membrane:deployment', Value: 'default' }]);
+    expect(AttachedPolicies.map((p: { PolicyArn: string }) => p.PolicyArn)).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy']);
+    const [statement] = inline.PolicyDocument.Statement;
+    expect(statement.Action).toBe('secretsmanager:GetSecretValue');
+    expect([...statement.Resource].sort()).toEqual(SecretList.map((s: { ARN: string }) => s.ARN).sort());
+    // The operator's execution role was not touched.
+    const { PolicyNames } = await aws(moto.env, ['iam', 'list-role-policies', '--role-name', 'ecsTaskExecutionRole']);
+    expect(PolicyNames).toEqual([]);
+
+    for (const spec of SERVICES) {
+      const { taskDefinition } = await aws(moto.env, ['ecs', 'describe-task-definition', '--task-definition', `membrane-${spec.id}`]);
+      expect(taskDefinition.executionRoleArn, spec.id).toBe(Role.Arn);
+      // The runner runs customers' code and the frontends call no AWS API: no task role for them.
+      expect(taskDefinition.taskRoleArn, spec.id).toBe(spec.image === 'core/api' ? fixture.taskRoleArn : undefined);
+    }
+  });
+
   it('creates the services in the guide order, each wave healthy before the next', async () => {
     const lines = await auditLines();
     const creates = lines.filter((line) => line.argv[1] === 'ecs' && line.argv[2] === 'create-service');
@@ -135,7 +163,7 @@ describe('install on AWS ECS against moto', () => {
     const second = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
     expect(second.exitCode).toBe(0);
     const calls = (await auditLines()).slice(before);
-    const changing = calls.filter((line) => /^(create|register|put|update|delete|restore)-/.test(line.argv[2] ?? ''));
+    const changing = calls.filter((line) => /^(create|register|put|update|delete|restore|attach)-/.test(line.argv[2] ?? ''));
     expect(changing.map((line) => line.argv.slice(0, 3).join(' '))).toEqual([]);
     const { taskDefinitionArns } = await aws(moto.env, ['ecs', 'list-task-definitions']);
     expect(taskDefinitionArns).toHaveLength(7);

@@ -319,8 +319,11 @@ describe('runWizard through a fake terminal', () => {
     await term.press(KEY.space);
     await term.press(KEY.enter);
 
+    // Making one for the deployment comes first; an existing role is one key down.
     const execution = await term.ask('Task execution role');
-    expect(execution.renders[0]).toContain(ROLE.execution); // the active role's ARN, as its description
+    expect(execution.renders[0]).toContain('Create one for this deployment alone (recommended)');
+    await term.press(KEY.down);
+    expect(execution.renders.at(-1)).toContain(ROLE.execution); // the active role's ARN, as its description
     await term.press(KEY.enter);
     await term.ask('Task role');
     await term.press(KEY.down);

@@ -59,8 +59,9 @@ export function taskDefinition(spec: ServiceSpec, settings: Settings, names: Aws
     runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
     cpu: String(cpu),
     memory: String(memory),
-    executionRoleArn: aws.executionRoleArn,
-    taskRoleArn: aws.taskRoleArn,
+    executionRoleArn: outputs.get(outputKey.executionRoleArn),
+    // Only the engine calls AWS (S3); the code runner, which runs customers' code, and the frontends get no role.
+    ...(spec.image === 'core/api' ? { taskRoleArn: aws.taskRoleArn } : {}),
     containerDefinitions: [
       {
         name: spec.id,

@@ -20,7 +20,10 @@ export function awsAdapter(settings: Settings): CloudAdapter {
     notes: () => [
       `Images are pulled from ${settings.answers.registry.server} with the credentials in Secrets Manager (${names.secret('registryPassword')}).`,
       `The API, workers and orchestrator reach the code runner at ${runnerUri(names)} (Cloud Map private DNS); it is never public.`,
-      `The execution role gets an inline policy ${names.executionPolicy} allowing it to read only these secrets.`,
+      settings.answers.aws!.executionRoleArn
+        ? `Role ${names.executionRole} gets an inline policy ${names.executionPolicy} to read these secrets: every task in the account that uses ${names.executionRole} can then read them. Leave aws.executionRoleArn out to have a role made for this deployment alone.`
+        : `Creates IAM role ${names.executionRole} (AmazonECSTaskExecutionRolePolicy, and ${names.executionPolicy} to read only this deployment's secrets) for pulling images and reading secrets.`,
+      `Only the engine services (api, workers, orchestrator) run with task role ${settings.answers.aws!.taskRoleArn.split('/').pop()}; the code runner, which runs your customers' code, and the ui and console have none.`,
       `Point DNS for api., ui. and console.${settings.answers.domain} at the load balancer that owns the target groups, with TLS on its listener.`,
     ],
   };

@@ -18,6 +18,12 @@ export function awsNames(settings: Settings) {
     /** Cloud Map service through which the engine finds the runner. */
     runnerDiscovery: 'custom-code-runner',
     executionPolicy: `${prefix}-read-secrets`,
+    /** The answers' execution role, or one made for this deployment alone, so no other task can read its secrets. */
+    executionRole: aws.executionRoleArn?.split('/').pop() ?? `${prefix}-execution`,
+    /** What the execution-role step does, as the plan and the live table say it. */
+    executionRoleTitle: aws.executionRoleArn
+      ? `Allow role ${aws.executionRoleArn.split('/').pop()} to read the secrets`
+      : `Role ${prefix}-execution (pulls images, reads only this deployment's secrets)`,
     /** Tag on everything created, so uninstall and troubleshoot can find it. */
     tag: { key: 'membrane:deployment', value: settings.name },
   };
@@ -30,6 +36,7 @@ export const outputKey = {
   secretArn: (key: SecretKey) => `secret:${key}:arn`,
   taskDefinitionArn: (service: ServiceId) => `task-definition:${service}:arn`,
   namespaceId: 'namespace:id',
+  executionRoleArn: 'execution-role:arn',
   runnerRegistryArn: 'discovery:custom-code-runner:arn',
 };
 

@@ -126,7 +126,8 @@ export function awsPreflight(settings: Settings, runner: Runner): PreflightCheck
       return pass(`in ${[...vpcs][0]}`);
     }],
     [`Security groups ${aws.securityGroups.join(', ')}`, securityGroupCheck],
-    ...[aws.executionRoleArn, aws.taskRoleArn].map((arn): [string, Check] => [`IAM role ${roleName(arn)}`, async () => {
+    // A role the installer makes needs no check; one the answers name must trust ECS tasks.
+    ...[aws.executionRoleArn, aws.taskRoleArn].filter((arn) => arn !== undefined).map((arn): [string, Check] => [`IAM role ${roleName(arn)}`, async () => {
       const { Role } = await call('iam', 'get-role', '--role-name', roleName(arn));
       const trust = JSON.stringify(Role.AssumeRolePolicyDocument ?? '');
       if (!trust.includes('ecs-tasks.amazonaws.com')) return fail(`${roleName(arn)} does not trust ecs-tasks.amazonaws.com`, 'add ecs-tasks.amazonaws.com to the role\'s trust policy');

@@ -138,27 +138,68 @@ async function waitForNamespace(runner: StepContext['runner'], region: string, o
   throw new Error(`The private DNS namespace was not ready after 3 minutes (operation ${operationId}); run resume to keep waiting.`);
 }
 
-/** Tasks pull images and read secrets with the execution role, so it must be allowed to read ours. */
+const ECS_TASKS_TRUST = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+
+/** AWS's managed policy for pulling images and writing logs, in the region's partition. */
+function managedExecutionPolicy(region: string): string {
+  const partition = region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : 'aws';
+  return `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`;
+}
+
+/**
+ * Tasks pull images and read secrets with the execution role. Unless the answers name one, it is a
+ * role made for this deployment, so no other task in the account can read these secrets.
+ */
 function executionRoleStep(settings: Settings, names: AwsNames): ActionStep {
   const aws = settings.answers.aws!;
-  const roleName = aws.executionRoleArn.split('/').pop()!;
+  const given = aws.executionRoleArn;
+  const roleName = names.executionRole;
   const policy = (outputs: Outputs) => ({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: requiredSecrets(settings).map((key) => outputs.get(outputKey.secretArn(key))) }],
   });
+  const createRole: Command = {
+    argv: awsArgv(aws.region, 'iam', 'create-role', '--role-name', roleName, '--assume-role-policy-document', json('execution-role-trust.json', ECS_TASKS_TRUST),
+      '--description', `Pulls Membrane images and reads its secrets (deployment ${settings.name})`, '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
+  };
+  const attach: Command = { argv: awsArgv(aws.region, 'iam', 'attach-role-policy', '--role-name', roleName, '--policy-arn', managedExecutionPolicy(aws.region)) };
   const put = (outputs: Outputs): Command => ({
     argv: awsArgv(aws.region, 'iam', 'put-role-policy', '--role-name', roleName, '--policy-name', names.executionPolicy, '--policy-document', json('execution-role-policy.json', policy(outputs))),
   });
   return {
     kind: 'action',
-    id: 'execution-role-policy',
-    title: `Allow role ${roleName} to read the secrets`,
-    preview: (outputs) => [put(outputs)],
+    id: 'execution-role',
+    title: names.executionRoleTitle,
+    preview: (outputs) => (given ? [put(outputs)] : [createRole, attach, put(outputs)]),
     async apply({ runner, outputs }) {
-      const current = await findOrNull(runner, { argv: awsArgv(aws.region, 'iam', 'get-role-policy', '--role-name', roleName, '--policy-name', names.executionPolicy) });
-      if (current && JSON.stringify(current.PolicyDocument) === JSON.stringify(policy(outputs))) return { outcome: 'unchanged' };
-      await runner.run(put(outputs));
-      return { outcome: current ? 'updated' : 'created' };
+      let outcome: StepResult['outcome'] = 'unchanged';
+      const changed = (what: StepResult['outcome']) => (outcome = outcome === 'unchanged' ? what : outcome);
+      const [current, role] = await Promise.all([
+        findOrNull(runner, { argv: awsArgv(aws.region, 'iam', 'get-role-policy', '--role-name', roleName, '--policy-name', names.executionPolicy) }),
+        given ? undefined : findOrNull(runner, { argv: awsArgv(aws.region, 'iam', 'get-role', '--role-name', roleName) }),
+      ]);
+      let arn = given;
+      if (!given) {
+        if (role && !role.Role.Tags?.some((tag: { Key: string; Value: string }) => tag.Key === names.tag.key && tag.Value === names.tag.value)) {
+          throw new Error(`IAM role ${roleName} exists but was not made by this installer for deployment ${settings.name}. Name it in aws.executionRoleArn to use it, or delete it.`);
+        }
+        arn = role?.Role.Arn ?? (await runJson(runner, createRole, NOT_REPEATABLE)).Role.Arn;
+        if (!role) changed('created');
+        const { AttachedPolicies = [] } = await runJson(runner, { argv: awsArgv(aws.region, 'iam', 'list-attached-role-policies', '--role-name', roleName) });
+        if (!AttachedPolicies.some((attached: { PolicyArn: string }) => attached.PolicyArn === managedExecutionPolicy(aws.region))) {
+          // Attaching an attached policy changes nothing, so this may be retried.
+          await runner.run(attach);
+          changed('updated');
+        }
+      }
+      if (!current || JSON.stringify(current.PolicyDocument) !== JSON.stringify(policy(outputs))) {
+        await runner.run(put(outputs));
+        changed(current ? 'updated' : 'created');
+      }
+      return { outcome, outputs: { [outputKey.executionRoleArn]: arn! } };
     },
   };
 }

@@ -125,10 +125,10 @@ export function demoAdapter(settings: Settings, options: DemoOptions = {}): Clou
 
   const executionRoleStep: ActionStep = {
     kind: 'action',
-    id: 'execution-role-policy',
-    title: `Allow role ${roleName(aws.executionRoleArn)} to read the secrets`,
-    preview: () => [{ argv: awsArgv(region, 'iam', 'put-role-policy', '--role-name', roleName(aws.executionRoleArn), '--policy-name', names.executionPolicy, '--policy-document', '<policy>') }],
-    apply: simulate('execution-role-policy'),
+    id: 'execution-role',
+    title: names.executionRoleTitle,
+    preview: () => [{ argv: awsArgv(region, 'iam', 'put-role-policy', '--role-name', names.executionRole, '--policy-name', names.executionPolicy, '--policy-document', '<policy>') }],
+    apply: simulate('execution-role', () => ({ [outputKey.executionRoleArn]: aws.executionRoleArn ?? `arn:aws:iam::${DEMO_ACCOUNT}:role/${names.executionRole}` })),
   };
 
   const taskDefinitionStep = (spec: ServiceSpec): ActionStep => {
@@ -211,7 +211,7 @@ export function demoAdapter(settings: Settings, options: DemoOptions = {}): Clou
     [`ECS cluster ${aws.cluster} is ACTIVE`, 'simulated: 0 tasks running'],
     [`Subnets ${aws.subnets.join(', ')}`, `simulated: in ${DEMO_VPC}`],
     [`Security groups ${aws.securityGroups.join(', ')}`, 'simulated: membrane-tasks'],
-    ...[aws.executionRoleArn, aws.taskRoleArn].map((arn): [string, string] => [`IAM role ${roleName(arn)}`, 'simulated: trusted by ecs-tasks.amazonaws.com']),
+    ...[aws.executionRoleArn, aws.taskRoleArn].filter((arn) => arn !== undefined).map((arn): [string, string] => [`IAM role ${roleName(arn)}`, 'simulated: trusted by ecs-tasks.amazonaws.com']),
     ['Target groups for api, ui, console', `simulated: ${Object.values(aws.targetGroups).map((arn) => `${arn.split('/')[1]}:5000`).join(', ')}`],
   ];
 
