@@ -5,6 +5,12 @@ import type { PreflightCheckDefinition, PreflightResult } from './types.js';
 
 export type Check = () => Promise<PreflightResult>;
 
+/** Each promise is made on first use, so concurrent checks share one call. */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= load());
+}
+
 export const pass = (detail: string): PreflightResult => ({ ok: true, detail });
 export const fail = (detail: string, fix: string): PreflightResult => ({ ok: false, detail, fix });
 

@@ -30,7 +30,7 @@ const PATTERNS: [CliErrorKind, RegExp][] = [
   ['transient', /ServiceUnavailable|InternalError|InternalFailure|\b50[0234]\b|timed out|Read timeout|Connection reset|ECONNRESET|Could not connect to the endpoint|EndpointConnectionError|UNAVAILABLE/i],
   ['conflict', /ResourceExistsException|AlreadyExists|ALREADY_EXISTS|already exists|ConflictException/i],
   ['access-denied', /AccessDenied|UnrecognizedClientException|SignatureDoesNotMatch|AuthFailure|UnauthorizedOperation|not authorized|AuthorizationError|PERMISSION_DENIED|AuthorizationFailed|Unable to locate credentials|ExpiredToken|InvalidClientTokenId|UNAUTHENTICATED|az login/i],
-  ['not-found', /NotFound|Cannot find service|Unable to describe task definition|does not exist|NoSuchEntity|ClusterNotFoundException|ServiceNotFoundException|NOT_FOUND|could not be found/i],
+  ['not-found', /NotFound|Cannot find service|Unable to describe task definition|does not exist|NoSuchEntity|ClusterNotFoundException|ServiceNotFoundException|NOT_FOUND|could not be found|was not found/i],
   ['invalid', /InvalidParameter|ValidationError|ValidationException|InvalidRequest|ClientException|INVALID_ARGUMENT|unrecognized arguments|Unknown options|invalid choice|argument .* expected/i],
 ];
 

@@ -267,6 +267,49 @@ describe('gcloud against the loopback fake', () => {
     expect(Object.keys(fake().services())).not.toContain('reserved');
   });
 
+  it('serves the VPC reads of the preflight from Compute Engine v1, with knobs for Private Google Access, NAT and the network', async () => {
+    const subnet = ['compute', 'networks', 'subnets', 'describe', 'default', `--region=${REGION}`, P, '--format=json'];
+    const routers = ['compute', 'routers', 'list', `--regions=${REGION}`, P, '--format=json'];
+    const compute = `compute.fake/compute/v1/projects/${PROJECT}`;
+    const link = `https://www.googleapis.com/compute/v1/projects/${PROJECT}`;
+    const { result: [described, listed], requests } = await during(() => Promise.all([gcloud(env(), subnet), gcloud(env(), routers)]));
+    expect(requests.map((r) => `${r.method} ${r.host}${r.path}`).sort()).toEqual([`GET ${compute}/regions/${REGION}/routers`, `GET ${compute}/regions/${REGION}/subnetworks/default`]);
+    expect(described).toMatchObject({ name: 'default', network: `${link}/global/networks/default`, privateIpGoogleAccess: true });
+    expect(listed).toEqual([expect.objectContaining({ name: 'nat-router', network: `${link}/global/networks/default`, nats: [expect.objectContaining({ sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES' })] })]);
+
+    fake().setVpc({ privateGoogleAccess: false, nat: false });
+    const [withoutAccess, withoutNat] = await Promise.all([gcloud(env(), subnet), gcloud(env(), routers)]);
+    expect(withoutAccess.privateIpGoogleAccess).toBe(false);
+    expect(withoutNat).toEqual([expect.not.objectContaining({ nats: expect.anything() })]);
+
+    fake().setVpc({ network: false });
+    const [noNetwork, noRouters] = await Promise.all([failure(['compute', 'networks', 'describe', 'default', P, '--format=json']), gcloud(env(), routers)]);
+    // gcloud's compute commands print Compute Engine's errors[] message, with no status word.
+    expect(noNetwork.stderr).toContain(`Could not fetch resource:\n - The resource 'projects/${PROJECT}/global/networks/default' was not found`);
+    expect(noRouters).toEqual([]);
+    fake().setVpc({ network: true, privateGoogleAccess: true, nat: true });
+  });
+
+  it('serves the service account and the IAM policies that tell who may act as it', async () => {
+    const compute = `${NUMBER}-compute@developer.gserviceaccount.com`;
+    const { result: [account, missing, projectPolicy, accountPolicy], requests } = await during(() => Promise.all([
+      gcloud(env(), ['iam', 'service-accounts', 'describe', compute, P, '--format=json']),
+      failure(['iam', 'service-accounts', 'describe', SA, P, '--format=json']),
+      gcloud(env(), ['projects', 'get-iam-policy', PROJECT, '--format=json']),
+      gcloud(env(), ['iam', 'service-accounts', 'get-iam-policy', compute, P, '--format=json']),
+    ]));
+    expect(requests.map((r) => `${r.method} ${r.host}${r.path}`).sort()).toEqual([
+      `GET iam.fake/v1/projects/-/serviceAccounts/${compute}`,
+      `GET iam.fake/v1/projects/-/serviceAccounts/${SA}`,
+      `POST cloudresourcemanager.fake/v1/projects/${PROJECT}:getIamPolicy`,
+      `POST iam.fake/v1/projects/-/serviceAccounts/${compute}:getIamPolicy`,
+    ]);
+    expect(account).toMatchObject({ email: compute, projectId: PROJECT });
+    expect(missing.stderr).toContain('NOT_FOUND: Unknown service account');
+    expect(projectPolicy.bindings).toEqual([{ role: 'roles/owner', members: [`serviceAccount:${harness.account}`] }]);
+    expect(accountPolicy).toEqual({ etag: 'ACAB' });
+  });
+
   it('nothing tried to leave loopback or reached an unknown route', () => {
     expect(fake().strayRequests).toEqual([]);
   });

@@ -206,6 +206,49 @@ describe('Cloud Run changes and failures', () => {
   });
 });
 
+describe('Cloud Run preflight: the VPC the engine leaves through, and the identity the services run as', () => {
+  const SA = '123456789012-compute@developer.gserviceaccount.com';
+  /** A fresh install against the fake as the knobs left it: it must stop at preflight (exit 2) having changed nothing. */
+  async function refused(name: string, gcpAnswers: Record<string, unknown> = answers.gcp): Promise<string> {
+    const file = join(work, `${name}.json`);
+    await writeFile(file, JSON.stringify({ ...answers, gcp: gcpAnswers }));
+    const before = gcp.fake.requests.length;
+    const run = await runCli(['--config', file, '--yes', '--state-dir', join(work, name)], cliEnv(), RUN_TIMEOUT_MS);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stdout).toContain('Nothing was changed in the cloud.');
+    // Reads only: IAM policies are read with POST …:getIamPolicy.
+    expect(changes(before).filter((change) => !change.endsWith(':getIamPolicy'))).toEqual([]);
+    expect(Object.keys(gcp.fake.services())).toEqual([]);
+    return run.stdout;
+  }
+
+  it('names the fix for a subnet without Private Google Access, a router without NAT and a caller who may not act as the runtime account', async () => {
+    gcp.fake.reset();
+    gcp.fake.setVpc({ privateGoogleAccess: false, nat: false });
+    gcp.fake.setProjectIamBindings([{ role: 'roles/run.admin', members: [`serviceAccount:${gcp.account}`] }]);
+    const out = await refused('preflight-vpc');
+    expect(out).toContain('✖ Subnet default of network default in us-central1, with Private Google Access — Private Google Access is off on default');
+    expect(out).toContain(`    fix: gcloud compute networks subnets update default --region=${REGION} --enable-private-ip-google-access --project=${PROJECT}`);
+    expect(out).toContain(`✖ Cloud NAT for default in ${REGION} — no Cloud NAT serves default`);
+    expect(out).toContain(`    fix: gcloud compute routers nats create nat-config --router=nat-router --region=${REGION} --auto-allocate-nat-external-ips --nat-all-subnet-ip-ranges --project=${PROJECT}`);
+    expect(out).toContain(`✖ Runtime service account (the project's default compute one) — ${gcp.account} holds none of roles/iam.serviceAccountUser, roles/editor, roles/owner on ${SA}`);
+    expect(out).toContain(`    fix: gcloud iam service-accounts add-iam-policy-binding ${SA} --member=serviceAccount:${gcp.account} --role=roles/iam.serviceAccountUser --project=${PROJECT}`);
+    expect(out).toContain('3 of 7 checks failed.');
+  }, RUN_TIMEOUT_MS);
+
+  it('names the fix for a missing network and a runtime account that does not exist', async () => {
+    gcp.fake.reset();
+    gcp.fake.setVpc({ network: false });
+    const out = await refused('preflight-network', { ...answers.gcp, serviceAccount: `membrane-run@${PROJECT}.iam.gserviceaccount.com` });
+    expect(out).toContain(`✖ Subnet default of network default in ${REGION}, with Private Google Access — there is no network default in ${PROJECT}`);
+    expect(out).toContain(`    fix: gcloud compute networks create default --subnet-mode=auto --project=${PROJECT}`);
+    expect(out).toContain(`    fix: gcloud compute routers create nat-router --network=default --region=${REGION} --project=${PROJECT}, then gcloud compute routers nats create nat-config --router=nat-router`);
+    expect(out).toContain(`✖ Runtime service account membrane-run@${PROJECT}.iam.gserviceaccount.com — membrane-run@${PROJECT}.iam.gserviceaccount.com does not exist`);
+    expect(out).toContain(`    fix: gcloud iam service-accounts create membrane-run --project=${PROJECT}`);
+    expect(out).toContain('3 of 7 checks failed.');
+  }, RUN_TIMEOUT_MS);
+});
+
 describe('Cloud Run install killed with SIGKILL while the engine services are being deployed', () => {
   it('resumes to one complete deployment, deploying nothing twice', async () => {
     gcp.fake.reset();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGcpFakeServer, type GcpFake } from './gcp-fake.js';
+import { startGcpFakeServer, type FakeOptions, type GcpFake } from './gcp-fake.js';
 import { runProcess } from './process.js';
 
 const GCLOUD_CALL_TIMEOUT_MS = 90_000;
@@ -46,7 +46,7 @@ export class GcloudCliError extends Error {
 }
 
 // APIs gcloud may call while deploying; each one goes to a `*.fake` host the fake answers.
-const OVERRIDDEN_APIS = ['RUN', 'SECRETMANAGER', 'SERVICEUSAGE', 'ARTIFACTREGISTRY', 'CLOUDRESOURCEMANAGER', 'IAM', 'LOGGING'];
+const OVERRIDDEN_APIS = ['RUN', 'SECRETMANAGER', 'SERVICEUSAGE', 'ARTIFACTREGISTRY', 'CLOUDRESOURCEMANAGER', 'IAM', 'LOGGING', 'COMPUTE'];
 
 /** The environment of a child gcloud: the parent's minus anything Google- or proxy-related, plus the fake's. */
 export function gcloudEnv(port: number, configDir: string, project: string): Record<string, string> {
@@ -123,8 +123,10 @@ function openssl(args: string[]): Promise<void> {
 }
 
 /** Starts the fake, makes a throwaway gcloud config and activates a service account against the fake. */
-export async function startGcpFake(options: { project: string; projectNumber?: string }): Promise<GcpHarness> {
-  const fake = await startGcpFakeServer(options);
+export async function startGcpFake(options: Omit<FakeOptions, 'owner'>): Promise<GcpHarness> {
+  // The account the tests act as created the project: it owns it, and so may act as its service accounts.
+  const account = `membrane-deployer@${options.project}.iam.gserviceaccount.com`;
+  const fake = await startGcpFakeServer({ ...options, owner: `serviceAccount:${account}` });
   const dir = await mkdtemp(join(tmpdir(), 'gcloud-fake-'));
   const stop = async () => {
     await fake.stop();
@@ -134,7 +136,6 @@ export async function startGcpFake(options: { project: string; projectNumber?: s
     const configDir = join(dir, 'config');
     await mkdir(configDir);
     const env = gcloudEnv(fake.port, configDir, options.project);
-    const account = `membrane-deployer@${options.project}.iam.gserviceaccount.com`;
     const keyFile = join(dir, 'key.pem');
     await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile]);
     const saFile = join(dir, 'service-account.json');

@@ -7,7 +7,9 @@
 //
 // Covered: the service-account token grant, Cloud Resource Manager v1 (projects.get), Service Usage
 // v1 (list, get, enable, batchEnable), Secret Manager v1 (secrets, versions, IAM), Artifact Registry
-// v1 (repositories), Cloud Run v1 (Knative services, IAM). Errors use Google's JSON error shape.
+// v1 (repositories), Cloud Run v1 (Knative services, IAM), Compute Engine v1 (network, subnet and
+// routers of the VPC), IAM v1 (service accounts and their policy) and the project's IAM policy.
+// Errors use Google's JSON error shapes.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -35,6 +37,22 @@ export type KnativeService = Record<string, any>;
 /** An Artifact Registry v1 Repository (name, format, mode, description, labels, remoteRepositoryConfig, ...). */
 export type FakeRepository = Record<string, any>;
 
+export interface FakeOptions {
+  project: string;
+  projectNumber?: string;
+  /** Where the VPC's subnet and router are (the fake's network `default` has its subnet `default` there). */
+  region?: string;
+  /** Holds roles/owner on the project, as whoever created it does (`serviceAccount:…` or `user:…`). */
+  owner?: string;
+}
+/** The network the fake has: `default`, with subnet `default` and a Cloud Router in the fake's region. */
+export interface FakeVpc {
+  network: boolean;
+  privateGoogleAccess: boolean;
+  /** The router has a NAT config for all subnets; without it, the router has none. */
+  nat: boolean;
+}
+
 export interface GcpFake {
   port: number;
   project: string;
@@ -55,6 +73,12 @@ export interface GcpFake {
   /** What `gcloud logging read` returns for a service (oldest first); `null` forgets them. */
   setLogs(name: string, lines: string[] | null): void;
   disableApi(api: string): void;
+  /** Changes the VPC (defaults: all true). */
+  setVpc(change: Partial<FakeVpc>): void;
+  /** Replaces the project's IAM policy bindings (default: roles/owner for `owner`). */
+  setProjectIamBindings(bindings: IamBinding[]): void;
+  /** Replaces a service account's own IAM policy bindings (default: none), creating the account if needed. */
+  setServiceAccountIamBindings(email: string, bindings: IamBinding[]): void;
   /** Forgets all state, recorded requests and knobs. */
   reset(): void;
   stop(): Promise<void>;
@@ -67,19 +91,21 @@ const API_TITLES: Record<string, string> = {
   'artifactregistry.googleapis.com': 'Artifact Registry API',
   'iam.googleapis.com': 'Identity and Access Management (IAM) API',
   'logging.googleapis.com': 'Cloud Logging API',
+  'compute.googleapis.com': 'Compute Engine API',
 };
 // Cloud Run's reserved env names (container runtime contract), spelled out here on purpose: the
 // fake states the rule independently of the code under test.
 const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'];
 // The fake's hosts are `<api>.fake`, plus `<region>-run.fake` (Cloud Run's regional endpoint).
-const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run']);
+const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run', 'compute']);
 function parseHost(host: string): { api: string; region?: string } | undefined {
   const m = host.match(/^(?:([a-z0-9-]+)-(?=run\.fake$))?([a-z]+)\.fake$/);
   return m && FAKE_APIS.has(m[2]) ? { api: m[2], region: m[1] } : undefined;
 }
 
 class HttpError extends Error {
-  constructor(readonly code: number, readonly status: string, message: string, readonly details?: unknown[]) {
+  /** `status` is absent in Compute Engine's errors, which carry `errors[]` instead. */
+  constructor(readonly code: number, readonly status: string | undefined, message: string, readonly details?: unknown[], readonly errors?: unknown[]) {
     super(message);
   }
 }
@@ -107,8 +133,8 @@ interface RunState {
   iam: IamBinding[];
 }
 
-export async function startGcpFakeServer(options: { project: string; projectNumber?: string }): Promise<GcpFake> {
-  const project = options.project;
+export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake> {
+  const { project, region = 'us-central1', owner } = options;
   const projectNumber = options.projectNumber ?? '123456789012';
   const requests: FakeRequest[] = [];
   const strayRequests: StrayRequest[] = [];
@@ -120,6 +146,13 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
   let failures = new Map<string, string | undefined>();
   /** Log lines per Cloud Run service, oldest first (setLogs). */
   let logs = new Map<string, string[]>();
+  const DEFAULT_VPC: FakeVpc = { network: true, privateGoogleAccess: true, nat: true };
+  let vpc = { ...DEFAULT_VPC };
+  const defaultProjectIam = (): IamBinding[] => (owner ? [{ role: 'roles/owner', members: [owner] }] : []);
+  let projectIam = defaultProjectIam();
+  /** Service accounts by email with their own IAM bindings; the project's default compute account exists. */
+  const defaultAccounts = () => new Map<string, IamBinding[]>([[`${projectNumber}-compute@developer.gserviceaccount.com`, []]]);
+  let accounts = defaultAccounts();
 
   const ourProject = (p: string) => p === project || p === projectNumber;
   const checkProject = (p: string) => {
@@ -380,6 +413,60 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
   route('GET', 'run', runIam, iamHandler);
   route('POST', 'run', runIam, iamHandler);
 
+  // ---- Compute Engine v1: what the preflight reads of the VPC. Links are www.googleapis.com ones,
+  // as Google's are whatever endpoint was asked; errors are Compute's (`errors[]`, no `status`).
+  const computeLink = (path: string) => `https://www.googleapis.com/compute/v1/projects/${project}/${path}`;
+  const computeNotFound = (path: string) => {
+    const message = `The resource 'projects/${project}/${path}' was not found`;
+    return new HttpError(404, undefined, message, undefined, [{ message, domain: 'global', reason: 'notFound' }]);
+  };
+  const networkPath = 'global/networks/default';
+  const subnetPath = `regions/${region}/subnetworks/default`;
+  route('GET', 'compute', /^\/compute\/v1\/projects\/([^/]+)\/global\/networks\/([^/]+)$/, ([, p, n]) => {
+    checkProject(p);
+    if (!vpc.network || n !== 'default') throw computeNotFound(`global/networks/${n}`);
+    return {
+      kind: 'compute#network', id: '4000000000000000001', creationTimestamp: '2024-01-01T00:00:00.000-08:00', name: n,
+      description: 'Default network for the project', selfLink: computeLink(networkPath), autoCreateSubnetworks: true,
+      subnetworks: [computeLink(subnetPath)], routingConfig: { routingMode: 'REGIONAL' }, networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL',
+    };
+  });
+  route('GET', 'compute', /^\/compute\/v1\/projects\/([^/]+)\/regions\/([^/]+)\/subnetworks\/([^/]+)$/, ([, p, r, n]) => {
+    checkProject(p);
+    if (!vpc.network || r !== region || n !== 'default') throw computeNotFound(`regions/${r}/subnetworks/${n}`);
+    return {
+      kind: 'compute#subnetwork', id: '4000000000000000002', creationTimestamp: '2024-01-01T00:00:00.000-08:00', name: n,
+      network: computeLink(networkPath), ipCidrRange: '10.128.0.0/20', gatewayAddress: '10.128.0.1', region: computeLink(`regions/${r}`),
+      selfLink: computeLink(subnetPath), privateIpGoogleAccess: vpc.privateGoogleAccess, fingerprint: 'fakeFp0=', purpose: 'PRIVATE', stackType: 'IPV4_ONLY',
+    };
+  });
+  route('GET', 'compute', /^\/compute\/v1\/projects\/([^/]+)\/regions\/([^/]+)\/routers$/, ([, p, r]) => {
+    checkProject(p);
+    const items = vpc.network && r === region
+      ? [{
+          kind: 'compute#router', id: '4000000000000000003', creationTimestamp: '2024-01-01T00:00:00.000-08:00', name: 'nat-router',
+          region: computeLink(`regions/${r}`), network: computeLink(networkPath), selfLink: computeLink(`regions/${r}/routers/nat-router`),
+          ...(vpc.nat && { nats: [{ name: 'nat-config', natIpAllocateOption: 'AUTO_ONLY', sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES', type: 'PUBLIC', endpointTypes: ['ENDPOINT_TYPE_VM'], enableEndpointIndependentMapping: false, autoNetworkTier: 'PREMIUM' }] }),
+        }]
+      : [];
+    return { kind: 'compute#routerList', id: `projects/${project}/regions/${r}/routers`, ...(items.length && { items }), selfLink: computeLink(`regions/${r}/routers`) };
+  });
+
+  // ---- IAM v1 service accounts (gcloud addresses them as projects/-/serviceAccounts/EMAIL) and the project's policy.
+  const policy = (bindings: IamBinding[]) => (bindings.length ? { version: 1, etag: 'BwXfake0', bindings: clone(bindings) } : { etag: 'ACAB' });
+  const account = (email: string) => {
+    const bindings = accounts.get(email);
+    if (!bindings) throw new HttpError(404, 'NOT_FOUND', 'Unknown service account');
+    return bindings;
+  };
+  route('GET', 'iam', /^\/v1\/projects\/([^/]+)\/serviceAccounts\/([^/:]+)$/, ([, , email]) => {
+    account(email);
+    const [id] = email.split('@');
+    return { name: `projects/${project}/serviceAccounts/${email}`, projectId: project, uniqueId: '100000000000000000002', email, displayName: id.endsWith('-compute') ? 'Compute Engine default service account' : id, etag: 'MDEwMjE5MjA=', oauth2ClientId: '100000000000000000002' };
+  });
+  route('POST', 'iam', /^\/v1\/projects\/([^/]+)\/serviceAccounts\/([^/:]+):getIamPolicy$/, ([, , email]) => policy(account(email)));
+  route('POST', 'cloudresourcemanager', /^\/v1\/projects\/([^/:]+):getIamPolicy$/, ([, p]) => (checkProject(p), policy(projectIam)));
+
   // ---- Cloud Logging v2: entries:list, newest first, for `gcloud logging read` filtered by service name.
   route('POST', 'logging', /^\/v2\/entries:list$/, (_m, req) => {
     const { filter = '', pageSize = 50 } = (req.body ?? {}) as { filter?: string; pageSize?: number };
@@ -428,7 +515,8 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
       throw notFound(`The fake has no route for ${entry.method} ${host}${entry.path}`);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      reply(res, error.code, { error: { code: error.code, message: error.message, status: error.status, ...(error.details && { details: error.details }) } });
+      const { code, message, status, details, errors } = error;
+      reply(res, code, { error: { code, message, ...(status && { status }), ...(details && { details }), ...(errors && { errors }) } });
     }
   }
 
@@ -476,9 +564,13 @@ export async function startGcpFakeServer(options: { project: string; projectNumb
     failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
     setLogs: (name, lines) => void (lines === null ? logs.delete(name) : logs.set(name, lines)),
     disableApi: (api) => void enabled.delete(api),
+    setVpc: (change) => void Object.assign(vpc, change),
+    setProjectIamBindings: (bindings) => void (projectIam = clone(bindings)),
+    setServiceAccountIamBindings: (email, bindings) => void accounts.set(email, clone(bindings)),
     reset() {
       requests.length = strayRequests.length = 0;
       [enabled, secrets, repos, run, failures, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map()];
+      [vpc, projectIam, accounts] = [{ ...DEFAULT_VPC }, defaultProjectIam(), defaultAccounts()];
       readyAfterPolls = 1;
     },
     stop() {
