@@ -63,18 +63,40 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     console.info(`Container Apps install: ${firstSeconds.toFixed(1)} s, ${(await auditLines(join(work, 'state', 'default', 'audit.log'))).length} az calls`);
   });
 
-  it('stores each secret in Key Vault once, and lets only the apps\' identity read them', () => {
-    const state = azure.state();
-    const secrets = state.keyVaults[VAULT]!.secrets;
+  it('stores each secret in Key Vault once', () => {
+    const secrets = azure.state().keyVaults[VAULT]!.secrets;
     expect(Object.keys(secrets).sort()).toEqual(Object.keys(SECRET_VALUES).sort());
     for (const [name, value] of Object.entries(SECRET_VALUES)) expect(secrets[name]!.versions.map((v) => v.value), name).toEqual([value]);
-    const identity = state.identities[`${RG}/membrane-apps`]!;
-    const grants = state.roleAssignments.filter((a) => a.principalId === identity.principalId);
-    expect(grants.map((a) => [a.roleDefinitionName, a.scope])).toEqual([['Key Vault Secrets User', state.keyVaults[VAULT]!.resource.id]]);
+  });
+
+  it('grants "Key Vault Secrets User" per secret: the runner\'s own identity reads the registry password and no engine secret', () => {
+    const state = azure.state();
+    const vaultId = state.keyVaults[VAULT]!.resource.id;
+    const runner = state.identities[`${RG}/membrane-runner`]!;
+    expect(app('custom-code-runner').identity.userAssignedIdentities).toEqual({ [runner.id]: expect.anything() });
+    expect(state.roleAssignments.filter((a) => a.principalId === runner.principalId).map((a) => [a.roleDefinitionName, a.scope]))
+      .toEqual([['Key Vault Secrets User', `${vaultId}/secrets/membrane-registry-password`]]);
+    // Nobody reads the whole vault.
+    expect(state.roleAssignments.filter((a) => !a.scope.startsWith(`${vaultId}/secrets/`))).toEqual([]);
+  });
+
+  it('lets each app\'s identity read exactly the secrets its document references', () => {
+    const state = azure.state();
+    const vault = state.keyVaults[VAULT]!;
+    const within = (scope: string, id: string) => id.toLowerCase() === scope.toLowerCase() || id.toLowerCase().startsWith(`${scope.toLowerCase()}/`);
+    for (const spec of SERVICES) {
+      const resource = app(spec.id);
+      const [identityId] = Object.keys(resource.identity.userAssignedIdentities);
+      const identity = Object.values(state.identities).find((i) => i.id === identityId)!;
+      const grants = state.roleAssignments.filter((a) => a.principalId === identity.principalId && a.roleDefinitionName === 'Key Vault Secrets User');
+      const readable = Object.values(vault.secrets).map((secret) => secret.name).filter((name) => grants.some((a) => within(a.scope, `${vault.resource.id}/secrets/${name}`)));
+      const referenced = resource.properties.configuration.secrets.map((secret: any) => secret.keyVaultUrl.split('/').at(-1));
+      expect(readable.sort(), spec.id).toEqual([...referenced].sort());
+    }
   });
 
   it('creates seven apps with ingress per service, sizes, scale and every secret wired by secretref from Key Vault', () => {
-    const identityId = azure.state().identities[`${RG}/membrane-apps`]!.id;
+    const identityOf = (service: string) => azure.state().identities[`${RG}/membrane-${service === 'custom-code-runner' ? 'runner' : service === 'ui' || service === 'console' ? 'web' : 'apps'}`]!.id;
     const runnerFqdn = app('custom-code-runner').properties.configuration.ingress.fqdn;
     expect(runnerFqdn).toMatch(/^membrane-custom-code-runner\.internal\./);
     for (const spec of SERVICES) {
@@ -82,7 +104,7 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       const { configuration, template } = resource.properties;
       if (spec.exposure === 'none') expect(configuration.ingress ?? null, spec.id).toBeNull();
       else expect(configuration.ingress, spec.id).toMatchObject({ external: spec.exposure === 'public', targetPort: 5000 });
-      expect(Object.keys(resource.identity.userAssignedIdentities)).toEqual([identityId]);
+      expect(Object.keys(resource.identity.userAssignedIdentities), spec.id).toEqual([identityOf(spec.id)]);
       expect(configuration.registries).toEqual([{ server: 'harbor.integration.app', username: 'robot$core+acme', passwordSecretRef: 'registry-password' }]);
       for (const secret of configuration.secrets) {
         expect(secret.keyVaultUrl, `${spec.id} ${secret.name}`).toMatch(new RegExp(`^https://${VAULT}\\.vault\\.azure\\.net/secrets/membrane-`));
@@ -157,8 +179,11 @@ describe('Container Apps install killed with SIGKILL while the apps are being cr
     const state = azure.state();
     expect(Object.keys(state.apps)).toHaveLength(7);
     for (const [name, entry] of Object.entries(state.apps)) expect(Object.keys(entry.revisions), name).toHaveLength(1);
-    expect(Object.keys(state.identities)).toHaveLength(1);
-    expect(state.roleAssignments.filter((a) => a.roleDefinitionName === 'Key Vault Secrets User')).toHaveLength(1);
+    expect(Object.keys(state.identities).sort()).toEqual([`${RG}/membrane-apps`, `${RG}/membrane-runner`, `${RG}/membrane-web`]);
+    // The engine's five secrets, and the registry password for the runner and for ui/console: each once.
+    const grants = state.roleAssignments.filter((a) => a.roleDefinitionName === 'Key Vault Secrets User').map((a) => `${a.principalId} ${a.scope}`);
+    expect(grants).toHaveLength(7);
+    expect(new Set(grants).size).toBe(7);
     const creates = azure.calls().filter((call) => call.argv[0] === 'containerapp' && call.argv[1] === 'create');
     expect(new Set(creates.map((call) => call.argv[3])).size).toBe(creates.length);
     expect(leakedCanaries(await readFile(join(stateDir, 'default', 'journal.json'), 'utf8'))).toEqual([]);

@@ -20,15 +20,22 @@ import { CliError } from '../../source/exec/errors.js';
 import type { Runner } from '../../source/exec/runner.js';
 import { serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
-import { CANARY, azureSettings } from './fixtures.js';
+import { AUTH0, CANARY, azureSettings } from './fixtures.js';
 
-const IDENTITY = '/subscriptions/s/resourcegroups/membrane-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/membrane-apps';
+const identityId = (name: string) => `/subscriptions/s/resourcegroups/membrane-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+const IDENTITY = identityId('membrane-apps');
+const VAULT_ID = '/subscriptions/s/resourceGroups/membrane-rg/providers/Microsoft.KeyVault/vaults/membrane-vault';
 const outputs: Outputs = {
   get: (key) =>
     ({
-      'identity:id': IDENTITY,
-      'identity:client-id': 'client-id-1',
-      'identity:principal-id': 'principal-id-1',
+      'identity:engine:id': IDENTITY,
+      'identity:engine:client-id': 'client-id-1',
+      'identity:engine:principal-id': 'principal-id-1',
+      'identity:runner:id': identityId('membrane-runner'),
+      'identity:runner:principal-id': 'principal-id-2',
+      'identity:web:id': identityId('membrane-web'),
+      'identity:web:principal-id': 'principal-id-3',
+      'key-vault:id': VAULT_ID,
       'key-vault:uri': 'https://membrane-vault.vault.azure.net/',
       'environment:id': '/subscriptions/s/resourceGroups/membrane-rg/providers/Microsoft.App/managedEnvironments/membrane-env',
       'environment:default-domain': 'happy-hill-123.eastus.azurecontainerapps.io',
@@ -39,16 +46,34 @@ const doc = (service: ServiceId, settings = azureSettings()) => appDocument(serv
 const envOf = (service: ServiceId) => doc(service).properties.template.containers[0]!.env;
 
 describe('Container Apps plan', () => {
-  it('makes the identity first, then secrets and the environment lookup, then the apps in waves', () => {
+  it('makes the identities, secrets and lookups first, then each identity\'s grants, then the apps in waves', () => {
     expect(withRollouts(azureSteps(azureSettings())).map((step) => step.id)).toEqual([
-      'identity',
+      'identity:engine', 'identity:runner', 'identity:web',
       'secret:secret', 'secret:encryptionSecret', 'secret:mongoUri', 'secret:redisUri', 'secret:registryPassword',
-      'environment',
+      'key-vault', 'environment',
+      'access:engine', 'access:runner', 'access:web',
       'app:custom-code-runner', 'rollout:wave-1',
       'app:orchestrator', 'app:queued-worker', 'app:instant-worker', 'rollout:wave-2',
       'app:api', 'rollout:wave-3',
       'app:ui', 'app:console', 'rollout:wave-4',
     ]);
+  });
+
+  it('grants "Key Vault Secrets User" per secret, only on what each identity\'s apps reference', () => {
+    const scopes = (reader: string, settings = azureSettings()) =>
+      azureSteps(settings).find((step) => step.id === `access:${reader}`)!.preview(outputs).map((command) => {
+        const argv = displayArgv(command);
+        expect(argv.slice(0, 5)).toEqual(['az', 'role', 'assignment', 'create', '--assignee-object-id']);
+        expect(argv[argv.indexOf('--role') + 1]).toBe('Key Vault Secrets User');
+        return argv[argv.indexOf('--scope') + 1];
+      });
+    const secret = (name: string) => `${VAULT_ID}/secrets/membrane-${name}`;
+    expect(scopes('engine')).toEqual(['registry-password', 'jwt-secret', 'encryption-secret', 'mongo-uri', 'redis-uri'].map(secret));
+    expect(scopes('engine', azureSettings((raw) => (raw.auth = AUTH0)))).toContain(secret('auth0-client-secret'));
+    expect(scopes('runner')).toEqual([secret('registry-password')]);
+    expect(scopes('web')).toEqual([secret('registry-password')]);
+    expect(doc('custom-code-runner').identity.userAssignedIdentities).toEqual({ [identityId('membrane-runner')]: {} });
+    expect(doc('console').properties.configuration.secrets).toEqual([{ name: 'registry-password', keyVaultUrl: 'https://membrane-vault.vault.azure.net/secrets/membrane-registry-password', identity: identityId('membrane-web') }]);
   });
 
   it('sets each Key Vault secret from a file, never from argv', () => {

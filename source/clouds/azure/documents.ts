@@ -1,13 +1,14 @@
 // The Container App documents (`az containerapp create|update --yaml`; JSON is YAML): image,
 // ingress, sizes, scale, env with every secret wired through secretref, and Key Vault
-// references read with the user-assigned identity — including the registry password.
+// references read with the identity of the app's reader — including the registry password.
 import { createHash } from 'node:crypto';
 import type { Settings } from '../../answers/settings.js';
 import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import type { Outputs } from '../types.js';
-import { azureNames, outputKey, type AzureNames } from './names.js';
+import { azureNames, outputKey, readerOf, type AzureNames, type Reader } from './names.js';
 import type { SecretKey } from '../../answers/schema.js';
+import { SERVICES } from '../../membrane/services.js';
 
 export const SPEC_TAG = 'membrane-spec';
 /** Consumption plan: 0.25 to 4 vCPU in quarters, always with twice as many GiB of memory. */
@@ -34,6 +35,18 @@ export function runnerUri(names: AzureNames, outputs: Outputs): string {
   return `https://${names.app('custom-code-runner')}.internal.${outputs.get(outputKey.environmentDomain)}`;
 }
 
+/** The secrets an app references in Key Vault: the registry password, and those its env reads. */
+export function referencedSecrets(spec: ServiceSpec, settings: Settings): SecretKey[] {
+  // Which secrets a service reads does not depend on the cloud's values.
+  const { secrets } = buildServiceEnvironment(spec, settings, { customCodeRunnerUri: '', storage: {} });
+  return ['registryPassword', ...secrets.map((ref) => ref.secret)];
+}
+
+/** What a reader's identity may read: the secrets its apps reference, and nothing else. */
+export function readerSecrets(reader: Reader, settings: Settings): SecretKey[] {
+  return [...new Set(SERVICES.filter((spec) => readerOf(spec) === reader).flatMap((spec) => referencedSecrets(spec, settings)))];
+}
+
 function ingressOf(spec: ServiceSpec) {
   if (spec.exposure === 'none') return undefined;
   return { external: spec.exposure === 'public', targetPort: PORT, transport: 'auto', allowInsecure: false };
@@ -46,10 +59,10 @@ export function appDocument(spec: ServiceSpec, settings: Settings, outputs: Outp
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: spec.image === 'core/api' ? runnerUri(names, outputs) : '',
     // Managed identity instead of a storage key; AZURE_CLIENT_ID picks the user-assigned one.
-    storage: { STORAGE_PROVIDER: 'abs', AZURE_STORAGE_ACCOUNT_NAME: names.storageAccount, AZURE_CLIENT_ID: outputs.get(outputKey.identityClientId) },
+    storage: { STORAGE_PROVIDER: 'abs', AZURE_STORAGE_ACCOUNT_NAME: names.storageAccount, AZURE_CLIENT_ID: outputs.get(outputKey.identityClientId('engine')) },
   });
-  const identity = outputs.get(outputKey.identityId);
-  const keys: SecretKey[] = ['registryPassword', ...secrets.map((ref) => ref.secret)];
+  const identity = outputs.get(outputKey.identityId(readerOf(spec)));
+  const keys = referencedSecrets(spec, settings);
   const vaultUri = outputs.get(outputKey.vaultUri).replace(/\/?$/, '/');
   const vcpu = containerAppCpu(cpu, memory);
   const ingress = ingressOf(spec);

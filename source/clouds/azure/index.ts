@@ -24,11 +24,13 @@ export function azureAdapter(settings: Settings): CloudAdapter {
     observe: (runner) => observeAzure(settings, runner),
     diagnostics: () => azureDiagnostics(settings),
     notes: () => [
-      `The apps read their secrets from Key Vault ${azure.keyVault} as Key Vault references, through the user-assigned identity ${names.identity} (created first, so the references resolve when each app is created; a system-assigned identity would not exist yet). Nothing secret is stored in the apps themselves.`,
+      `The apps read their secrets from Key Vault ${azure.keyVault} as Key Vault references, through user-assigned identities (created first, so the references resolve when each app is created; a system-assigned identity would not exist yet). Nothing secret is stored in the apps themselves.`,
+      `Each identity is granted "Key Vault Secrets User" on single secrets, never on the vault: ${names.identity('engine')} (the engine services) reads the engine's secrets and the registry password; ${names.identity('runner')} (the code runner, which runs customers' code) and ${names.identity('web')} (ui, console) read only the registry password.`,
+      'Azure takes minutes (up to 30) to put new role assignments into effect: until then it refuses the apps\' Key Vault references, and the installer waits up to about 10 minutes before it stops; resume continues.',
       `The registry password is a Key Vault reference too (passwordSecretRef), not --registry-password, which would store it in the app where anyone with read access could see it.`,
       `Every secret reaches its env var through secretref:; plain env values hold nothing secret.`,
       `Sizes follow the Consumption plan (2 GiB per vCPU): the engine services get ${containerAppCpu(settings.sizing.api.cpu, settings.sizing.api.memory)} vCPU to have the 2 GiB they need.`,
-      `Storage: the engine uses storage account ${names.storageAccount} through the same identity (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
+      `Storage: the engine uses storage account ${names.storageAccount} through ${names.identity('engine')} (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
       `The runner has internal ingress only; the orchestrator and workers have no ingress. Point api., ui. and console.${settings.answers.domain} at the public apps (custom domains on the environment, or Front Door).`,
     ],
   };

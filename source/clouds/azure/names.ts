@@ -3,11 +3,23 @@
 import type { SecretKey } from '../../answers/schema.js';
 import type { Settings } from '../../answers/settings.js';
 import type { Arg } from '../../exec/command.js';
-import type { ServiceId } from '../../membrane/services.js';
+import type { ServiceId, ServiceSpec } from '../../membrane/services.js';
 import { SECRET_SUFFIX } from '../secret-names.js';
 
 /** The built-in role that lets an identity read secret values, and nothing else. */
 export const SECRETS_USER_ROLE = 'Key Vault Secrets User';
+
+/**
+ * Who reads the vault. The engine services share one identity; the runner, which runs customers'
+ * code, has its own; ui and console share a third. Each may read only what its apps reference.
+ */
+export type Reader = 'engine' | 'runner' | 'web';
+export const READERS: readonly Reader[] = ['engine', 'runner', 'web'];
+
+export function readerOf(spec: ServiceSpec): Reader {
+  if (spec.image === 'core/api') return 'engine';
+  return spec.image === 'core/custom-code-runner' ? 'runner' : 'web';
+}
 
 export function azureNames(settings: Settings) {
   const { prefix } = settings;
@@ -20,7 +32,8 @@ export function azureNames(settings: Settings) {
     vaultSecret: (key: SecretKey) => `${prefix}-${suffix(key)}`,
     /** The app's own secret that references it (env vars use it through secretref). */
     appSecret: (key: SecretKey) => suffix(key),
-    identity: azure.identity ?? `${prefix}-apps`,
+    /** azure.identity names the engine's, which predates the others. */
+    identity: (reader: Reader) => (reader === 'engine' ? (azure.identity ?? `${prefix}-apps`) : `${prefix}-${reader}`),
     storageAccount: azure.storageAccount ?? `${prefix.replaceAll('-', '')}files`.slice(0, 24),
     tags: { 'membrane-deployment': settings.name },
   };
@@ -35,9 +48,10 @@ export function tagArgs(names: AzureNames): string[] {
 
 /** Output keys shared between steps. */
 export const outputKey = {
-  identityId: 'identity:id',
-  identityPrincipalId: 'identity:principal-id',
-  identityClientId: 'identity:client-id',
+  identityId: (reader: Reader) => `identity:${reader}:id`,
+  identityPrincipalId: (reader: Reader) => `identity:${reader}:principal-id`,
+  identityClientId: (reader: Reader) => `identity:${reader}:client-id`,
+  vaultId: 'key-vault:id',
   vaultUri: 'key-vault:uri',
   environmentId: 'environment:id',
   environmentDomain: 'environment:default-domain',

@@ -1,6 +1,7 @@
-// The Container Apps install as idempotent steps: a user-assigned identity allowed to read the
-// Key Vault, the secrets in the vault (values from 0600 files, never argv), then one app per
-// service in the guide's waves, created or updated from its document.
+// The Container Apps install as idempotent steps: three user-assigned identities (engine, runner,
+// ui/console), the secrets in the vault (values from 0600 files, never argv), each identity allowed
+// to read only the secrets its apps reference, then one app per service in the guide's waves,
+// created or updated from its document.
 import type { SecretKey, Secrets } from '../../answers/schema.js';
 import { SECRET_ENV } from '../../answers/schema.js';
 import type { Settings } from '../../answers/settings.js';
@@ -10,54 +11,84 @@ import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepResult } from '../types.js';
-import { appDocument, SPEC_TAG } from './documents.js';
-import { azArgv, azureNames, outputKey, SECRETS_USER_ROLE, tagArgs, type AzureNames } from './names.js';
+import { appDocument, readerSecrets, SPEC_TAG } from './documents.js';
+import { azArgv, azureNames, outputKey, READERS, SECRETS_USER_ROLE, tagArgs, type AzureNames, type Reader } from './names.js';
 import { whileKeyVaultAccessPropagates } from './propagation.js';
 
 /**
  * A user-assigned identity exists before the apps do, so their Key Vault references resolve on
  * the first revision; a system-assigned one would only exist once the app is being created.
  */
-function identityStep(settings: Settings, names: AzureNames): ActionStep {
-  const { subscription, resourceGroup, location, keyVault } = settings.answers.azure!;
-  const create: Command = {
-    argv: azArgv(subscription, 'identity', 'create', '--name', names.identity, '--resource-group', resourceGroup, '--location', location,
-      ...tagArgs(names)),
+function identityStep(reader: Reader, settings: Settings, names: AzureNames): ActionStep {
+  const { subscription, resourceGroup, location } = settings.answers.azure!;
+  const name = names.identity(reader);
+  const create: Command = { argv: azArgv(subscription, 'identity', 'create', '--name', name, '--resource-group', resourceGroup, '--location', location, ...tagArgs(names)) };
+  return {
+    kind: 'action',
+    id: `identity:${reader}`,
+    title: `Identity ${name}`,
+    group: 'prepare',
+    preview: () => [create],
+    async apply({ runner }) {
+      const found = await findOrNull(runner, { argv: azArgv(subscription, 'identity', 'show', '--name', name, '--resource-group', resourceGroup) });
+      // Creating an identity that exists returns it unchanged, so this may be retried.
+      const identity = found ?? (await runJson(runner, create));
+      return {
+        outcome: found ? 'unchanged' : 'created',
+        outputs: {
+          [outputKey.identityId(reader)]: identity.id,
+          [outputKey.identityPrincipalId(reader)]: identity.principalId,
+          [outputKey.identityClientId(reader)]: identity.clientId,
+        },
+      };
+    },
   };
-  const grant = (principalId: string, vaultId: string): Command => ({
+}
+
+/** The vault's resource id (the scope of every grant) and its URI (the apps' references). */
+function vaultStep(settings: Settings): ActionStep {
+  const { subscription, keyVault } = settings.answers.azure!;
+  const show: Command = { argv: azArgv(subscription, 'keyvault', 'show', '--name', keyVault) };
+  return {
+    kind: 'action',
+    id: 'key-vault',
+    title: `Key Vault ${keyVault}`,
+    group: 'prepare',
+    preview: () => [show],
+    async apply({ runner }) {
+      const vault = await runJson(runner, show);
+      return { outcome: 'checked', outputs: { [outputKey.vaultId]: vault.id, [outputKey.vaultUri]: vault.properties.vaultUri } };
+    },
+  };
+}
+
+/**
+ * "Key Vault Secrets User" on each secret the reader's apps reference (scope VAULT_ID/secrets/NAME),
+ * never on the vault: the runner runs customers' code and must not read the engine's secrets.
+ */
+function accessStep(reader: Reader, settings: Settings, names: AzureNames): ActionStep {
+  const { subscription } = settings.answers.azure!;
+  const secrets = readerSecrets(reader, settings).map((key) => names.vaultSecret(key));
+  const scope = (outputs: Outputs, secret: string) => `${outputs.get(outputKey.vaultId)}/secrets/${secret}`;
+  const grant = (principalId: string, scopeId: string): Command => ({
     argv: azArgv(subscription, 'role', 'assignment', 'create', '--assignee-object-id', principalId, '--assignee-principal-type', 'ServicePrincipal',
-      '--role', SECRETS_USER_ROLE, '--scope', vaultId),
+      '--role', SECRETS_USER_ROLE, '--scope', scopeId),
   });
   return {
     kind: 'action',
-    id: 'identity',
-    title: `Identity ${names.identity}, allowed to read secrets in ${keyVault}`,
-    preview: (outputs) => [create, grant(outputs.get(outputKey.identityPrincipalId), `<id of Key Vault ${keyVault}>`)],
-    async apply({ runner }) {
-      const [found, vault] = await Promise.all([
-        findOrNull(runner, { argv: azArgv(subscription, 'identity', 'show', '--name', names.identity, '--resource-group', resourceGroup) }),
-        runJson(runner, { argv: azArgv(subscription, 'keyvault', 'show', '--name', keyVault) }),
-      ]);
-      let outcome: StepResult['outcome'] = 'unchanged';
-      // Creating an identity that exists returns it unchanged, so this may be retried.
-      const identity = found ?? (await runJson(runner, create));
-      if (!found) outcome = 'created';
-      const assignments = await runJson<{ roleDefinitionName?: string }[]>(runner, {
-        argv: azArgv(subscription, 'role', 'assignment', 'list', '--assignee', identity.principalId, '--role', SECRETS_USER_ROLE, '--scope', vault.id),
-      });
-      if (!(Array.isArray(assignments) && assignments.length > 0)) {
-        await runner.run(grant(identity.principalId, vault.id), NOT_REPEATABLE);
-        if (outcome === 'unchanged') outcome = 'updated';
-      }
-      return {
-        outcome,
-        outputs: {
-          [outputKey.identityId]: identity.id,
-          [outputKey.identityPrincipalId]: identity.principalId,
-          [outputKey.identityClientId]: identity.clientId,
-          [outputKey.vaultUri]: vault.properties.vaultUri,
-        },
-      };
+    id: `access:${reader}`,
+    title: `${names.identity(reader)} may read ${secrets.join(', ')}`,
+    group: 'access',
+    preview: (outputs) => secrets.map((secret) => grant(outputs.get(outputKey.identityPrincipalId(reader)), scope(outputs, secret))),
+    async apply({ runner, outputs }) {
+      const principalId = outputs.get(outputKey.identityPrincipalId(reader));
+      // --all: grants on single secrets are below the vault, where a --scope listing does not look.
+      const listed = await runJson<{ scope?: string }[]>(runner, { argv: azArgv(subscription, 'role', 'assignment', 'list', '--all', '--assignee', principalId, '--role', SECRETS_USER_ROLE) });
+      const held = new Set((Array.isArray(listed) ? listed : []).map((assignment) => assignment.scope?.toLowerCase()));
+      const missing = secrets.map((secret) => scope(outputs, secret)).filter((scopeId) => !held.has(scopeId.toLowerCase()));
+      // A grant that took effect although its answer was lost fails as "already exists": the engine runs the step again, which lists first.
+      for (const scopeId of missing) await runner.run(grant(principalId, scopeId), NOT_REPEATABLE);
+      return { outcome: missing.length ? 'created' : 'unchanged' };
     },
   };
 }
@@ -139,9 +170,12 @@ function appStep(spec: ServiceSpec, settings: Settings, names: AzureNames): Acti
 export function azureSteps(settings: Settings): ActionStep[] {
   const names = azureNames(settings);
   return [
-    identityStep(settings, names),
+    ...READERS.map((reader) => identityStep(reader, settings, names)),
     ...requiredSecrets(settings).map((key) => secretStep(key, settings, names)),
+    vaultStep(settings),
     environmentStep(settings),
+    // After the secrets: a grant names the secret it is for.
+    ...READERS.map((reader) => accessStep(reader, settings, names)),
     ...SERVICES.map((spec) => appStep(spec, settings, names)),
   ];
 }
