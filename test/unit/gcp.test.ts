@@ -10,10 +10,13 @@ import { cloudRunSizeProblem, deployment, envFile } from '../../source/clouds/gc
 import { gcpAdapter } from '../../source/clouds/gcp/index.js';
 import { gcpNames } from '../../source/clouds/gcp/names.js';
 import { phaseOf } from '../../source/clouds/gcp/observe.js';
+import { gcpPreflight } from '../../source/clouds/gcp/preflight.js';
 import { gcpSteps } from '../../source/clouds/gcp/steps.js';
 import type { ActionStep, Outputs } from '../../source/clouds/types.js';
 import { withRollouts } from '../../source/engine/plan.js';
 import { displayArgv } from '../../source/exec/command.js';
+import { CliError } from '../../source/exec/errors.js';
+import type { Runner } from '../../source/exec/runner.js';
 import { SERVICES, serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
 import { CANARY, gcpSettings } from './fixtures.js';
@@ -183,5 +186,86 @@ describe('plan --out for Cloud Run', () => {
     const secret = plan.steps.find((step: ActionStep) => step.id === 'secret:secret');
     expect(secret.commands[0].stdin).toBe('<secret MEMBRANE_SECRET>');
     expect(plan.notes.join(' ')).toContain('60 minutes');
+  });
+});
+
+describe('Cloud Run preflight, on what gcloud answers', () => {
+  const ME = 'ada@example.com';
+  const SA = '123456789012-compute@developer.gserviceaccount.com';
+  const link = (path: string) => `https://www.googleapis.com/compute/v1/projects/acme-membrane/${path}`;
+  const nat = (extra: object) => ({ name: 'nat-config', ...extra });
+  const answers = (overrides: Record<string, unknown>) => ({
+    'auth list': [{ account: ME, status: 'ACTIVE' }],
+    'projects describe': { projectNumber: '123456789012', lifecycleState: 'ACTIVE' },
+    'subnets describe': { network: link('global/networks/default'), ipCidrRange: '10.128.0.0/20', privateIpGoogleAccess: true },
+    'routers list': [{ name: 'nat-router', network: link('global/networks/default'), nats: [nat({ sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES' })] }],
+    'service-accounts describe': { email: SA },
+    'projects get-iam-policy': { bindings: [{ role: 'roles/owner', members: [`user:${ME}`] }] },
+    'service-accounts get-iam-policy': {},
+    ...overrides,
+  });
+  /** Runs the named checks against canned answers (an Error answer is the CLI failing with it); returns them and the calls made. */
+  async function preflight(titles: RegExp, canned: Record<string, unknown>) {
+    const calls: string[] = [];
+    const runner: Runner = {
+      async run(command) {
+        const argv = displayArgv(command);
+        const key = Object.keys(canned).find((k) => argv.join(' ').includes(k));
+        calls.push(key ?? argv.join(' '));
+        const answer = key === undefined ? {} : canned[key];
+        if (answer instanceof CliError) throw answer;
+        return { stdout: JSON.stringify(answer), stderr: '', exitCode: 0 };
+      },
+      backoff: async () => {},
+    };
+    const checks = gcpPreflight(gcpSettings(), runner).filter((check) => titles.test(check.title));
+    return { results: await Promise.all(checks.map((check) => check.run())), calls };
+  }
+  const denied = new CliError('access-denied', [], 1, 'PERMISSION_DENIED: The caller does not have permission');
+
+  it('passes a subnet with Private Google Access served by an all-subnets NAT, and an owner of the project, sharing the login and project reads', async () => {
+    const { results, calls } = await preflight(/Subnet|NAT|service account/, answers({}));
+    expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+    expect(results[2]!.detail).toBe(`${SA}; ${ME} may act as it (roles/owner)`);
+    // The account's own policy is read only when the project's grants nothing.
+    expect(calls.sort()).toEqual(['auth list', 'projects describe', 'projects get-iam-policy', 'routers list', 'service-accounts describe', 'subnets describe']);
+  });
+
+  it('refuses a subnet of another network, naming both ways out', async () => {
+    const { results } = await preflight(/Subnet/, answers({ 'subnets describe': { network: link('global/networks/other'), privateIpGoogleAccess: true } }));
+    expect(results[0]).toMatchObject({ ok: false, detail: 'subnet default is in network other, not default', fix: 'set gcp.network to other, or gcp.subnet to a subnet of default in us-central1' });
+  });
+
+  it('counts only a public NAT that serves the subnet; a listed NAT without it is extended, not duplicated', async () => {
+    const listOnly = [{ name: 'nat-router', network: link('global/networks/default'), nats: [nat({ sourceSubnetworkIpRangesToNat: 'LIST_OF_SUBNETWORKS', subnetworks: [{ name: link('regions/us-central1/subnetworks/db') }] })] }];
+    const { results: [listed] } = await preflight(/NAT/, answers({ 'routers list': listOnly }));
+    expect(listed).toMatchObject({ ok: false, fix: 'gcloud compute routers nats update nat-config --router=nat-router --region=us-central1 --nat-custom-subnet-ip-ranges=db,default --project=acme-membrane' });
+    const served = [{ ...listOnly[0], nats: [nat({ sourceSubnetworkIpRangesToNat: 'LIST_OF_SUBNETWORKS', subnetworks: [{ name: link('regions/us-central1/subnetworks/default') }] })] }];
+    expect((await preflight(/NAT/, answers({ 'routers list': served }))).results[0]!.ok).toBe(true);
+    const privateNat = [{ ...listOnly[0], nats: [nat({ type: 'PRIVATE', sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES' })] }];
+    expect((await preflight(/NAT/, answers({ 'routers list': privateNat }))).results[0]!.ok).toBe(false);
+    const otherNetwork = [{ ...served[0], network: link('global/networks/default-2') }];
+    expect((await preflight(/NAT/, answers({ 'routers list': otherNetwork }))).results[0]).toMatchObject({ ok: false, fix: expect.stringMatching(/^gcloud compute routers create nat-router --network=default /) });
+  });
+
+  it('finds the grant on the account when the project has none, and takes a group\'s grant as a maybe', async () => {
+    const onAccount = await preflight(/service account/, answers({
+      'projects get-iam-policy': { bindings: [{ role: 'roles/viewer', members: [`user:${ME}`] }] },
+      'service-accounts get-iam-policy': { bindings: [{ role: 'roles/iam.serviceAccountUser', members: [`user:${ME}`] }] },
+    }));
+    expect(onAccount.results[0]).toMatchObject({ ok: true, detail: `${SA}; ${ME} may act as it (roles/iam.serviceAccountUser)` });
+    expect(onAccount.calls).toContain('service-accounts get-iam-policy');
+    const group = await preflight(/service account/, answers({ 'projects get-iam-policy': { bindings: [{ role: 'roles/editor', members: ['group:devs@example.com'] }] } }));
+    expect(group.results[0]).toMatchObject({ ok: true, detail: `${SA}; ${ME} may act as it (roles/editor through group:devs@example.com, if ${ME} is in it)` });
+  });
+
+  it('does not fail on a policy it may not read, and says it could not confirm', async () => {
+    const { results } = await preflight(/service account/, answers({ 'projects get-iam-policy': denied, 'service-accounts get-iam-policy': denied }));
+    expect(results[0]).toMatchObject({ ok: true, detail: `${SA}; could not read who may act as it, so not confirmed that ${ME} may` });
+  });
+
+  it('names the fix for a user who holds no role that carries actAs', async () => {
+    const { results } = await preflight(/service account/, answers({ 'projects get-iam-policy': { bindings: [] } }));
+    expect(results[0]).toMatchObject({ ok: false, fix: `gcloud iam service-accounts add-iam-policy-binding ${SA} --member=user:${ME} --role=roles/iam.serviceAccountUser --project=acme-membrane` });
   });
 });
