@@ -112,6 +112,14 @@ export interface ServiceInspection {
   raw: unknown;
 }
 
+export interface ShellAccess {
+  ok: boolean;
+  summary: string;
+  evidence: string[];
+  /** How to open the way in, when it is shut. */
+  fix?: string;
+}
+
 /** The cloud's half of the troubleshooting checklist. */
 export interface CloudDiagnostics {
   /** Every service at once, in a handful of concurrent calls. */
@@ -122,6 +130,8 @@ export interface CloudDiagnostics {
   logsCommand(service: ServiceId): string;
   /** Where a container can be reached from inside the deployment's network, to test MongoDB and Redis by hand. */
   insideCommand(service: ServiceId): string;
+  /** Whether insideCommand can work now (ECS Exec enabled and allowed); absent where the platform always lets you in. */
+  shellAccess?(runner: Runner): Promise<ShellAccess>;
   /** Env names the platform sets itself, so the deployed env never has them (CloudEnvironment.reservedEnv). */
   reservedEnv?: readonly string[];
 }
@@ -140,6 +150,8 @@ export interface CloudAdapter {
   observe(runner: Runner, known?: Readonly<Record<string, string>>): Promise<ServiceObservation[]>;
   /** What the review screen says about this cloud beyond the steps (caveats, manual follow-ups). */
   notes(): string[];
+  /** The end screen's next steps, where this cloud's differ from pointing DNS at a load balancer. */
+  nextSteps?(): string[];
   /** Absent for the demo, whose cloud exists only while it runs. */
   diagnostics?(): CloudDiagnostics;
 }

@@ -225,7 +225,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
       stop: stop.signal,
     });
     journal.finish('done');
-    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path });
+    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, adapter.nextSteps?.());
     const nothing = 'Nothing changed: everything already matched the answers.';
     bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
     return 0;

@@ -29,12 +29,13 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[]):
   ];
 }
 
-export function summaryLines(settings: Settings, paths: { auditLog: string; journal: string }): string[] {
+/** `next`: the adapter's next steps (CloudAdapter.nextSteps), when its cloud has no load balancer to point DNS at. */
+export function summaryLines(settings: Settings, paths: { auditLog: string; journal: string }, next?: string[]): string[] {
   return [
     `API: ${settings.urls.api}`,
     `UI: ${settings.urls.ui}`,
     `Console: ${settings.urls.console}`,
-    `Next: point DNS for api., ui. and console.${settings.answers.domain} at your load balancer and serve TLS there.`,
+    ...(next ?? [`Next: point DNS for api., ui. and console.${settings.answers.domain} at your load balancer and serve TLS there.`]),
     `Audit log: ${paths.auditLog}`,
     `State: ${paths.journal}`,
   ];

@@ -60,6 +60,9 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     expect(first.stderr).toBe('');
     expect(first.exitCode, first.stdout).toBe(0);
     expect(first.stdout).toContain('7/7 healthy');
+    // Container Apps has no load balancer: the end screen says how to add the custom domains.
+    expect(first.stdout).not.toMatch(/load balancer/i);
+    expect(first.stdout).toContain('TXT asuid.api.example.com');
     console.info(`Container Apps install: ${firstSeconds.toFixed(1)} s, ${(await auditLines(join(work, 'state', 'default', 'audit.log'))).length} az calls`);
   });
 

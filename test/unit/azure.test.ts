@@ -136,6 +136,21 @@ describe('Container Apps plan', () => {
   });
 });
 
+describe('Container Apps custom domains', () => {
+  it('tells Azure users to add each public app\'s custom domain, not to point DNS at a load balancer', () => {
+    const adapter = azureAdapter(azureSettings());
+    const next = adapter.nextSteps!().join('\n');
+    expect(next).toContain('CNAME api.example.com');
+    expect(next).toContain('az containerapp show --name membrane-api --resource-group membrane-rg --query properties.configuration.ingress.fqdn');
+    expect(next).toContain('TXT asuid.api.example.com');
+    expect(next).toContain('az containerapp env show --name membrane-env --resource-group membrane-rg --query properties.customDomainConfiguration.customDomainVerificationId');
+    expect(next).toContain('az containerapp hostname add --name membrane-api --resource-group membrane-rg --hostname api.example.com');
+    expect(next).toContain('az containerapp hostname bind --name membrane-api --resource-group membrane-rg --hostname api.example.com --environment membrane-env --validation-method CNAME');
+    expect(next).toMatch(/ui\.example\.com.*membrane-ui.*console\.example\.com.*membrane-console/s);
+    expect(`${next}\n${adapter.notes().join('\n')}`).not.toMatch(/load balancer/i);
+  });
+});
+
 describe('waiting while Azure propagates a Key Vault role', () => {
   const refused = new CliError('invalid', ['az', 'containerapp', 'create'], 1,
     "(InvalidParameterValueInContainerTemplate) ... 'Invalid value: \"jwt-secret\": Unable to get value using Managed identity /subscriptions/s/.../membrane-apps for secret jwt-secret. ...';.");

@@ -3,6 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter } from '../types.js';
 import { azureDiagnostics } from './diagnostics.js';
 import { containerAppCpu, containerAppSizeProblem } from './documents.js';
+import { customDomainSteps } from './domains.js';
 import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
 import { azurePreflight } from './preflight.js';
@@ -31,7 +32,8 @@ export function azureAdapter(settings: Settings): CloudAdapter {
       `Every secret reaches its env var through secretref:; plain env values hold nothing secret.`,
       `Sizes follow the Consumption plan (2 GiB per vCPU): the engine services get ${containerAppCpu(settings.sizing.api.cpu, settings.sizing.api.memory)} vCPU to have the 2 GiB they need.`,
       `Storage: the engine uses storage account ${names.storageAccount} through ${names.identity('engine')} (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
-      `The runner has internal ingress only; the orchestrator and workers have no ingress. Point api., ui. and console.${settings.answers.domain} at the public apps (custom domains on the environment, or Front Door).`,
+      `The runner has internal ingress only; the orchestrator and workers have no ingress. api., ui. and console.${settings.answers.domain} become custom domains of the public apps (a CNAME to each app's FQDN, an asuid TXT record, a managed certificate): the end screen lists the commands.`,
     ],
+    nextSteps: () => customDomainSteps(settings),
   };
 }
