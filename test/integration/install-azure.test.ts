@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_VAULT_TRIES } from '../../source/clouds/azure/propagation.js';
 import { SERVICES } from '../../source/membrane/services.js';
-import { startFakeAz, type FakeAz } from '../support/az.js';
+import { azRun, startFakeAz, type FakeAz } from '../support/az.js';
 import { CANARY_MARKERS, CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
 import { auditLines, MARKER_VAR, runAndKill, waitForOrphans } from '../support/kill.js';
 
@@ -126,6 +126,20 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       }
       for (const marker of CANARY_MARKERS) expect(JSON.stringify(resource), spec.id).not.toContain(marker);
     }
+  });
+
+  it('prints custom-domain commands that az accepts: the TXT value and the FQDN they name, hostname add and bind', async () => {
+    const commands = first.stdout.split('\n').flatMap((line) => line.match(/\((az containerapp [^)]*)\)|^\s+(az containerapp hostname .*?)(?:\s{3}\(|$)/)?.slice(1).filter(Boolean) ?? []);
+    expect(commands).toHaveLength(4);
+    const outputs = [];
+    for (const command of commands) {
+      const run = await azRun(azure.env, command!.split(' ').slice(1));
+      expect(run.exitCode, `${command}: ${run.stderr}`).toBe(0);
+      outputs.push(run.stdout.trim());
+    }
+    expect(outputs[0]).toBe(app('api').properties.configuration.ingress.fqdn);
+    expect(outputs[1]).toBe(app('api').properties.customDomainVerificationId);
+    expect(app('api').properties.configuration.ingress.customDomains).toEqual([expect.objectContaining({ name: 'api.example.com', bindingType: 'SniEnabled' })]);
   });
 
   it('never put a secret value in any argv az received, the state, the audit log or the output', async () => {
