@@ -52,6 +52,8 @@ describe('gcloud against the loopback fake', () => {
   beforeAll(async () => {
     const started = performance.now();
     harness = await startGcpFake({ project: PROJECT, projectNumber: NUMBER });
+    // The services run as their own account, which the owner may act as.
+    harness.fake.setServiceAccountIamBindings(SA, []);
     console.info(`gcp fake + activated service account in ${Math.round(performance.now() - started)} ms`);
     work = await mkdtemp(join(tmpdir(), 'gcloud-fake-test-'));
     envFile = join(work, 'env.yaml');
@@ -294,13 +296,13 @@ describe('gcloud against the loopback fake', () => {
     const compute = `${NUMBER}-compute@developer.gserviceaccount.com`;
     const { result: [account, missing, projectPolicy, accountPolicy], requests } = await during(() => Promise.all([
       gcloud(env(), ['iam', 'service-accounts', 'describe', compute, P, '--format=json']),
-      failure(['iam', 'service-accounts', 'describe', SA, P, '--format=json']),
+      failure(['iam', 'service-accounts', 'describe', `nobody@${PROJECT}.iam.gserviceaccount.com`, P, '--format=json']),
       gcloud(env(), ['projects', 'get-iam-policy', PROJECT, '--format=json']),
       gcloud(env(), ['iam', 'service-accounts', 'get-iam-policy', compute, P, '--format=json']),
     ]));
     expect(requests.map((r) => `${r.method} ${r.host}${r.path}`).sort()).toEqual([
       `GET iam.fake/v1/projects/-/serviceAccounts/${compute}`,
-      `GET iam.fake/v1/projects/-/serviceAccounts/${SA}`,
+      `GET iam.fake/v1/projects/-/serviceAccounts/nobody@${PROJECT}.iam.gserviceaccount.com`,
       `POST cloudresourcemanager.fake/v1/projects/${PROJECT}:getIamPolicy`,
       `POST iam.fake/v1/projects/-/serviceAccounts/${compute}:getIamPolicy`,
     ]);
@@ -308,6 +310,20 @@ describe('gcloud against the loopback fake', () => {
     expect(missing.stderr).toContain('NOT_FOUND: Unknown service account');
     expect(projectPolicy.bindings).toEqual([{ role: 'roles/owner', members: [`serviceAccount:${harness.account}`] }]);
     expect(accountPolicy).toEqual({ etag: 'ACAB' });
+  });
+
+  it('refuses a deploy as a service account the caller may not act as, until the account\'s own policy allows it', async () => {
+    // No grant on the project: only the account's own policy can allow it.
+    fake().setProjectIamBindings([]);
+    try {
+      const refused = await gcloudRun(env(), deployArgs('as-other', '1.0.0'));
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(`does not have permission to access namespaces instance [${PROJECT}] (or it may not exist): Permission 'iam.serviceaccounts.actAs' denied on service account ${SA} (or it may not exist).`);
+      fake().setServiceAccountIamBindings(SA, [{ role: 'roles/iam.serviceAccountUser', members: [`serviceAccount:${harness.account}`] }]);
+      expect((await gcloudRun(env(), deployArgs('as-other', '1.0.0'))).exitCode).toBe(0);
+    } finally {
+      fake().setProjectIamBindings([{ role: 'roles/owner', members: [`serviceAccount:${harness.account}`] }]);
+    }
   });
 
   it('nothing tried to leave loopback or reached an unknown route', () => {

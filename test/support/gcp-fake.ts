@@ -96,6 +96,7 @@ const API_TITLES: Record<string, string> = {
 // Cloud Run's reserved env names (container runtime contract), spelled out here on purpose: the
 // fake states the rule independently of the code under test.
 const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'];
+const ACT_AS_ROLES = ['roles/iam.serviceAccountUser', 'roles/editor', 'roles/owner'];
 // The fake's hosts are `<api>.fake`, plus `<region>-run.fake` (Cloud Run's regional endpoint).
 const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run', 'compute']);
 function parseHost(host: string): { api: string; region?: string } | undefined {
@@ -256,6 +257,18 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     });
   }
 
+  /**
+   * Cloud Run runs a revision as its service account only for a caller who may act as it: here the
+   * owner, through a role that carries iam.serviceAccounts.actAs on the project or on the account.
+   */
+  function refuseUnlessActAs(body: KnativeService): void {
+    const email: string = body?.spec?.template?.spec?.serviceAccountName ?? `${projectNumber}-compute@developer.gserviceaccount.com`;
+    const grants = (bindings: IamBinding[] = []) => bindings.some((b) => ACT_AS_ROLES.includes(b.role) && b.members.includes(owner!));
+    if (owner && !(accounts.has(email) && (grants(projectIam) || grants(accounts.get(email))))) {
+      throw new HttpError(403, 'PERMISSION_DENIED', `Permission 'iam.serviceaccounts.actAs' denied on service account ${email} (or it may not exist).`);
+    }
+  }
+
   // ---- Routes ---------------------------------------------------------------------------------------
   /** `m` is the path match; `region` comes from a `<region>-run.fake` host. */
   type Handler = (m: RegExpMatchArray, req: FakeRequest, region: string | undefined) => unknown;
@@ -387,6 +400,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     if (name || !body?.metadata?.name) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata.name is required');
     if (run.has(body.metadata.name)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource '${body.metadata.name}' already exists.`);
     refuseReservedEnv(body);
+    refuseUnlessActAs(body);
     return writeService(region, clone(body), undefined);
   });
   route('PUT', 'run', runPath, ([, p, name], req, host) => {
@@ -395,6 +409,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     const state = name ? inRegion(region, name) : undefined;
     if (!state) throw knativeNotFound(region, name ?? '');
     refuseReservedEnv(req.body as KnativeService);
+    refuseUnlessActAs(req.body as KnativeService);
     return writeService(region, clone(req.body as KnativeService), state);
   });
   const runIam = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+):(getIamPolicy|setIamPolicy|testIamPermissions)$/;
