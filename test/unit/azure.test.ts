@@ -184,7 +184,8 @@ describe('waiting while Azure propagates a Key Vault role', () => {
   it(`gives up after ${KEY_VAULT_TRIES} tries, naming the cause and resume`, async () => {
     const { context: c } = context();
     const attempts = failing(Array(KEY_VAULT_TRIES).fill(refused));
-    await expect(whileKeyVaultAccessPropagates(c, attempts.attempt)).rejects.toThrow(/^Azure has not yet propagated the "Key Vault Secrets User" role .* run create-membrane-deploy resume to continue\.$/);
+    await expect(whileKeyVaultAccessPropagates(c, attempts.attempt)).rejects.toThrow(
+      /^Azure has not yet propagated the "Key Vault Secrets User" role to identity membrane-apps: it still cannot read the app's secret jwt-secret .* run create-membrane-deploy resume to continue\.$/);
     expect(attempts.tries()).toBe(KEY_VAULT_TRIES);
   });
 

@@ -7,7 +7,7 @@ import { CliError } from '../../exec/errors.js';
 import type { StepContext } from '../types.js';
 
 /** The Container Apps resource provider's answer (microsoft/azure-container-apps#930, #1174). */
-const NOT_YET_READABLE = /Unable to get value using Managed identity/;
+const NOT_YET_READABLE = /Unable to get value using Managed identity (\S+) for secret ([\w.-]*[\w-])/;
 
 /** Tries in all. The waits between them are the runner's backoff, growing to its 7th step and staying there: ~10 min at most. */
 export const KEY_VAULT_TRIES = 15;
@@ -20,11 +20,13 @@ export async function whileKeyVaultAccessPropagates<T>(context: Pick<StepContext
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof CliError && NOT_YET_READABLE.test(error.cliMessage))) throw error;
+      const refused = error instanceof CliError ? NOT_YET_READABLE.exec(error.cliMessage) : null;
+      if (!refused) throw error;
       if (tries >= KEY_VAULT_TRIES) {
+        const [, identity, secret] = refused;
         throw new Error(
-          `Azure has not yet propagated the "Key Vault Secrets User" role to the app's identity (it can take up to 30 minutes): ${error.cliMessage} ` +
-            'Wait a few minutes, then run create-membrane-deploy resume to continue.',
+          `Azure has not yet propagated the "Key Vault Secrets User" role to identity ${identity!.split('/').at(-1)}: it still cannot read the app's secret ${secret} ` +
+            '(this can take up to 30 minutes). Wait a few minutes, then run create-membrane-deploy resume to continue.',
         );
       }
       context.progress(WAITING_FOR_KEY_VAULT);
