@@ -45,7 +45,7 @@ export function azurePreflight(settings: Settings, runner: Runner): PreflightChe
     [`Key Vault ${azure.keyVault}`, async () => {
       const vault = await call('keyvault', 'show', '--name', azure.keyVault);
       if (vault.properties?.enableRbacAuthorization === false) {
-        return fail(`${azure.keyVault} uses access policies`, `switch it to Azure RBAC (az keyvault update --name ${azure.keyVault} --enable-rbac-authorization true): the apps' identity is granted "Key Vault Secrets User"`);
+        return fail(`${azure.keyVault} uses access policies`, `switch it to Azure RBAC (az keyvault update --name ${azure.keyVault} --enable-rbac-authorization true): the apps' identities are granted "Key Vault Secrets User" on their secrets`);
       }
       return pass(vault.properties?.vaultUri ?? azure.keyVault);
     }],
