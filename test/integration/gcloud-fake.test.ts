@@ -73,6 +73,7 @@ describe('gcloud against the loopback fake', () => {
     expect(env()).toMatchObject({
       CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: 'http://run.fake/',
       CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER: 'http://secretmanager.fake/',
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: 'http://compute.fake/',
       CLOUDSDK_PROXY_TYPE: 'http',
       CLOUDSDK_PROXY_ADDRESS: '127.0.0.1',
       CLOUDSDK_PROXY_PORT: String(fake().port),

@@ -205,7 +205,7 @@ describe('Cloud Run preflight, on what gcloud answers', () => {
     ...overrides,
   });
   /** Runs the named checks against canned answers (an Error answer is the CLI failing with it); returns them and the calls made. */
-  async function preflight(titles: RegExp, canned: Record<string, unknown>) {
+  async function preflight(titles: RegExp, canned: Record<string, unknown>, settings = gcpSettings()) {
     const calls: string[] = [];
     const runner: Runner = {
       async run(command) {
@@ -218,7 +218,7 @@ describe('Cloud Run preflight, on what gcloud answers', () => {
       },
       backoff: async () => {},
     };
-    const checks = gcpPreflight(gcpSettings(), runner).filter((check) => titles.test(check.title));
+    const checks = gcpPreflight(settings, runner).filter((check) => titles.test(check.title));
     return { results: await Promise.all(checks.map((check) => check.run())), calls };
   }
   const denied = new CliError('access-denied', [], 1, 'PERMISSION_DENIED: The caller does not have permission');
@@ -262,6 +262,16 @@ describe('Cloud Run preflight, on what gcloud answers', () => {
   it('does not fail on a policy it may not read, and says it could not confirm', async () => {
     const { results } = await preflight(/service account/, answers({ 'projects get-iam-policy': denied, 'service-accounts get-iam-policy': denied }));
     expect(results[0]).toMatchObject({ ok: true, detail: `${SA}; could not read who may act as it, so not confirmed that ${ME} may` });
+  });
+
+  it('offers to create a missing account only in the deployment\'s project', async () => {
+    const missing = new CliError('not-found', [], 1, 'NOT_FOUND: Unknown service account');
+    const inProject = gcpSettings((raw) => (raw.gcp.serviceAccount = 'membrane-run@acme-membrane.iam.gserviceaccount.com'));
+    const elsewhere = gcpSettings((raw) => (raw.gcp.serviceAccount = 'membrane-run@other-project.iam.gserviceaccount.com'));
+    expect((await preflight(/service account/, answers({ 'service-accounts describe': missing }), inProject)).results[0])
+      .toMatchObject({ ok: false, detail: 'membrane-run@acme-membrane.iam.gserviceaccount.com does not exist', fix: 'gcloud iam service-accounts create membrane-run --project=acme-membrane, or set gcp.serviceAccount to an existing one' });
+    expect((await preflight(/service account/, answers({ 'service-accounts describe': missing }), elsewhere)).results[0])
+      .toMatchObject({ ok: false, fix: 'set gcp.serviceAccount to an existing service account' });
   });
 
   it('names the fix for a user who holds no role that carries actAs', async () => {

@@ -107,9 +107,12 @@ export function gcpPreflight(settings: Settings, runner: Runner): PreflightCheck
       // so the project's and the account's policies are read for a role that carries actAs.
       const [found, onProject] = await Promise.all([find('iam', 'service-accounts', 'describe', email), readable(gcloud<Policy>('projects', 'get-iam-policy', project))]);
       if (!found) {
-        return fail(`${email} does not exist`, serviceAccount
-          ? `gcloud iam service-accounts create ${serviceAccount.split('@')[0]} --project=${project}, or set gcp.serviceAccount to an existing one`
-          : `gcloud services enable compute.googleapis.com --project=${project} (it creates the default compute service account), or set gcp.serviceAccount`);
+        const [name, domain] = email.split('@');
+        return fail(`${email} does not exist`, !serviceAccount
+          ? `gcloud services enable compute.googleapis.com --project=${project} (it creates the default compute service account), or set gcp.serviceAccount`
+          : domain === `${project}.iam.gserviceaccount.com`
+            ? `gcloud iam service-accounts create ${name} --project=${project}, or set gcp.serviceAccount to an existing one`
+            : 'set gcp.serviceAccount to an existing service account');
       }
       const member = `${me.endsWith('.gserviceaccount.com') ? 'serviceAccount' : 'user'}:${me}`;
       const onAccount = grantIn(onProject, member) ? undefined : await readable(gcloud<Policy>('iam', 'service-accounts', 'get-iam-policy', email));
