@@ -231,6 +231,14 @@ describe('Cloud Run preflight, on what gcloud answers', () => {
     expect(calls.sort()).toEqual(['auth list', 'projects describe', 'projects get-iam-policy', 'routers list', 'service-accounts describe', 'subnets describe']);
   });
 
+  it('asks for the Compute Engine API, which the network needs, and leaves the others to the install', async () => {
+    const enabled = (apis: string[]) => ({ 'services list': apis.map((name) => ({ config: { name } })) });
+    expect((await preflight(/APIs/, answers(enabled(['run.googleapis.com'])))).results[0])
+      .toEqual({ ok: false, detail: 'compute.googleapis.com is off: the VPC network and Direct VPC egress need it', fix: 'gcloud services enable compute.googleapis.com --project=acme-membrane' });
+    expect((await preflight(/APIs/, answers(enabled(['compute.googleapis.com', 'run.googleapis.com'])))).results[0])
+      .toEqual({ ok: true, detail: 'off: secretmanager.googleapis.com, artifactregistry.googleapis.com; the install enables them (first step)' });
+  });
+
   it('refuses a subnet of another network, naming both ways out', async () => {
     const { results } = await preflight(/Subnet/, answers({ 'subnets describe': { network: link('global/networks/other'), privateIpGoogleAccess: true } }));
     expect(results[0]).toMatchObject({ ok: false, detail: 'subnet default is in network other, not default', fix: 'set gcp.network to other, or gcp.subnet to a subnet of default in us-central1' });

@@ -8,6 +8,8 @@ import { SECRET_SUFFIX } from '../secret-names.js';
 
 /** The APIs a Cloud Run deployment uses; the install enables those that are off. */
 export const REQUIRED_APIS = ['run.googleapis.com', 'secretmanager.googleapis.com', 'artifactregistry.googleapis.com'] as const;
+/** Direct VPC egress and the network it uses need it; preflight asks for it, since enabling it makes a default network. */
+export const COMPUTE_API = 'compute.googleapis.com';
 
 export function gcpNames(settings: Settings) {
   const { prefix } = settings;

@@ -9,7 +9,7 @@ import type { Runner } from '../../exec/runner.js';
 import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
-import { gcloudArgv, REQUIRED_APIS, serviceAccounts } from './names.js';
+import { COMPUTE_API, gcloudArgv, REQUIRED_APIS, serviceAccounts } from './names.js';
 
 /** Direct VPC egress (--network/--subnet on run deploy) is GA from this release on. */
 const MIN_GCLOUD_MAJOR = 470;
@@ -59,9 +59,10 @@ export function gcpPreflight(settings: Settings, runner: Runner): PreflightCheck
       if (found.lifecycleState !== 'ACTIVE') return fail(`${project} is ${found.lifecycleState}`, 'use an ACTIVE project in gcp.project');
       return pass(`number ${found.projectNumber}`);
     }],
-    ['APIs: Cloud Run, Secret Manager, Artifact Registry', async () => {
+    ['APIs: Compute Engine, Cloud Run, Secret Manager, Artifact Registry', async () => {
       const enabled = await gcloud<{ config?: { name: string } }[]>('services', 'list', '--enabled');
       const on = new Set((Array.isArray(enabled) ? enabled : []).map((service) => service.config?.name));
+      if (!on.has(COMPUTE_API)) return fail(`${COMPUTE_API} is off: the VPC network and Direct VPC egress need it`, `gcloud services enable ${COMPUTE_API} --project=${project}`);
       const missing = REQUIRED_APIS.filter((api) => !on.has(api));
       return pass(missing.length ? `off: ${missing.join(', ')}; the install enables them (first step)` : 'all enabled');
     }],
