@@ -102,6 +102,20 @@ export function buildChecklist(context: ChecklistContext): ChecklistItem[] {
       title: `${service}: environment variables present and well-formed`,
       probe: async () => envFinding(service, inspection(service), settings, diagnostics),
     })),
+    // The manual items below need a shell inside; say now if the way in is shut.
+    ...(diagnostics.shellAccess
+      ? [{
+          id: 'shell-access',
+          symptom: 'start' as const,
+          title: 'A shell in the running containers, for the checks below',
+          // Not a cause of any failure, so no diagnosis: the fix goes with the evidence.
+          probe: async (): Promise<Finding> => {
+            const access = await diagnostics.shellAccess!(context.runner);
+            if (access.ok) return pass(access.summary, access.evidence);
+            return { state: 'fail', summary: access.summary, evidence: [...access.evidence, ...(access.fix ?? '').split('\n').filter(Boolean).map((line) => `fix: ${line}`)] };
+          },
+        }]
+      : []),
     {
       id: 'databases',
       symptom: 'start',

@@ -63,6 +63,9 @@ export class ChecklistRun {
     const causes = this.results.flatMap((r) => (r.state === 'fail' && r.finding?.cause ? [r.finding.cause] : []));
     const cause = causes.sort((a, b) => b.weight - a.weight)[0];
     if (cause) return { cause, summary: cause.title };
+    // A failed item that explains no failure (a way in that is shut) still needs a look.
+    const attention = this.results.filter((r) => r.state === 'fail').length;
+    if (attention) return { summary: `No cause of a failure found; ${attention === 1 ? 'one item needs' : `${attention} items need`} a look (✖ above).` };
     const skipped = this.results.filter((r) => r.state === 'skip').length;
     return { summary: skipped ? `No failure found (${skipped} items could not be checked).` : 'No failure found: every check passed.' };
   }

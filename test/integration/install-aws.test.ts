@@ -7,9 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES } from '../../source/membrane/services.js';
 import { answersFor, createEcsFixture, type EcsFixture } from '../support/aws-fixture.js';
 import { CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { aws, startMoto, type MotoServer } from '../support/moto.js';
 
 let moto: MotoServer;
+/** No faults: it keeps what moto drops (enableExecuteCommand), as ECS does. */
+let proxy: FaultProxy;
 let fixture: EcsFixture;
 let work: string;
 let env: Record<string, string>;
@@ -30,13 +33,15 @@ beforeAll(async () => {
   const answers = answersFor(fixture);
   const { executionRoleArn: _made, ...awsBlock } = answers.aws;
   await writeFile(join(work, 'answers.json'), JSON.stringify({ ...answers, aws: awsBlock }));
-  env = { ...moto.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200' };
+  proxy = await startFaultProxy(moto.endpoint);
+  env = { ...proxy.env(moto.env, { botocoreRetries: true }), ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200' };
   const started = Date.now();
   first = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
   firstSeconds = (Date.now() - started) / 1000;
 }, 300_000);
 
 afterAll(async () => {
+  await proxy?.stop();
   await moto?.stop();
 });
 
@@ -51,13 +56,15 @@ describe('install on AWS ECS against moto', () => {
   it('creates the seven services in the guide order, each as specified', async () => {
     const { serviceArns } = await aws(moto.env, ['ecs', 'list-services', '--cluster', fixture.cluster]);
     expect(serviceArns).toHaveLength(7);
-    const { services } = await aws(moto.env, ['ecs', 'describe-services', '--cluster', fixture.cluster, '--services', ...SERVICES.map((s) => `membrane-${s.id}`)]);
+    // Through the proxy, which keeps enableExecuteCommand as ECS does (moto drops it).
+    const { services } = await aws(proxy.env(moto.env), ['ecs', 'describe-services', '--cluster', fixture.cluster, '--services', ...SERVICES.map((s) => `membrane-${s.id}`)]);
     for (const spec of SERVICES) {
       const service = services.find((s: { serviceName: string }) => s.serviceName === `membrane-${spec.id}`);
       expect(service, spec.id).toBeDefined();
       expect(service.status).toBe('ACTIVE');
       expect(service.desiredCount).toBeGreaterThanOrEqual(2);
       expect(service.launchType).toBe('FARGATE');
+      expect(service.enableExecuteCommand, spec.id).toBe(true);
       expect(service.networkConfiguration.awsvpcConfiguration.subnets).toEqual(fixture.subnets);
       // moto does not keep deploymentConfiguration; the plan test checks the circuit breaker in the document.
       const targetGroup = spec.subdomain ? fixture.targetGroups[spec.subdomain] : undefined;
@@ -113,12 +120,15 @@ describe('install on AWS ECS against moto', () => {
     expect(logGroups.map((g: { logGroupName: string }) => g.logGroupName)).toEqual(['/ecs/membrane']);
   });
 
-  it('gives each task only the access it needs: its own execution role, a task role for the engine alone', async () => {
+  it('gives each task only the access it needs: its own execution role, the task role for the engine alone', async () => {
     const { SecretList } = await aws(moto.env, ['secretsmanager', 'list-secrets']);
-    const [{ Role }, { AttachedPolicies }, inline] = await Promise.all([
+    const [{ Role }, { AttachedPolicies }, inline, execOnly, execOnlyAttached, execOnlyPolicy] = await Promise.all([
       aws(moto.env, ['iam', 'get-role', '--role-name', 'membrane-execution']),
       aws(moto.env, ['iam', 'list-attached-role-policies', '--role-name', 'membrane-execution']),
       aws(moto.env, ['iam', 'get-role-policy', '--role-name', 'membrane-execution', '--policy-name', 'membrane-read-secrets']),
+      aws(moto.env, ['iam', 'get-role', '--role-name', 'membrane-exec-only']),
+      aws(moto.env, ['iam', 'list-attached-role-policies', '--role-name', 'membrane-exec-only']),
+      aws(moto.env, ['iam', 'get-role-policy', '--role-name', 'membrane-exec-only', '--policy-name', 'membrane-ecs-exec']),
     ]);
     expect(JSON.stringify(Role.AssumeRolePolicyDocument)).toContain('ecs-tasks.amazonaws.com');
     expect(Role.Tags).toEqual([{ Key: 'membrane:deployment', Value: 'default' }]);
@@ -133,9 +143,15 @@ describe('install on AWS ECS against moto', () => {
     for (const spec of SERVICES) {
       const { taskDefinition } = await aws(moto.env, ['ecs', 'describe-task-definition', '--task-definition', `membrane-${spec.id}`]);
       expect(taskDefinition.executionRoleArn, spec.id).toBe(Role.Arn);
-      // The runner runs customers' code and the frontends call no AWS API: no task role for them.
-      expect(taskDefinition.taskRoleArn, spec.id).toBe(spec.image === 'core/api' ? fixture.taskRoleArn : undefined);
+      // The runner runs customers' code and the frontends call no AWS API: their role allows ECS Exec alone.
+      expect(taskDefinition.taskRoleArn, spec.id).toBe(spec.image === 'core/api' ? fixture.taskRoleArn : execOnly.Role.Arn);
     }
+    expect(execOnlyAttached.AttachedPolicies).toEqual([]);
+    expect(execOnlyPolicy.PolicyDocument.Statement).toEqual([{
+      Effect: 'Allow',
+      Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+      Resource: '*',
+    }]);
   });
 
   it('creates the services in the guide order, each wave healthy before the next', async () => {

@@ -41,7 +41,9 @@ async function freshWork(): Promise<Work> {
   await moto.reset();
   const fixture = await createEcsFixture(moto.env);
   const dir = await mkdtemp(join(tmpdir(), 'membrane-kill-'));
-  await writeFile(join(dir, 'answers.json'), JSON.stringify(answersFor(fixture)));
+  // No execution role named: the installer's own roles are among what a kill may interrupt.
+  const { executionRoleArn: _made, ...awsBlock } = answersFor(fixture).aws;
+  await writeFile(join(dir, 'answers.json'), JSON.stringify({ ...answersFor(fixture), aws: awsBlock }));
   const stateDir = join(dir, 'state');
   return { dir, stateDir, auditLog: join(stateDir, 'default', 'audit.log'), journal: join(stateDir, 'default', 'journal.json'), fixture };
 }
@@ -65,14 +67,16 @@ const describeLine = (line: string | undefined) => {
 
 /** Everything in moto that the installer creates, read directly from moto. */
 async function cloud(work: Work) {
-  const [services, secrets, taskDefinitions, logGroups, namespaces, discovery, rolePolicies] = await Promise.all([
+  const [services, secrets, taskDefinitions, logGroups, namespaces, discovery, rolePolicies, roles, attached] = await Promise.all([
     aws(moto.env, ['ecs', 'list-services', '--cluster', work.fixture.cluster]),
     aws(moto.env, ['secretsmanager', 'list-secrets']),
     aws(moto.env, ['ecs', 'list-task-definitions']),
     aws(moto.env, ['logs', 'describe-log-groups']),
     aws(moto.env, ['servicediscovery', 'list-namespaces']),
     aws(moto.env, ['servicediscovery', 'list-services']),
-    aws(moto.env, ['iam', 'list-role-policies', '--role-name', work.fixture.executionRoleArn.split('/').pop()!]),
+    aws(moto.env, ['iam', 'list-role-policies', '--role-name', 'membrane-execution']).catch(() => ({ PolicyNames: [] })),
+    aws(moto.env, ['iam', 'list-roles']),
+    aws(moto.env, ['iam', 'list-attached-role-policies', '--role-name', 'membrane-execution']).catch(() => ({ AttachedPolicies: [] })),
   ]);
   return {
     services: (services.serviceArns as string[]).map((arn) => arn.split('/').pop()!).sort(),
@@ -82,6 +86,8 @@ async function cloud(work: Work) {
     namespaces: (namespaces.Namespaces as { Name: string; Type: string }[]).map((n) => `${n.Name} ${n.Type}`).sort(),
     discoveryServices: (discovery.Services as { Name: string }[]).map((s) => s.Name).sort(),
     rolePolicies: (rolePolicies.PolicyNames as string[]).sort(),
+    roles: (roles.Roles as { RoleName: string }[]).map((r) => r.RoleName).filter((name) => name.startsWith('membrane-') && name !== 'membrane-task-role').sort(),
+    attached: (attached.AttachedPolicies as { PolicyName: string }[]).map((p) => p.PolicyName),
   };
 }
 
@@ -100,6 +106,8 @@ async function expectOneCompleteDeployment(work: Work, where: string): Promise<v
   expect.soft(state.namespaces, `${where}: Cloud Map namespaces`).toEqual(['membrane.internal DNS_PRIVATE']);
   expect.soft(state.discoveryServices, `${where}: Cloud Map services`).toEqual(['custom-code-runner']);
   expect.soft(state.rolePolicies, `${where}: execution role policies`).toEqual(['membrane-read-secrets']);
+  expect.soft(state.roles, `${where}: roles made`).toEqual(['membrane-exec-only', 'membrane-execution']);
+  expect.soft(state.attached, `${where}: execution role's managed policies`).toEqual(['AmazonECSTaskExecutionRolePolicy']);
   const { services } = await aws(moto.env, ['ecs', 'describe-services', '--cluster', work.fixture.cluster, '--services', ...SERVICE_NAMES]);
   for (const service of services as { serviceName: string; status: string; taskDefinition: string }[]) {
     expect.soft(service.status, `${where}: ${service.serviceName} status`).toBe('ACTIVE');

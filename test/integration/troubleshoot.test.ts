@@ -246,6 +246,28 @@ describe('troubleshoot on AWS ECS (real aws, moto behind a rewriting proxy)', ()
     }
   }, RUN_TIMEOUT_MS);
 
+  it('says when no shell can be opened (the task role lacks ECS Exec), with the commands that open it', async () => {
+    const item = '✖ A shell in the running containers, for the checks below: task role membrane-task-role does not allow ssmmessages:CreateControlChannel';
+    const shut = await troubleshoot(cloud, stateDir());
+    expect(shut.stdout).toContain(item);
+    expect(shut.stdout).toContain("fix: aws iam put-role-policy --role-name membrane-task-role --policy-name membrane-ecs-exec --policy-document");
+    // Not a cause of a failure: no diagnosis, and the deployment itself is fine.
+    expect(shut.stdout).toContain('Diagnosis: No cause of a failure found; one item needs a look (✖ above).');
+    expect(shut.exitCode, shut.stdout).toBe(0);
+
+    // Opened as the fix says (moto: the CLI's JSON document), the item passes.
+    const fix = shut.stdout.split('\n').find((line) => line.includes('fix: aws iam put-role-policy'))!;
+    const document = /--policy-document '([^']+)'/.exec(fix)![1]!;
+    await aws(moto.env, ['iam', 'put-role-policy', '--role-name', 'membrane-task-role', '--policy-name', 'membrane-ecs-exec', '--policy-document', document]);
+    try {
+      const open = await troubleshoot(cloud, stateDir());
+      expect(open.stdout).toContain('✔ A shell in the running containers, for the checks below: enabled on every service; task role membrane-task-role allows it.');
+      expect(open.stdout).toMatch(/^Diagnosis: No failure found/m);
+    } finally {
+      await aws(moto.env, ['iam', 'delete-role-policy', '--role-name', 'membrane-task-role', '--policy-name', 'membrane-ecs-exec']);
+    }
+  }, RUN_TIMEOUT_MS);
+
   it('container fails to start: CloudWatch shows MongoDB unreachable', async () => {
     const stream = 'custom-code-runner/custom-code-runner/0a1b2c3d';
     await aws(moto.env, ['logs', 'create-log-stream', '--log-group-name', '/ecs/membrane', '--log-stream-name', stream]);

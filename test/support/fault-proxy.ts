@@ -2,7 +2,8 @@
 // Moto has no fault injection; this proxy throttles, fails with HTTP 500, denies access, loses
 // the answer of a request moto carried out, slows (or holds) calls, or rewrites ECS
 // DescribeServices into a FAILED rollout, by rules matched on the
-// AWS operation. Every request is recorded (operation and what was done with it) so tests can
+// AWS operation. It also keeps what moto drops and real ECS keeps (a service's
+// enableExecuteCommand), so tests of the installer see the cloud's answers. Every request is recorded (operation and what was done with it) so tests can
 // count calls. Point a child `aws` at it by overriding AWS_ENDPOINT_URL (see `env()`).
 //
 // Error bodies follow each protocol as botocore parses them:
@@ -229,6 +230,20 @@ export function rewriteRollouts(body: unknown, rewrites: ReadonlyMap<string, Rol
   return { body, changed };
 }
 
+/** ECS answers that describe services. */
+const ECS_SERVICE_ANSWERS = new Set(['CreateService', 'UpdateService', 'DescribeServices']);
+
+/**
+ * Moto drops `enableExecuteCommand` (create-service ignores it, describe-services never shows it);
+ * real ECS keeps it per service and reports false when it was never set. The proxy keeps it.
+ */
+function keepExecuteCommand(operation: string, input: { serviceName?: string; service?: string; enableExecuteCommand?: boolean }, answer: any, kept: Map<string, boolean>): unknown {
+  const name = (operation === 'CreateService' ? input.serviceName : input.service)?.split('/').pop();
+  if (name !== undefined && input.enableExecuteCommand !== undefined) kept.set(name, input.enableExecuteCommand);
+  for (const service of answer?.services ?? (answer?.service ? [answer.service] : [])) service.enableExecuteCommand = kept.get(service.serviceName) ?? false;
+  return answer;
+}
+
 function matches(rule: { operation: string; service?: string }, request: Classified): boolean {
   return rule.operation === request.operation && (rule.service === undefined || rule.service === request.service);
 }
@@ -278,6 +293,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     entry.held.clear();
   };
   const rolloutFailures = new Map<string, RolloutRewrite>();
+  const executeCommand = new Map<string, boolean>();
   const sockets = new Set<Socket>();
   let seq = 0;
 
@@ -342,6 +358,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       record.status = error.status;
       answer(res, error.status, error.headers, error.body);
       return;
+    }
+    if (request.service === 'ecs' && ECS_SERVICE_ANSWERS.has(request.operation) && upstreamResponse.statusCode === 200) {
+      payload = Buffer.from(JSON.stringify(keepExecuteCommand(request.operation, JSON.parse(body.toString('utf8') || '{}'), JSON.parse(payload.toString('utf8')), executeCommand)), 'utf8');
     }
     if (rewrite && upstreamResponse.statusCode === 200) {
       const rewritten = rewriteRollouts(JSON.parse(payload.toString('utf8')), rolloutFailures);

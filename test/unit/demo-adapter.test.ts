@@ -59,8 +59,8 @@ describe('demo adapter: plan', () => {
   const settings = awsSettings();
   const steps = demoAdapter(settings, fast()).plan();
 
-  it('has the 22 action steps of the AWS install, in the guide order, with the same ids', () => {
-    expect(steps).toHaveLength(22);
+  it('has the 23 action steps of the AWS install, in the guide order, with the same ids', () => {
+    expect(steps).toHaveLength(23);
     expect(steps.every((step) => step.kind === 'action')).toBe(true);
     expect(steps.map((step) => step.id)).toEqual(awsSteps(settings).map((step) => step.id));
     expect(steps.map((step) => step.title)).toEqual(awsSteps(settings).map((step) => step.title));
@@ -92,7 +92,7 @@ describe('demo adapter: apply and observe', () => {
   it('applies every step without the runner, and a second apply is unchanged', async () => {
     calls.length = 0;
     const adapter = demoAdapter(awsSettings(), fast());
-    expect(await applyAll(adapter)).toEqual(Array(22).fill('created'));
+    expect(await applyAll(adapter)).toEqual(Array(23).fill('created'));
     const again = await adapter.plan()[0]!.apply(context);
     expect(again.outcome).toBe('unchanged');
     expect(calls).toEqual([]);
@@ -254,7 +254,7 @@ describe('demo adapter: preflight, input problems, notes', () => {
       delete raw.aws;
     });
     const adapter = demoAdapter(settings, fast());
-    expect(adapter.plan()).toHaveLength(22);
+    expect(adapter.plan()).toHaveLength(23);
     expect((await Promise.all(adapter.preflight(throwingRunner).map((check) => check.run()))).every((r) => r.ok)).toBe(true);
   });
 });

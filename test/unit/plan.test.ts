@@ -87,7 +87,7 @@ describe('batches', () => {
 
   it('runs the AWS preparation together, then the task definitions together, then services one by one', () => {
     const groups = batches(withRollouts(awsSteps(awsSettings())));
-    expect(groups.map((group) => group.length)).toEqual([7, 1, 7, ...Array<number>(11).fill(1)]);
+    expect(groups.map((group) => group.length)).toEqual([8, 1, 7, ...Array<number>(11).fill(1)]);
     expect(groups[0]!.map((step) => step.id)).toEqual([
       'secret:secret',
       'secret:encryptionSecret',
@@ -96,6 +96,7 @@ describe('batches', () => {
       'secret:registryPassword',
       'log-group',
       'runner-discovery',
+      'exec-only-role',
     ]);
     expect(groups[2]!.map((step) => step.id)).toEqual(SERVICE_IDS.map((id) => `task-definition:${id}`));
   });
@@ -139,18 +140,19 @@ describe('writePlan', () => {
     expect(written).toContain('plan.json');
     expect(written).toContain('deploy.sh');
     expect(written).toContain('execution-role-policy.json');
+    expect(written).toContain('exec-only-role-policy.json');
     expect(written.filter((path) => path.startsWith('task-definitions/')).sort()).toEqual(SERVICE_IDS.map((id) => `task-definitions/${id}.json`).sort());
     expect(written.filter((path) => path.startsWith('services/')).sort()).toEqual(SERVICE_IDS.map((id) => `services/${id}.json`).sort());
-    expect(written).toHaveLength(17);
+    expect(written).toHaveLength(19);
   });
 
-  it('writes a plan.json with all 26 steps, every argv an array of strings', () => {
+  it('writes a plan.json with all 27 steps, every argv an array of strings', () => {
     const plan = planJson();
     expect(plan).toMatchObject({ version: 1, name: 'default', cloud: 'aws' });
-    expect(plan.steps).toHaveLength(26);
-    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(26);
+    expect(plan.steps).toHaveLength(27);
+    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(27);
     const commands = plan.steps.flatMap((step) => step.commands as { argv: unknown }[]);
-    expect(commands).toHaveLength(24);
+    expect(commands).toHaveLength(26);
     for (const { argv } of commands) {
       expect(Array.isArray(argv)).toBe(true);
       expect((argv as unknown[]).every((word) => typeof word === 'string')).toBe(true);
@@ -246,7 +248,7 @@ describe('writePlan', () => {
       expect(run.status).toBe(0);
       const lines = readFileSync(log, 'utf8').split('\n');
       const calls = lines.filter((line) => line.startsWith('CALL '));
-      expect(calls).toHaveLength(24);
+      expect(calls).toHaveLength(26);
       for (const call of calls) for (const value of Object.values(CANARY)) expect(call).not.toContain(value);
       const files = lines.filter((line) => line.startsWith('FILE ')).map((line) => line.slice(5));
       expect(files).toContain(CANARY.secret);
@@ -269,7 +271,7 @@ describe('writePlan in auth0 mode', () => {
       const settings = awsSettings((raw) => (raw.auth = structuredClone(AUTH0)));
       await writePlan(dir, settings, withRollouts(awsSteps(settings)), []);
       const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
-      expect(plan.steps).toHaveLength(27);
+      expect(plan.steps).toHaveLength(28);
       expect(plan.settings.auth).toBe('auth0');
       const orchestrator = JSON.parse(readFileSync(join(dir, 'task-definitions/orchestrator.json'), 'utf8')).containerDefinitions[0];
       expect(orchestrator.secrets).toContainEqual({ name: 'AUTH0_CLIENT_SECRET', valueFrom: '<secret:auth0ClientSecret:arn>' });

@@ -60,8 +60,8 @@ export function taskDefinition(spec: ServiceSpec, settings: Settings, names: Aws
     cpu: String(cpu),
     memory: String(memory),
     executionRoleArn: outputs.get(outputKey.executionRoleArn),
-    // Only the engine calls AWS (S3); the code runner, which runs customers' code, and the frontends get no role.
-    ...(spec.image === 'core/api' ? { taskRoleArn: aws.taskRoleArn } : {}),
+    // Only the engine calls AWS (S3); the code runner, which runs customers' code, and the frontends may only be exec'd into.
+    taskRoleArn: spec.image === 'core/api' ? aws.taskRoleArn : outputs.get(outputKey.execOnlyRoleArn),
     containerDefinitions: [
       {
         name: spec.id,
@@ -102,6 +102,8 @@ function serviceCommon(spec: ServiceSpec, settings: Settings, taskDefinitionArn:
     },
     // The circuit breaker turns a crash-looping rollout into FAILED (and rolls back) instead of retrying forever.
     deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 },
+    // A way in for troubleshooting (aws ecs execute-command); its agent needs ssmmessages in the task role (troubleshoot checks).
+    enableExecuteCommand: true,
     ...(spec.exposure === 'public' ? { healthCheckGracePeriodSeconds: 120 } : {}),
   };
 }

@@ -20,6 +20,9 @@ export function awsNames(settings: Settings) {
     executionPolicy: `${prefix}-read-secrets`,
     /** The answers' execution role, or one made for this deployment alone, so no other task can read its secrets. */
     executionRole: aws.executionRoleArn?.split('/').pop() ?? `${prefix}-execution`,
+    /** Task role of the code runner, ui and console: ECS Exec and nothing else. */
+    execOnlyRole: `${prefix}-exec-only`,
+    execPolicy: `${prefix}-ecs-exec`,
     /** What the execution-role step does, as the plan and the live table say it. */
     executionRoleTitle: aws.executionRoleArn
       ? `Allow role ${aws.executionRoleArn.split('/').pop()} to read the secrets`
@@ -37,6 +40,7 @@ export const outputKey = {
   taskDefinitionArn: (service: ServiceId) => `task-definition:${service}:arn`,
   namespaceId: 'namespace:id',
   executionRoleArn: 'execution-role:arn',
+  execOnlyRoleArn: 'exec-only-role:arn',
   runnerRegistryArn: 'discovery:custom-code-runner:arn',
 };
 

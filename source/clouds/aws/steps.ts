@@ -7,7 +7,9 @@ import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { shellQuote, type Command, type FileArg, type SecretInput } from '../../exec/command.js';
 import { NOT_REPEATABLE } from '../../exec/runner.js';
+import { CliError } from '../../exec/errors.js';
 import { findOrNull, runJson } from '../cli-json.js';
+import { ECS_EXEC_ACTIONS } from './iam-policies.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, type StepResult } from '../types.js';
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
 import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
@@ -149,59 +151,104 @@ function managedExecutionPolicy(region: string): string {
   return `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`;
 }
 
+interface RoleSpec {
+  name: string;
+  /** Made by the installer (created, tagged, managed policies attached), or the user's, which only gets the inline policy. */
+  owned: boolean;
+  description: string;
+  managedPolicies: string[];
+  inlinePolicy: { name: string; document: (outputs: Outputs) => unknown; file: string };
+  /** Steps of one group run concurrently (see ActionStep.group). */
+  group?: string;
+}
+
+/** One IAM role for ECS tasks: looked up, created when it is ours and missing, its policies set as specified. */
+function roleStep(id: string, title: string, spec: RoleSpec, settings: Settings, names: AwsNames, outputKeyOfArn: string): ActionStep {
+  const { region } = settings.answers.aws!;
+  const createRole: Command = {
+    argv: awsArgv(region, 'iam', 'create-role', '--role-name', spec.name, '--assume-role-policy-document', json(`${id}-trust.json`, ECS_TASKS_TRUST),
+      '--description', spec.description, '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
+  };
+  const attach = (policy: string): Command => ({ argv: awsArgv(region, 'iam', 'attach-role-policy', '--role-name', spec.name, '--policy-arn', policy) });
+  const put = (outputs: Outputs): Command => ({
+    argv: awsArgv(region, 'iam', 'put-role-policy', '--role-name', spec.name, '--policy-name', spec.inlinePolicy.name,
+      '--policy-document', json(spec.inlinePolicy.file, spec.inlinePolicy.document(outputs))),
+  });
+  return {
+    kind: 'action',
+    id,
+    title,
+    group: spec.group,
+    preview: (outputs) => (spec.owned ? [createRole, ...spec.managedPolicies.map(attach), put(outputs)] : [put(outputs)]),
+    async apply({ runner, outputs }) {
+      let outcome: StepResult['outcome'] = 'unchanged';
+      const changed = (what: StepResult['outcome']) => (outcome = outcome === 'unchanged' ? what : outcome);
+      const [current, role] = await Promise.all([
+        findOrNull(runner, { argv: awsArgv(region, 'iam', 'get-role-policy', '--role-name', spec.name, '--policy-name', spec.inlinePolicy.name) }),
+        runJson(runner, { argv: awsArgv(region, 'iam', 'get-role', '--role-name', spec.name) }).catch((error: unknown) => {
+          // Only a role of ours may be missing: we create it.
+          if (spec.owned && error instanceof CliError && error.kind === 'not-found') return null;
+          throw error;
+        }),
+      ]);
+      if (spec.owned && role && !role.Role.Tags?.some((tag: { Key: string; Value: string }) => tag.Key === names.tag.key && tag.Value === names.tag.value)) {
+        throw new Error(`IAM role ${spec.name} exists but was not made by this installer for deployment ${settings.name}. Delete it, or deploy under another --name.`);
+      }
+      const arn: string = role?.Role.Arn ?? (await runJson(runner, createRole, NOT_REPEATABLE)).Role.Arn;
+      if (!role) changed('created');
+      if (spec.owned) {
+        const { AttachedPolicies = [] } = await runJson(runner, { argv: awsArgv(region, 'iam', 'list-attached-role-policies', '--role-name', spec.name) });
+        for (const policy of spec.managedPolicies.filter((wanted) => !AttachedPolicies.some((attached: { PolicyArn: string }) => attached.PolicyArn === wanted))) {
+          // Attaching an attached policy changes nothing, so this may be retried.
+          await runner.run(attach(policy));
+          changed('updated');
+        }
+      }
+      if (!current || JSON.stringify(current.PolicyDocument) !== JSON.stringify(spec.inlinePolicy.document(outputs))) {
+        await runner.run(put(outputs));
+        changed(current ? 'updated' : 'created');
+      }
+      return { outcome, outputs: { [outputKeyOfArn]: arn } };
+    },
+  };
+}
+
 /**
  * Tasks pull images and read secrets with the execution role. Unless the answers name one, it is a
  * role made for this deployment, so no other task in the account can read these secrets.
  */
 function executionRoleStep(settings: Settings, names: AwsNames): ActionStep {
   const aws = settings.answers.aws!;
-  const given = aws.executionRoleArn;
-  const roleName = names.executionRole;
-  const policy = (outputs: Outputs) => ({
-    Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: requiredSecrets(settings).map((key) => outputs.get(outputKey.secretArn(key))) }],
-  });
-  const createRole: Command = {
-    argv: awsArgv(aws.region, 'iam', 'create-role', '--role-name', roleName, '--assume-role-policy-document', json('execution-role-trust.json', ECS_TASKS_TRUST),
-      '--description', `Pulls Membrane images and reads its secrets (deployment ${settings.name})`, '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
-  };
-  const attach: Command = { argv: awsArgv(aws.region, 'iam', 'attach-role-policy', '--role-name', roleName, '--policy-arn', managedExecutionPolicy(aws.region)) };
-  const put = (outputs: Outputs): Command => ({
-    argv: awsArgv(aws.region, 'iam', 'put-role-policy', '--role-name', roleName, '--policy-name', names.executionPolicy, '--policy-document', json('execution-role-policy.json', policy(outputs))),
-  });
-  return {
-    kind: 'action',
-    id: 'execution-role',
-    title: names.executionRoleTitle,
-    preview: (outputs) => (given ? [put(outputs)] : [createRole, attach, put(outputs)]),
-    async apply({ runner, outputs }) {
-      let outcome: StepResult['outcome'] = 'unchanged';
-      const changed = (what: StepResult['outcome']) => (outcome = outcome === 'unchanged' ? what : outcome);
-      const [current, role] = await Promise.all([
-        findOrNull(runner, { argv: awsArgv(aws.region, 'iam', 'get-role-policy', '--role-name', roleName, '--policy-name', names.executionPolicy) }),
-        given ? undefined : findOrNull(runner, { argv: awsArgv(aws.region, 'iam', 'get-role', '--role-name', roleName) }),
-      ]);
-      let arn = given;
-      if (!given) {
-        if (role && !role.Role.Tags?.some((tag: { Key: string; Value: string }) => tag.Key === names.tag.key && tag.Value === names.tag.value)) {
-          throw new Error(`IAM role ${roleName} exists but was not made by this installer for deployment ${settings.name}. Name it in aws.executionRoleArn to use it, or delete it.`);
-        }
-        arn = role?.Role.Arn ?? (await runJson(runner, createRole, NOT_REPEATABLE)).Role.Arn;
-        if (!role) changed('created');
-        const { AttachedPolicies = [] } = await runJson(runner, { argv: awsArgv(aws.region, 'iam', 'list-attached-role-policies', '--role-name', roleName) });
-        if (!AttachedPolicies.some((attached: { PolicyArn: string }) => attached.PolicyArn === managedExecutionPolicy(aws.region))) {
-          // Attaching an attached policy changes nothing, so this may be retried.
-          await runner.run(attach);
-          changed('updated');
-        }
-      }
-      if (!current || JSON.stringify(current.PolicyDocument) !== JSON.stringify(policy(outputs))) {
-        await runner.run(put(outputs));
-        changed(current ? 'updated' : 'created');
-      }
-      return { outcome, outputs: { [outputKey.executionRoleArn]: arn! } };
+  return roleStep('execution-role', names.executionRoleTitle, {
+    name: names.executionRole,
+    owned: !aws.executionRoleArn,
+    description: `Pulls Membrane images and reads its secrets (deployment ${settings.name})`,
+    managedPolicies: [managedExecutionPolicy(aws.region)],
+    inlinePolicy: {
+      name: names.executionPolicy,
+      file: 'execution-role-policy.json',
+      document: (outputs) => ({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: requiredSecrets(settings).map((key) => outputs.get(outputKey.secretArn(key))) }],
+      }),
     },
-  };
+  }, settings, names, outputKey.executionRoleArn);
+}
+
+/** The code runner (customers' code) and the frontends call no AWS API: their role allows ECS Exec and nothing else. */
+function execOnlyRoleStep(settings: Settings, names: AwsNames): ActionStep {
+  return roleStep('exec-only-role', `Role ${names.execOnlyRole} (code runner, ui, console: ECS Exec only)`, {
+    name: names.execOnlyRole,
+    owned: true,
+    description: `Membrane code runner, ui and console: ECS Exec only (deployment ${settings.name})`,
+    managedPolicies: [],
+    group: 'prepare',
+    inlinePolicy: {
+      name: names.execPolicy,
+      file: 'exec-only-role-policy.json',
+      document: () => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ECS_EXEC_ACTIONS, Resource: '*' }] }),
+    },
+  }, settings, names, outputKey.execOnlyRoleArn);
 }
 
 function taskDefinitionStep(spec: ServiceSpec, settings: Settings, names: AwsNames): ActionStep {
@@ -253,7 +300,9 @@ function serviceStep(spec: ServiceSpec, settings: Settings, names: AwsNames): Ac
       }
       if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
       const wanted = updateServiceInput(spec, settings, names, outputs);
-      if (existing.taskDefinition === wanted.taskDefinition && existing.desiredCount === wanted.desiredCount) return { outcome: 'unchanged' };
+      if (existing.taskDefinition === wanted.taskDefinition && existing.desiredCount === wanted.desiredCount && existing.enableExecuteCommand === wanted.enableExecuteCommand) {
+        return { outcome: 'unchanged' };
+      }
       await runner.run(update(outputs));
       return { outcome: 'updated' };
     },
@@ -266,6 +315,7 @@ export function awsSteps(settings: Settings): ActionStep[] {
     ...requiredSecrets(settings).map((key) => secretStep(key, settings, names)),
     logGroupStep(settings, names),
     runnerDiscoveryStep(settings, names),
+    execOnlyRoleStep(settings, names),
     executionRoleStep(settings, names),
     ...SERVICES.map((spec) => taskDefinitionStep(spec, settings, names)),
     ...SERVICES.map((spec) => serviceStep(spec, settings, names)),

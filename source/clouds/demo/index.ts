@@ -123,6 +123,15 @@ export function demoAdapter(settings: Settings, options: DemoOptions = {}): Clou
     })),
   };
 
+  const execOnlyRoleStep: ActionStep = {
+    kind: 'action',
+    id: 'exec-only-role',
+    title: `Role ${names.execOnlyRole} (code runner, ui, console: ECS Exec only)`,
+    group: 'prepare',
+    preview: () => [{ argv: awsArgv(region, 'iam', 'create-role', '--role-name', names.execOnlyRole, '--assume-role-policy-document', '<trust ecs-tasks>') }],
+    apply: simulate('exec-only-role', () => ({ [outputKey.execOnlyRoleArn]: `arn:aws:iam::${DEMO_ACCOUNT}:role/${names.execOnlyRole}` })),
+  };
+
   const executionRoleStep: ActionStep = {
     kind: 'action',
     id: 'execution-role',
@@ -233,6 +242,7 @@ export function demoAdapter(settings: Settings, options: DemoOptions = {}): Clou
       ...secretSteps,
       logGroupStep,
       discoveryStep,
+      execOnlyRoleStep,
       executionRoleStep,
       ...SERVICES.map(taskDefinitionStep),
       ...SERVICES.map(serviceStep),
