@@ -110,7 +110,7 @@ export function gcpPreflight(settings: Settings, runner: Runner): PreflightCheck
       if (!found) {
         const [name, domain] = email.split('@');
         return fail(`${email} does not exist`, !serviceAccount
-          ? `gcloud services enable compute.googleapis.com --project=${project} (it creates the default compute service account), or set gcp.serviceAccount`
+          ? `gcloud services enable ${COMPUTE_API} --project=${project} (it creates the default compute service account), or set gcp.serviceAccount`
           : domain === `${project}.iam.gserviceaccount.com`
             ? `gcloud iam service-accounts create ${name} --project=${project}, or set gcp.serviceAccount to an existing one`
             : 'set gcp.serviceAccount to an existing service account');
