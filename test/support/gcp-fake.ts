@@ -96,6 +96,7 @@ const API_TITLES: Record<string, string> = {
 // Cloud Run's reserved env names (container runtime contract), spelled out here on purpose: the
 // fake states the rule independently of the code under test.
 const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'];
+// Predefined roles that carry iam.serviceAccounts.actAs, likewise stated here on their own.
 const ACT_AS_ROLES = ['roles/iam.serviceAccountUser', 'roles/editor', 'roles/owner'];
 // The fake's hosts are `<api>.fake`, plus `<region>-run.fake` (Cloud Run's regional endpoint).
 const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run', 'compute']);
