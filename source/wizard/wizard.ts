@@ -305,8 +305,13 @@ async function askAws(
   await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what the engine may do, e.g. S3)', () => roles);
 
   const ipGroups = targetGroups.then((found) => found.filter((group) => !vpc || group.vpc === vpc));
-  for (const service of PUBLIC_SERVICES) {
-    await choose(['aws', 'targetGroups', service], shape.targetGroups.shape[service], `Target group for ${service} (type ip, port 5000)`, () => ipGroups);
+  // Each public service needs its own group: one already chosen is neither offered nor accepted again.
+  const chosenBy = (arn: unknown, before: readonly string[]) => before.find((other) => valueAt(answers, ['aws', 'targetGroups', other]) === arn);
+  for (const [index, service] of PUBLIC_SERVICES.entries()) {
+    const before = PUBLIC_SERVICES.slice(0, index);
+    const schema = shape.targetGroups.shape[service].refine((arn) => !chosenBy(arn, before), { error: (issue) => `is already the target group of ${chosenBy(issue.input, before)}` });
+    await choose(['aws', 'targetGroups', service], schema, `Target group for ${service} (type ip, port 5000)`,
+      () => ipGroups.then((found) => found.filter((group) => !chosenBy(group.value, before))));
   }
 }
 

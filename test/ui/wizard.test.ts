@@ -332,11 +332,12 @@ describe('runWizard through a fake terminal', () => {
     const api = await term.ask('Target group for api (type ip, port 5000)');
     expect(api.renders[0]).not.toContain('other-vpc');
     await term.press(KEY.enter);
-    await term.ask('Target group for ui');
-    await term.press(KEY.down);
+    // A group already chosen is not offered again: each public service needs its own.
+    const ui = await term.ask('Target group for ui');
+    expect(ui.renders[0]).not.toContain('acme-api');
     await term.press(KEY.enter);
-    await term.ask('Target group for console');
-    await term.press(KEY.down, 2);
+    const consoleGroups = await term.ask('Target group for console');
+    expect(consoleGroups.renders[0]).not.toMatch(/acme-api|acme-ui/);
     await term.press(KEY.enter);
 
     const { answers, secrets } = await term.finish();
@@ -433,6 +434,23 @@ describe('runWizard through a fake terminal', () => {
       const { answers } = await term.finish();
       expect((answers.aws as RawAnswers).subnets).toEqual([SUBNET.a1, SUBNET.a2]);
       expect(answersSchema.safeParse(answers).success).toBe(true);
+    });
+
+    it('refuses a target group another public service already has, typed when the lookup fails', { timeout: 10_000 }, async () => {
+      const term = new FakeTerminal();
+      const given = completeAnswers();
+      delete ((given.aws as RawAnswers).targetGroups as RawAnswers).console;
+      term.start({ given, defaults: {}, secrets: SECRETS, full: false, aws: fakeAws({ targetGroups: () => Promise.reject(new Error('AccessDenied')) }) });
+
+      const consoleGroup = await term.ask('Target group for console');
+      await term.answer(TG.api);
+      await term.sees(consoleGroup, 'is already the target group of api');
+      await sleep(100);
+      expect(term.settled).toBe(false);
+      await term.press(KEY.backspace, TG.api.length);
+      await term.answer(TG.console);
+      const { answers } = await term.finish();
+      expect(((answers.aws as RawAnswers).targetGroups as RawAnswers).console).toBe(TG.console);
     });
 
     it('refuses an empty subnet selection with "Select at least one subnet."', { timeout: 10_000 }, async () => {

@@ -3,7 +3,7 @@
 import type { Settings } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { PORT } from '../../membrane/services.js';
-import { definitions, fail, pass, type Check, type FailureFixes } from '../checks.js';
+import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
 import { awsArgv } from './names.js';
@@ -20,12 +20,6 @@ interface Subnet { SubnetId: string; VpcId: string; CidrBlock: string }
 interface TargetGroup { TargetGroupArn: string; TargetGroupName: string; TargetType: string; Protocol?: string; Port?: number; VpcId: string; LoadBalancerArns?: string[] }
 interface LoadBalancer { LoadBalancerArn: string; LoadBalancerName: string; SecurityGroups?: string[]; AvailabilityZones?: { SubnetId: string }[] }
 interface SecurityGroup { GroupId: string; GroupName: string; IpPermissions?: IpPermission[] }
-
-/** Each promise is made on first use, so concurrent checks share one call. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let promise: Promise<T> | undefined;
-  return () => (promise ??= load());
-}
 
 export function awsPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws!;
