@@ -42,7 +42,9 @@ export async function deploy(options: CliOptions, requested: DeployMode): Promis
   const journal = openJournal(options, stateDir);
   const saved = journal.state;
   // The demo's cloud lives in its process: it starts over rather than resumes.
-  const again = options.demo ? 'create-membrane-deploy --demo' : `create-membrane-deploy resume --name ${options.name}${stateDir ? ` --state-dir ${stateDir}` : ''}`;
+  const again = options.demo
+    ? 'create-membrane-deploy --demo'
+    : `create-membrane-deploy resume --name ${options.name}${stateDir ? ` --state-dir ${stateDir}` : ''}${isInteractive() ? '' : ' --yes'}`;
   if (mode !== 'install' && !saved) {
     throw new UsageError(`Nothing to ${mode} for --name ${options.name}: no deployment is recorded in ${journal.dir}. Run install first.`);
   }
@@ -95,6 +97,10 @@ interface Locked {
 async function deployLocked({ options, mode, journal, again, prompting, release, lookups, releaseInterrupts }: Locked): Promise<number> {
   const saved = journal.state;
   const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, journal, prompting, lookups);
+  // Nobody to confirm on (a pipe, CI): only --yes lets it change the cloud, as terraform apply needs -auto-approve.
+  if (!prompting && !options.yes && !options.demo) {
+    throw new UsageError(`There is no terminal to confirm on, so ${mode} changes nothing without --yes. Review what it would do with: create-membrane-deploy plan --out DIR; then run it again with --yes.`);
+  }
   const runner = createAuditedRunner(journal, secrets, lookups);
 
   if (!(await preflight(adapter, runner, settings))) {

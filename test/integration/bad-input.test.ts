@@ -118,6 +118,19 @@ describe('bad input', () => {
     expect(opened.stdout).toContain(`✔ Security groups ${GroupId} — membrane-closed: TCP 5000 open between tasks and from the load balancer`);
   });
 
+  it('without a terminal, changes nothing unless --yes says so (as terraform apply needs -auto-approve)', async () => {
+    const file = join(work, 'no-yes.json');
+    await writeFile(file, JSON.stringify(answersFor(fixture)));
+    const stateDir = join(work, 'no-yes');
+    const run = await runCli(['--config', file, '--state-dir', stateDir], { ...moto.env, ...CANARY_SECRETS });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toContain('There is no terminal to confirm on, so install changes nothing without --yes.');
+    expect(run.stderr).toContain('create-membrane-deploy plan --out DIR');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    // Refused before any command ran, preflight included.
+    expect(existsSync(join(stateDir, 'default', 'audit.log'))).toBe(false);
+  });
+
   it('left the cloud untouched after all of the above', async () => {
     await cloudIsUntouched();
   });

@@ -35,7 +35,7 @@ interface AuditLine {
 
 const stateDir = () => join(work, 'state');
 const installArgs = () => ['--config', join(work, 'answers.json'), '--yes', '--state-dir', stateDir()];
-const resumeArgs = () => ['resume', '--name', 'default', '--state-dir', stateDir()];
+const resumeArgs = () => ['resume', '--name', 'default', '--state-dir', stateDir(), '--yes'];
 const auditLog = async (): Promise<AuditLine[]> => {
   const path = join(stateDir(), 'default', 'audit.log');
   if (!existsSync(path)) return [];

@@ -190,7 +190,7 @@ describe('Container Apps install killed with SIGKILL while the apps are being cr
     expect(killed.exited, 'the install finished before the kill point').toBeUndefined();
     await waitForOrphans(marker);
 
-    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir], env, RUN_TIMEOUT_MS);
+    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir, '--yes'], env, RUN_TIMEOUT_MS);
     expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('7/7 healthy');
     const state = azure.state();
@@ -227,7 +227,7 @@ describe('Container Apps install while Azure propagates the new Key Vault roles'
     expect(creates('membrane-custom-code-runner')).toHaveLength(KEY_VAULT_TRIES);
     expect(azure.state().apps).toEqual({});
 
-    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir], quickEnv(0), RUN_TIMEOUT_MS);
+    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir, '--yes'], quickEnv(0), RUN_TIMEOUT_MS);
     expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('… Container App membrane-custom-code-runner: waiting for Key Vault access to propagate');
     expect(resumed.stdout).toContain('7/7 healthy');

@@ -269,7 +269,7 @@ describe('Cloud Run install killed with SIGKILL while the engine services are be
     expect(killed.exited, 'the install finished before the kill point').toBeUndefined();
     await waitForOrphans(marker);
 
-    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir], env, RUN_TIMEOUT_MS);
+    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir, '--yes'], env, RUN_TIMEOUT_MS);
     expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('7/7 healthy');
     const services = gcp.fake.services();

@@ -57,7 +57,7 @@ const cliEnv = (marker: string): Record<string, string> => ({
   [MARKER_VAR]: marker,
 });
 const installArgs = (work: Work) => ['--config', join(work.dir, 'answers.json'), '--yes', '--state-dir', work.stateDir];
-const resumeArgs = (work: Work) => ['resume', '--name', 'default', '--state-dir', work.stateDir];
+const resumeArgs = (work: Work) => ['resume', '--name', 'default', '--state-dir', work.stateDir, '--yes'];
 
 const describeLine = (line: string | undefined) => {
   if (!line) return '(none)';
