@@ -1,7 +1,7 @@
 // Everything the answers leave out, derived from what they say: one place, shown in the
 // review and in plan.json, overridable by more keys in the answers file.
 import { SERVICES, type ServiceId } from '../membrane/services.js';
-import type { Answers } from './schema.js';
+import type { Answers, Cloud } from './schema.js';
 
 export interface ServiceSizing {
   cpu: number;
@@ -17,6 +17,18 @@ export interface Settings {
   urls: { api: string; ui: string; console: string; static: string };
   buckets: { tmp: string; connectors: string; static: string };
   sizing: Record<ServiceId, ServiceSizing>;
+}
+
+/** Settings whose answers hold cloud C's block: what that cloud's adapter is built from. */
+export type SettingsFor<C extends Cloud> = Settings & { answers: { [K in C]: NonNullable<Answers[K]> } };
+
+/**
+ * Narrows once, where an adapter is chosen: the schema refuses answers without the chosen
+ * cloud's block, so a missing one means the schema was bypassed (a bug, not bad input).
+ */
+export function settingsFor<C extends Cloud>(settings: Settings, cloud: C): SettingsFor<C> {
+  if (!settings.answers[cloud]) throw new Error(`Internal error: the answers have no "${cloud}" block, which the schema requires for cloud "${cloud}".`);
+  return settings as SettingsFor<C>;
 }
 
 export function deriveSettings(name: string, answers: Answers): Settings {

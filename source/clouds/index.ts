@@ -1,21 +1,28 @@
-import type { Settings } from '../answers/settings.js';
-import { awsAdapter } from './aws/index.js';
-import { azureAdapter } from './azure/index.js';
+// The clouds the installer deploys to: one entry per Cloud, checked by the compiler, so a new
+// cloud in answers/schema.ts's CLOUDS does not build until its folder's module is listed here.
+import type { Cloud } from '../answers/schema.js';
+import { settingsFor, type Settings } from '../answers/settings.js';
+import { awsCloud } from './aws/index.js';
+import { azureCloud } from './azure/index.js';
 import { demoAdapter, type DemoOptions } from './demo/index.js';
-import { gcpAdapter } from './gcp/index.js';
-import type { CloudAdapter } from './types.js';
+import { gcpCloud } from './gcp/index.js';
+import type { CloudAdapter, CloudModule } from './types.js';
 
-const CLOUD_NAMES = { aws: 'AWS ECS (Fargate)', azure: 'Azure Container Apps', gcp: 'Google Cloud Run' } as const;
+export const CLOUD_MODULES: { readonly [C in Cloud]: CloudModule<C> } = { aws: awsCloud, azure: azureCloud, gcp: gcpCloud };
 
-export function cloudName(cloud: keyof typeof CLOUD_NAMES): string {
-  return CLOUD_NAMES[cloud];
+export function cloudName(cloud: Cloud): string {
+  return CLOUD_MODULES[cloud].title;
 }
+
+/** The CLI env of every cloud: each CLI reads only its own variables, so one env serves all. */
+export const CLI_ENV: Readonly<Record<string, string>> = Object.assign({}, ...Object.values(CLOUD_MODULES).map((module) => module.cliEnv));
 
 /** The cloud's adapter, or the simulated one when demo options are given (--demo). */
 export function adapterFor(settings: Settings, demo?: DemoOptions): CloudAdapter {
   if (demo) return demoAdapter(settings, demo);
-  const { cloud } = settings.answers;
-  if (cloud === 'aws') return awsAdapter(settings);
-  if (cloud === 'gcp') return gcpAdapter(settings);
-  return azureAdapter(settings);
+  return cloudAdapter(settings.answers.cloud, settings);
+}
+
+function cloudAdapter<C extends Cloud>(cloud: C, settings: Settings): CloudAdapter {
+  return CLOUD_MODULES[cloud].adapter(settingsFor(settings, cloud));
 }

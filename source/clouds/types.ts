@@ -1,7 +1,7 @@
 // The one interface every cloud adapter implements. Adapters turn settings into steps
 // (argv as data) and read the cloud's state back; the engine decides when to run what.
-import type { Secrets } from '../answers/schema.js';
-import type { Settings } from '../answers/settings.js';
+import type { Cloud, Secrets } from '../answers/schema.js';
+import type { SettingsFor } from '../answers/settings.js';
 import type { Command } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
 import type { ServicePhase, StepOutcome } from '../engine/events.js';
@@ -156,4 +156,24 @@ export interface CloudAdapter {
   diagnostics?(): CloudDiagnostics;
 }
 
-export type AdapterFactory = (settings: Settings) => CloudAdapter;
+/** Where a cloud keeps what the troubleshooting hints point at, in that cloud's words. */
+export interface TroubleshootingPlaces {
+  logs: string;
+  env: string;
+  network: string;
+  pullRoute: string;
+  grace: string;
+}
+
+/** Everything the installer knows about one cloud; clouds/index.ts holds one per Cloud. */
+export interface CloudModule<C extends Cloud> {
+  /** The platform's name, as the wizard offers it and the review and preflight print it. */
+  title: string;
+  /** Built from settings that hold this cloud's answers block (settingsFor narrows once). */
+  adapter(settings: SettingsFor<C>): CloudAdapter;
+  /** The object store the three buckets live in, as the review names it. */
+  storage: string;
+  where: TroubleshootingPlaces;
+  /** Env its CLI needs in every call (the runner passes every cloud's to every command). */
+  cliEnv: Readonly<Record<string, string>>;
+}

@@ -5,7 +5,7 @@ import type { CliOptions } from '../args.js';
 import { mergeAnswers, readAnswersFile, validateAnswers, validateSecrets, type RawAnswers } from '../answers/load.js';
 import type { Answers, SecretKey, Secrets } from '../answers/schema.js';
 import { deriveSettings, sizingProblems, type Settings } from '../answers/settings.js';
-import { adapterFor } from '../clouds/index.js';
+import { adapterFor, CLI_ENV } from '../clouds/index.js';
 import { SECRET_STEP_PREFIX, type CloudAdapter } from '../clouds/types.js';
 import type { Journal } from '../engine/journal.js';
 import { fileAuditSink } from '../exec/audit.js';
@@ -79,7 +79,7 @@ export function createAuditedRunner(journal: Journal, secrets: Partial<Secrets> 
     audit: fileAuditSink(journal.auditLogPath),
     redact: createRedactor(Object.values(secrets ?? {})),
     signal,
-    env: { AWS_PAGER: '' },
+    env: CLI_ENV,
     backoffMs: BACKOFF_MS,
   });
 }

@@ -1,17 +1,16 @@
 // What the user reads before anything changes: the checks, the services and the steps.
 import type { Settings } from '../answers/settings.js';
-import { cloudName } from '../clouds/index.js';
+import { CLOUD_MODULES } from '../clouds/index.js';
 import type { Step } from '../clouds/types.js';
 import { SERVICES } from '../membrane/services.js';
 
-const STORAGE_NAMES = { aws: 'S3', azure: 'Azure Blob Storage', gcp: 'Cloud Storage' } as const;
-
 export function reviewLines(settings: Settings, steps: Step[], notes: string[]): string[] {
   const { answers } = settings;
+  const cloud = CLOUD_MODULES[answers.cloud];
   const exposure = (id: (typeof SERVICES)[number]) =>
     id.exposure === 'public' ? `public ${settings.urls[id.subdomain!]}` : id.exposure === 'internal' ? 'internal only' : 'no ingress';
   return [
-    `Deployment "${settings.name}" to ${cloudName(answers.cloud)}, image tag ${answers.imageTag} from ${answers.registry.server}`,
+    `Deployment "${settings.name}" to ${cloud.title}, image tag ${answers.imageTag} from ${answers.registry.server}`,
     '',
     'Services (in deployment order):',
     ...SERVICES.map((spec) => {
@@ -19,7 +18,7 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[]):
       return `  ${spec.id.padEnd(19)} ${`${spec.image}`.padEnd(24)} ${`${size.cpu / 1024} vCPU ${size.memory} MiB ×${size.replicas}`.padEnd(22)} ${exposure(spec)}`;
     }),
     '',
-    `Storage: ${STORAGE_NAMES[answers.cloud]} buckets ${settings.buckets.tmp}, ${settings.buckets.connectors}, ${settings.buckets.static}; static files at ${settings.urls.static}`,
+    `Storage: ${cloud.storage} buckets ${settings.buckets.tmp}, ${settings.buckets.connectors}, ${settings.buckets.static}; static files at ${settings.urls.static}`,
     `Auth: ${answers.auth.mode === 'auth0' ? `Auth0 (${answers.auth.auth0.domain})` : 'username/password'}`,
     '',
     'Steps (each looks first: what exists and matches is kept, nothing is created twice):',

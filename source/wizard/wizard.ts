@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import type { z } from 'zod';
 import type { RawAnswers } from '../answers/load.js';
-import { answersSchema, awsSchema, azureSchema, gcpSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
+import { answersSchema, awsSchema, azureSchema, CLOUDS, gcpSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
 import type { AwsDiscovery, Choice } from '../clouds/discovery.js';
+import { CLOUD_MODULES } from '../clouds/index.js';
 import { PUBLIC_SERVICES } from '../membrane/services.js';
 
 export interface WizardInput {
@@ -126,11 +127,7 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   if (needs(['cloud'], answersSchema.shape.cloud)) {
     setAt(answers, ['cloud'], await ask.select({
       message: 'Which cloud?',
-      choices: [
-        { value: 'aws', name: 'AWS ECS (Fargate)' },
-        { value: 'azure', name: 'Azure Container Apps' },
-        { value: 'gcp', name: 'Google Cloud Run' },
-      ],
+      choices: CLOUDS.map((cloud) => ({ value: cloud, name: CLOUD_MODULES[cloud].title })),
     }));
   }
 

@@ -5,7 +5,8 @@ import { demoAdapter, type DemoOptions } from '../../source/clouds/demo/index.js
 import type { CloudAdapter, ServiceObservation, StepContext } from '../../source/clouds/types.js';
 import type { Runner } from '../../source/exec/runner.js';
 import { SERVICE_IDS, type ServiceId } from '../../source/membrane/services.js';
-import { CANARY, awsSettings } from './fixtures.js';
+import { deriveSettings } from '../../source/answers/settings.js';
+import { CANARY, awsAnswers, awsSettings } from './fixtures.js';
 
 /** The demo must never spawn anything: any call is a test failure. */
 const calls: unknown[] = [];
@@ -248,11 +249,11 @@ describe('demo adapter: preflight, input problems, notes', () => {
   });
 
   it('works for answers without an aws block (a demo started for another cloud)', async () => {
-    const settings = awsSettings((raw) => {
+    const settings = deriveSettings('default', awsAnswers((raw) => {
       raw.cloud = 'gcp';
       raw.gcp = { project: 'my-project', region: 'us-central1' };
       delete raw.aws;
-    });
+    }));
     const adapter = demoAdapter(settings, fast());
     expect(adapter.plan()).toHaveLength(23);
     expect((await Promise.all(adapter.preflight(throwingRunner).map((check) => check.run()))).every((r) => r.ok)).toBe(true);

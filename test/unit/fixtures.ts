@@ -2,7 +2,7 @@
 // from it, and secret values distinctive enough to grep for.
 import { validateAnswers } from '../../source/answers/load.js';
 import type { Answers, SecretKey } from '../../source/answers/schema.js';
-import { deriveSettings, type Settings } from '../../source/answers/settings.js';
+import { deriveSettings, settingsFor, type SettingsFor } from '../../source/answers/settings.js';
 import type { CloudEnvironment } from '../../source/membrane/env.js';
 import { answersFor } from '../support/aws-fixture.js';
 
@@ -34,8 +34,8 @@ export function awsAnswers(edit: RawEdit = () => {}): Answers {
   return validateAnswers(raw);
 }
 
-export function awsSettings(edit?: RawEdit, name = 'default'): Settings {
-  return deriveSettings(name, awsAnswers(edit));
+export function awsSettings(edit?: RawEdit, name = 'default'): SettingsFor<'aws'> {
+  return settingsFor(deriveSettings(name, awsAnswers(edit)), 'aws');
 }
 
 export const AUTH0 = { mode: 'auth0', auth0: { domain: 'acme-tenant.auth0.com', clientId: 'client-id-123' } };
@@ -68,10 +68,10 @@ export function gcpAnswersRaw(): Record<string, any> {
   };
 }
 
-export function gcpSettings(edit: RawEdit = () => {}, name = 'default'): Settings {
+export function gcpSettings(edit: RawEdit = () => {}, name = 'default'): SettingsFor<'gcp'> {
   const raw = gcpAnswersRaw();
   edit(raw);
-  return deriveSettings(name, validateAnswers(raw));
+  return settingsFor(deriveSettings(name, validateAnswers(raw)), 'gcp');
 }
 
 /** A complete Azure Container Apps answers object (a fresh copy each call). */
@@ -85,8 +85,8 @@ export function azureAnswersRaw(): Record<string, any> {
   };
 }
 
-export function azureSettings(edit: RawEdit = () => {}, name = 'default'): Settings {
+export function azureSettings(edit: RawEdit = () => {}, name = 'default'): SettingsFor<'azure'> {
   const raw = azureAnswersRaw();
   edit(raw);
-  return deriveSettings(name, validateAnswers(raw));
+  return settingsFor(deriveSettings(name, validateAnswers(raw)), 'azure');
 }

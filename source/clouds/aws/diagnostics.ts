@@ -1,6 +1,6 @@
 // The AWS half of troubleshooting: one describe-services for all seven, the stopped tasks'
 // reasons, each task definition's env and ports, and CloudWatch logs.
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES, type ServiceId } from '../../membrane/services.js';
 import { findOrNull, runJson } from '../cli-json.js';
@@ -15,8 +15,8 @@ interface StoppedTask {
   containers?: { reason?: string; exitCode?: number }[];
 }
 
-export function awsDiagnostics(settings: Settings): CloudDiagnostics {
-  const aws = settings.answers.aws!;
+export function awsDiagnostics(settings: SettingsFor<'aws'>): CloudDiagnostics {
+  const aws = settings.answers.aws;
   const names = awsNames(settings);
   const call = <T = any>(runner: Runner, ...args: string[]) => runJson<T>(runner, { argv: awsArgv(aws.region, ...args) });
 

@@ -1,7 +1,7 @@
 // The ECS documents a reviewer reads in plan --out: task definitions and service specs,
 // ready for `aws ecs register-task-definition|create-service --cli-input-json`.
 import { createHash } from 'node:crypto';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import type { Outputs } from '../types.js';
@@ -45,8 +45,8 @@ function healthCheckCommand(path: string): string {
   return `curl -fsS ${url} >/dev/null || wget -q -O /dev/null ${url} || node -e "fetch('${url}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"`;
 }
 
-export function taskDefinition(spec: ServiceSpec, settings: Settings, names: AwsNames, outputs: Outputs) {
-  const aws = settings.answers.aws!;
+export function taskDefinition(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames, outputs: Outputs) {
+  const aws = settings.answers.aws;
   const { cpu, memory } = settings.sizing[spec.id];
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: runnerUri(names),
@@ -91,8 +91,8 @@ export function specHash(document: TaskDefinition): string {
 }
 
 /** Fields shared by create-service and update-service. */
-function serviceCommon(spec: ServiceSpec, settings: Settings, taskDefinitionArn: string) {
-  const aws = settings.answers.aws!;
+function serviceCommon(spec: ServiceSpec, settings: SettingsFor<'aws'>, taskDefinitionArn: string) {
+  const aws = settings.answers.aws;
   return {
     cluster: aws.cluster,
     taskDefinition: taskDefinitionArn,
@@ -108,8 +108,8 @@ function serviceCommon(spec: ServiceSpec, settings: Settings, taskDefinitionArn:
   };
 }
 
-export function createServiceInput(spec: ServiceSpec, settings: Settings, names: AwsNames, outputs: Outputs) {
-  const aws = settings.answers.aws!;
+export function createServiceInput(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames, outputs: Outputs) {
+  const aws = settings.answers.aws;
   const targetGroup = spec.subdomain ? aws.targetGroups[spec.subdomain] : undefined;
   return {
     serviceName: names.service(spec.id),
@@ -124,6 +124,6 @@ export function createServiceInput(spec: ServiceSpec, settings: Settings, names:
   };
 }
 
-export function updateServiceInput(spec: ServiceSpec, settings: Settings, names: AwsNames, outputs: Outputs) {
+export function updateServiceInput(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames, outputs: Outputs) {
   return { service: names.service(spec.id), ...serviceCommon(spec, settings, outputs.get(outputKey.taskDefinitionArn(spec.id))) };
 }

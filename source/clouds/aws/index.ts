@@ -1,6 +1,6 @@
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
-import type { CloudAdapter } from '../types.js';
+import type { CloudAdapter, CloudModule } from '../types.js';
 import { fargateSizeProblem, runnerUri } from './documents.js';
 import { awsDiagnostics } from './diagnostics.js';
 import { awsNames } from './names.js';
@@ -8,7 +8,7 @@ import { observeAws } from './observe.js';
 import { awsPreflight } from './preflight.js';
 import { awsSteps } from './steps.js';
 
-export function awsAdapter(settings: Settings): CloudAdapter {
+export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
   const names = awsNames(settings);
   return {
     inputProblems: () =>
@@ -20,11 +20,26 @@ export function awsAdapter(settings: Settings): CloudAdapter {
     notes: () => [
       `Images are pulled from ${settings.answers.registry.server} with the credentials in Secrets Manager (${names.secret('registryPassword')}).`,
       `The API, workers and orchestrator reach the code runner at ${runnerUri(names)} (Cloud Map private DNS); it is never public.`,
-      settings.answers.aws!.executionRoleArn
+      settings.answers.aws.executionRoleArn
         ? `Role ${names.executionRole} gets an inline policy ${names.executionPolicy} to read these secrets: every task in the account that uses ${names.executionRole} can then read them. Leave aws.executionRoleArn out to have a role made for this deployment alone.`
         : `Creates IAM role ${names.executionRole} (AmazonECSTaskExecutionRolePolicy, and ${names.executionPolicy} to read only this deployment's secrets) for pulling images and reading secrets.`,
-      `Only the engine services (api, workers, orchestrator) run with task role ${settings.answers.aws!.taskRoleArn.split('/').pop()}; the code runner, which runs your customers' code, and the ui and console have none.`,
+      `Only the engine services (api, workers, orchestrator) run with task role ${settings.answers.aws.taskRoleArn.split('/').pop()}; the code runner, which runs your customers' code, and the ui and console have none.`,
       `Point DNS for api., ui. and console.${settings.answers.domain} at the load balancer that owns the target groups, with TLS on its listener.`,
     ],
   };
 }
+
+export const awsCloud: CloudModule<'aws'> = {
+  title: 'AWS ECS (Fargate)',
+  adapter: awsAdapter,
+  storage: 'S3',
+  where: {
+    logs: 'the CloudWatch log group of the deployment (aws logs filter-log-events)',
+    env: 'plan --out writes them into task-definitions/*.json',
+    network: 'the tasks\' subnets and security groups',
+    pullRoute: 'the tasks\' subnets need a route to the registry (NAT gateway, or aws.assignPublicIp)',
+    grace: 'increase the health check grace period',
+  },
+  // The aws CLI pipes long output through a pager, which would wait for a key.
+  cliEnv: { AWS_PAGER: '' },
+};

@@ -2,13 +2,13 @@
 // so that two deployments (--name) can share an account and a cluster.
 import type { Arg } from '../../exec/command.js';
 import type { SecretKey } from '../../answers/schema.js';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { ServiceId } from '../../membrane/services.js';
 import { SECRET_SUFFIX } from '../secret-names.js';
 
-export function awsNames(settings: Settings) {
+export function awsNames(settings: SettingsFor<'aws'>) {
   const { prefix } = settings;
-  const aws = settings.answers.aws!;
+  const aws = settings.answers.aws;
   return {
     family: (service: ServiceId) => `${prefix}-${service}`,
     service: (service: ServiceId) => `${prefix}-${service}`,

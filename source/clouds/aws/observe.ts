@@ -1,5 +1,5 @@
 // One describe-services call returns every service's rollout (ECS allows 10 per call; we have 7).
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
@@ -25,8 +25,8 @@ interface EcsService {
   events?: { message: string }[];
 }
 
-export async function observeAws(settings: Settings, runner: Runner, known: Readonly<Record<string, string>> = {}): Promise<ServiceObservation[]> {
-  const aws = settings.answers.aws!;
+export async function observeAws(settings: SettingsFor<'aws'>, runner: Runner, known: Readonly<Record<string, string>> = {}): Promise<ServiceObservation[]> {
+  const aws = settings.answers.aws;
   const names = awsNames(settings);
   const { services = [] } = await runJson<{ services?: EcsService[] }>(runner, {
     argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', ...SERVICES.map((s) => names.service(s.id))),

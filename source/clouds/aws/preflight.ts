@@ -1,6 +1,6 @@
 // Read-only checks that everything the answers point at exists and will be accepted by ECS,
 // run concurrently. Calls that several checks need are made once and shared.
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { PORT } from '../../membrane/services.js';
 import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
@@ -21,8 +21,8 @@ interface TargetGroup { TargetGroupArn: string; TargetGroupName: string; TargetT
 interface LoadBalancer { LoadBalancerArn: string; LoadBalancerName: string; SecurityGroups?: string[]; AvailabilityZones?: { SubnetId: string }[] }
 interface SecurityGroup { GroupId: string; GroupName: string; IpPermissions?: IpPermission[] }
 
-export function awsPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
-  const aws = settings.answers.aws!;
+export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): PreflightCheckDefinition[] {
+  const aws = settings.answers.aws;
   const call = (...args: string[]) => runJson(runner, { argv: awsArgv(aws.region, ...args) });
   const roleName = (arn: string) => arn.split('/').pop()!;
   const fix = (command: string) => `${command} --region ${aws.region}`;

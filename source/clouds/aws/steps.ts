@@ -1,7 +1,7 @@
 // The AWS install as idempotent steps: each looks before it creates, adopts what already
 // matches, updates what differs, and never creates a second copy.
 import type { SecretKey, Secrets } from '../../answers/schema.js';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SECRET_ENV } from '../../answers/schema.js';
 import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
@@ -17,7 +17,7 @@ import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
 const json = (name: string, document: unknown) => ({ prefix: 'file://', name, content: `${JSON.stringify(document, null, 2)}\n` });
 
 /** The value stored for a secret key, and how deploy.sh produces the same value. */
-function secretInput(key: SecretKey, settings: Settings, secrets?: Secrets): SecretInput {
+function secretInput(key: SecretKey, settings: SettingsFor<'aws'>, secrets?: Secrets): SecretInput {
   if (key === 'registryPassword') {
     const username = settings.answers.registry.username;
     return {
@@ -28,8 +28,8 @@ function secretInput(key: SecretKey, settings: Settings, secrets?: Secrets): Sec
   return { value: secrets?.[key], shell: `printf '%s' "$${SECRET_ENV[key]}"` };
 }
 
-function secretStep(key: SecretKey, settings: Settings, names: AwsNames): ActionStep {
-  const region = settings.answers.aws!.region;
+function secretStep(key: SecretKey, settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+  const region = settings.answers.aws.region;
   const name = names.secret(key);
   const value = (secrets?: Secrets): FileArg => ({ prefix: 'file://', name: SECRET_ENV[key], secret: secretInput(key, settings, secrets) });
   const create = (secrets?: Secrets): Command => ({
@@ -66,8 +66,8 @@ function secretStep(key: SecretKey, settings: Settings, names: AwsNames): Action
   };
 }
 
-function logGroupStep(settings: Settings, names: AwsNames): ActionStep {
-  const region = settings.answers.aws!.region;
+function logGroupStep(settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+  const region = settings.answers.aws.region;
   const RETENTION_DAYS = 30;
   const create: Command = { argv: awsArgv(region, 'logs', 'create-log-group', '--log-group-name', names.logGroup, '--tags', `${names.tag.key}=${names.tag.value}`) };
   const retention: Command = { argv: awsArgv(region, 'logs', 'put-retention-policy', '--log-group-name', names.logGroup, '--retention-in-days', String(RETENTION_DAYS)) };
@@ -90,8 +90,8 @@ function logGroupStep(settings: Settings, names: AwsNames): ActionStep {
 }
 
 /** A private DNS name (Cloud Map) so the engine reaches the runner without exposing it. */
-function runnerDiscoveryStep(settings: Settings, names: AwsNames): ActionStep {
-  const aws = settings.answers.aws!;
+function runnerDiscoveryStep(settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+  const aws = settings.answers.aws;
   const region = aws.region;
   const createService = (namespaceId: string): Command => ({
     argv: awsArgv(region, 'servicediscovery', 'create-service', '--name', names.runnerDiscovery, '--namespace-id', namespaceId,
@@ -163,8 +163,8 @@ interface RoleSpec {
 }
 
 /** One IAM role for ECS tasks: looked up, created when it is ours and missing, its policies set as specified. */
-function roleStep(id: string, title: string, spec: RoleSpec, settings: Settings, names: AwsNames, outputKeyOfArn: string): ActionStep {
-  const { region } = settings.answers.aws!;
+function roleStep(id: string, title: string, spec: RoleSpec, settings: SettingsFor<'aws'>, names: AwsNames, outputKeyOfArn: string): ActionStep {
+  const { region } = settings.answers.aws;
   const createRole: Command = {
     argv: awsArgv(region, 'iam', 'create-role', '--role-name', spec.name, '--assume-role-policy-document', json(`${id}-trust.json`, ECS_TASKS_TRUST),
       '--description', spec.description, '--tags', `Key=${names.tag.key},Value=${names.tag.value}`),
@@ -217,8 +217,8 @@ function roleStep(id: string, title: string, spec: RoleSpec, settings: Settings,
  * Tasks pull images and read secrets with the execution role. Unless the answers name one, it is a
  * role made for this deployment, so no other task in the account can read these secrets.
  */
-function executionRoleStep(settings: Settings, names: AwsNames): ActionStep {
-  const aws = settings.answers.aws!;
+function executionRoleStep(settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+  const aws = settings.answers.aws;
   return roleStep('execution-role', names.executionRoleTitle, {
     name: names.executionRole,
     owned: !aws.executionRoleArn,
@@ -236,7 +236,7 @@ function executionRoleStep(settings: Settings, names: AwsNames): ActionStep {
 }
 
 /** The code runner (customers' code) and the frontends call no AWS API: their role allows ECS Exec and nothing else. */
-function execOnlyRoleStep(settings: Settings, names: AwsNames): ActionStep {
+function execOnlyRoleStep(settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
   return roleStep('exec-only-role', `Role ${names.execOnlyRole} (code runner, ui, console: ECS Exec only)`, {
     name: names.execOnlyRole,
     owned: true,
@@ -251,8 +251,8 @@ function execOnlyRoleStep(settings: Settings, names: AwsNames): ActionStep {
   }, settings, names, outputKey.execOnlyRoleArn);
 }
 
-function taskDefinitionStep(spec: ServiceSpec, settings: Settings, names: AwsNames): ActionStep {
-  const region = settings.answers.aws!.region;
+function taskDefinitionStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+  const region = settings.answers.aws.region;
   const register = (outputs: Outputs): Command => ({
     argv: awsArgv(region, 'ecs', 'register-task-definition', '--cli-input-json', json(`task-definitions/${spec.id}.json`, taskDefinition(spec, settings, names, outputs))),
   });
@@ -276,8 +276,8 @@ function taskDefinitionStep(spec: ServiceSpec, settings: Settings, names: AwsNam
   };
 }
 
-function serviceStep(spec: ServiceSpec, settings: Settings, names: AwsNames): ActionStep {
-  const aws = settings.answers.aws!;
+function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+  const aws = settings.answers.aws;
   const create = (outputs: Outputs): Command => ({
     argv: awsArgv(aws.region, 'ecs', 'create-service', '--cli-input-json', json(`services/${spec.id}.json`, createServiceInput(spec, settings, names, outputs))),
   });
@@ -309,7 +309,7 @@ function serviceStep(spec: ServiceSpec, settings: Settings, names: AwsNames): Ac
   };
 }
 
-export function awsSteps(settings: Settings): ActionStep[] {
+export function awsSteps(settings: SettingsFor<'aws'>): ActionStep[] {
   const names = awsNames(settings);
   return [
     ...requiredSecrets(settings).map((key) => secretStep(key, settings, names)),

@@ -1,6 +1,6 @@
 // The Container Apps half of troubleshooting: one list for all apps (env, ports, probes), the
 // latest revision of each app that is not ready (its running state details), and console logs.
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
 import type { CloudDiagnostics, ServiceInspection } from '../types.js';
@@ -14,8 +14,8 @@ interface AppDetails extends ContainerApp {
   };
 }
 
-export function azureDiagnostics(settings: Settings): CloudDiagnostics {
-  const { subscription, resourceGroup } = settings.answers.azure!;
+export function azureDiagnostics(settings: SettingsFor<'azure'>): CloudDiagnostics {
+  const { subscription, resourceGroup } = settings.answers.azure;
   const names = azureNames(settings);
   return {
     async inspect(runner) {

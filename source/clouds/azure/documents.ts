@@ -2,7 +2,7 @@
 // ingress, sizes, scale, env with every secret wired through secretref, and Key Vault
 // references read with the identity of the app's reader — including the registry password.
 import { createHash } from 'node:crypto';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import type { Outputs } from '../types.js';
@@ -36,14 +36,14 @@ export function runnerUri(names: AzureNames, outputs: Outputs): string {
 }
 
 /** The secrets an app references in Key Vault: the registry password, and those its env reads. */
-export function referencedSecrets(spec: ServiceSpec, settings: Settings): SecretKey[] {
+export function referencedSecrets(spec: ServiceSpec, settings: SettingsFor<'azure'>): SecretKey[] {
   // Which secrets a service reads does not depend on the cloud's values.
   const { secrets } = buildServiceEnvironment(spec, settings, { customCodeRunnerUri: '', storage: {} });
   return ['registryPassword', ...secrets.map((ref) => ref.secret)];
 }
 
 /** What a reader's identity may read: the secrets its apps reference, and nothing else. */
-export function readerSecrets(reader: Reader, settings: Settings): SecretKey[] {
+export function readerSecrets(reader: Reader, settings: SettingsFor<'azure'>): SecretKey[] {
   return [...new Set(SERVICES.filter((spec) => readerOf(spec) === reader).flatMap((spec) => referencedSecrets(spec, settings)))];
 }
 
@@ -52,9 +52,9 @@ function ingressOf(spec: ServiceSpec) {
   return { external: spec.exposure === 'public', targetPort: PORT, transport: 'auto', allowInsecure: false };
 }
 
-export function appDocument(spec: ServiceSpec, settings: Settings, outputs: Outputs) {
+export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, outputs: Outputs) {
   const names = azureNames(settings);
-  const azure = settings.answers.azure!;
+  const azure = settings.answers.azure;
   const { cpu, memory, replicas } = settings.sizing[spec.id];
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: spec.image === 'core/api' ? runnerUri(names, outputs) : '',

@@ -1,12 +1,12 @@
 // Container Apps has no load balancer to point DNS at: each public app takes its own custom
 // domain, proven by a TXT record with the environment's verification id, and gets a free managed
 // certificate when the hostname is bound (CNAME validation, for subdomains).
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
 import { azureNames } from './names.js';
 
-export function customDomainSteps(settings: Settings): string[] {
-  const { resourceGroup, environment } = settings.answers.azure!;
+export function customDomainSteps(settings: SettingsFor<'azure'>): string[] {
+  const { resourceGroup, environment } = settings.answers.azure;
   const names = azureNames(settings);
   const publicApps = SERVICES.filter((spec) => spec.exposure === 'public').map((spec) => ({ host: `${spec.subdomain}.${settings.answers.domain}`, app: names.app(spec.id) }));
   const [first, ...others] = publicApps;

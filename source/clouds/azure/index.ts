@@ -1,6 +1,6 @@
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
-import type { CloudAdapter } from '../types.js';
+import type { CloudAdapter, CloudModule } from '../types.js';
 import { azureDiagnostics } from './diagnostics.js';
 import { containerAppCpu, containerAppSizeProblem } from './documents.js';
 import { customDomainSteps } from './domains.js';
@@ -12,9 +12,9 @@ import { azureSteps } from './steps.js';
 /** Container App names: lowercase letters, digits and hyphens, at most 32 characters. */
 const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
-export function azureAdapter(settings: Settings): CloudAdapter {
+export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
   const names = azureNames(settings);
-  const azure = settings.answers.azure!;
+  const azure = settings.answers.azure;
   return {
     inputProblems: () => [
       ...SERVICES.flatMap((spec) => containerAppSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
@@ -37,3 +37,17 @@ export function azureAdapter(settings: Settings): CloudAdapter {
     nextSteps: () => customDomainSteps(settings),
   };
 }
+
+export const azureCloud: CloudModule<'azure'> = {
+  title: 'Azure Container Apps',
+  adapter: azureAdapter,
+  storage: 'Azure Blob Storage',
+  where: {
+    logs: 'the Log Analytics workspace (az containerapp logs show)',
+    env: 'plan --out writes them into the app specs',
+    network: 'the Container Apps environment\'s virtual network',
+    pullRoute: 'the environment needs outbound access to the registry',
+    grace: 'lengthen the startup probe',
+  },
+  cliEnv: {},
+};

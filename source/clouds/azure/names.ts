@@ -1,7 +1,7 @@
 // Names of everything the installer creates on Azure, derived from the deployment's prefix so
 // that two deployments (--name) can share a resource group and an environment.
 import type { SecretKey } from '../../answers/schema.js';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Arg } from '../../exec/command.js';
 import type { ServiceId, ServiceSpec } from '../../membrane/services.js';
 import { SECRET_SUFFIX } from '../secret-names.js';
@@ -21,9 +21,9 @@ export function readerOf(spec: ServiceSpec): Reader {
   return spec.image === 'core/custom-code-runner' ? 'runner' : 'web';
 }
 
-export function azureNames(settings: Settings) {
+export function azureNames(settings: SettingsFor<'azure'>) {
   const { prefix } = settings;
-  const azure = settings.answers.azure!;
+  const azure = settings.answers.azure;
   // The registry password alone (the app's registry entry holds the username).
   const suffix = (key: SecretKey) => (key === 'registryPassword' ? 'registry-password' : SECRET_SUFFIX[key]);
   return {

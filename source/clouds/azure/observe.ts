@@ -1,7 +1,7 @@
 // One `az containerapp list` per poll gives every app's provisioning state and whether its
 // latest revision is the ready one. Only for an app whose provisioning finished but whose
 // revision is not ready does it ask that revision why (health and running state).
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
@@ -17,8 +17,8 @@ export interface Revision {
   properties: { healthState?: string; runningState?: string; runningStateDetails?: string; provisioningState?: string };
 }
 
-export async function observeAzure(settings: Settings, runner: Runner): Promise<ServiceObservation[]> {
-  const { subscription, resourceGroup } = settings.answers.azure!;
+export async function observeAzure(settings: SettingsFor<'azure'>, runner: Runner): Promise<ServiceObservation[]> {
+  const { subscription, resourceGroup } = settings.answers.azure;
   const names = azureNames(settings);
   const listed = await runJson<ContainerApp[]>(runner, { argv: azArgv(subscription, 'containerapp', 'list', '--resource-group', resourceGroup) });
   const apps = Array.isArray(listed) ? listed : [];
@@ -37,10 +37,10 @@ export async function observeAzure(settings: Settings, runner: Runner): Promise<
  * An app's phase, asking its latest revision why only when provisioning finished but the
  * revision is not ready (the one extra call a poll may make). Shared with troubleshoot.
  */
-export async function appState(runner: Runner, settings: Settings, app: ContainerApp): Promise<Pick<ServiceObservation, 'phase' | 'message'> & { revision?: Revision }> {
+export async function appState(runner: Runner, settings: SettingsFor<'azure'>, app: ContainerApp): Promise<Pick<ServiceObservation, 'phase' | 'message'> & { revision?: Revision }> {
   const phase = phaseOf(app);
   if (phase !== 'waiting-for-revision') return phase;
-  const { subscription, resourceGroup } = settings.answers.azure!;
+  const { subscription, resourceGroup } = settings.answers.azure;
   const revision = await runJson<Revision>(runner, {
     argv: azArgv(subscription, 'containerapp', 'revision', 'show', '--name', app.name, '--resource-group', resourceGroup, '--revision', app.properties.latestRevisionName!),
   });

@@ -1,6 +1,6 @@
 // Read-only checks before anything changes, run concurrently: az and its containerapp
 // commands, the login and subscription, and the resource group, environment and Key Vault.
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { definitions, fail, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
@@ -17,8 +17,8 @@ const FIXES: FailureFixes = {
   other: 'check network access to Azure and try again',
 };
 
-export function azurePreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
-  const azure = settings.answers.azure!;
+export function azurePreflight(settings: SettingsFor<'azure'>, runner: Runner): PreflightCheckDefinition[] {
+  const azure = settings.answers.azure;
   const call = (...args: string[]) => runJson(runner, { argv: azArgv(azure.subscription, ...args) });
   const checks: [string, Check][] = [
     ['az CLI installed (2.70 or later)', async () => {

@@ -4,7 +4,7 @@
 // created or updated from its document.
 import type { SecretKey, Secrets } from '../../answers/schema.js';
 import { SECRET_ENV } from '../../answers/schema.js';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Command, FileArg } from '../../exec/command.js';
 import { NOT_REPEATABLE } from '../../exec/runner.js';
 import { requiredSecrets } from '../../membrane/env.js';
@@ -19,8 +19,8 @@ import { whileKeyVaultAccessPropagates } from './propagation.js';
  * A user-assigned identity exists before the apps do, so their Key Vault references resolve on
  * the first revision; a system-assigned one would only exist once the app is being created.
  */
-function identityStep(reader: Reader, settings: Settings, names: AzureNames): ActionStep {
-  const { subscription, resourceGroup, location } = settings.answers.azure!;
+function identityStep(reader: Reader, settings: SettingsFor<'azure'>, names: AzureNames): ActionStep {
+  const { subscription, resourceGroup, location } = settings.answers.azure;
   const name = names.identity(reader);
   const create: Command = { argv: azArgv(subscription, 'identity', 'create', '--name', name, '--resource-group', resourceGroup, '--location', location, ...tagArgs(names)) };
   return {
@@ -46,8 +46,8 @@ function identityStep(reader: Reader, settings: Settings, names: AzureNames): Ac
 }
 
 /** The vault's resource id (the scope of every grant) and its URI (the apps' references). */
-function vaultStep(settings: Settings): ActionStep {
-  const { subscription, keyVault } = settings.answers.azure!;
+function vaultStep(settings: SettingsFor<'azure'>): ActionStep {
+  const { subscription, keyVault } = settings.answers.azure;
   const show: Command = { argv: azArgv(subscription, 'keyvault', 'show', '--name', keyVault) };
   return {
     kind: 'action',
@@ -66,8 +66,8 @@ function vaultStep(settings: Settings): ActionStep {
  * "Key Vault Secrets User" on each secret the reader's apps reference (scope VAULT_ID/secrets/NAME),
  * never on the vault: the runner runs customers' code and must not read the engine's secrets.
  */
-function accessStep(reader: Reader, settings: Settings, names: AzureNames): ActionStep {
-  const { subscription } = settings.answers.azure!;
+function accessStep(reader: Reader, settings: SettingsFor<'azure'>, names: AzureNames): ActionStep {
+  const { subscription } = settings.answers.azure;
   const secrets = readerSecrets(reader, settings).map((key) => names.vaultSecret(key));
   const scope = (outputs: Outputs, secret: string) => `${outputs.get(outputKey.vaultId)}/secrets/${secret}`;
   const grant = (principalId: string, scopeId: string): Command => ({
@@ -93,8 +93,8 @@ function accessStep(reader: Reader, settings: Settings, names: AzureNames): Acti
   };
 }
 
-function secretStep(key: SecretKey, settings: Settings, names: AzureNames): ActionStep {
-  const { subscription, keyVault } = settings.answers.azure!;
+function secretStep(key: SecretKey, settings: SettingsFor<'azure'>, names: AzureNames): ActionStep {
+  const { subscription, keyVault } = settings.answers.azure;
   const name = names.vaultSecret(key);
   const value = (secrets?: Secrets): FileArg => ({ prefix: '--file=', name: SECRET_ENV[key], secret: { value: secrets?.[key], shell: `printf '%s' "$${SECRET_ENV[key]}"` } });
   const set = (secrets?: Secrets): Command => ({
@@ -123,8 +123,8 @@ function secretStep(key: SecretKey, settings: Settings, names: AzureNames): Acti
 }
 
 /** The environment's id and domain: the apps live in it, and the runner's internal URL is under its domain. */
-function environmentStep(settings: Settings): ActionStep {
-  const { subscription, resourceGroup, environment } = settings.answers.azure!;
+function environmentStep(settings: SettingsFor<'azure'>): ActionStep {
+  const { subscription, resourceGroup, environment } = settings.answers.azure;
   const show: Command = { argv: azArgv(subscription, 'containerapp', 'env', 'show', '--name', environment, '--resource-group', resourceGroup) };
   return {
     kind: 'action',
@@ -139,8 +139,8 @@ function environmentStep(settings: Settings): ActionStep {
   };
 }
 
-function appStep(spec: ServiceSpec, settings: Settings, names: AzureNames): ActionStep {
-  const { subscription, resourceGroup } = settings.answers.azure!;
+function appStep(spec: ServiceSpec, settings: SettingsFor<'azure'>, names: AzureNames): ActionStep {
+  const { subscription, resourceGroup } = settings.answers.azure;
   const file = (outputs: Outputs): FileArg => ({ prefix: '--yaml=', name: `apps/${spec.id}.yaml`, content: `${JSON.stringify(appDocument(spec, settings, outputs), null, 2)}\n` });
   const write = (verb: 'create' | 'update', outputs: Outputs): Command => ({
     argv: azArgv(subscription, 'containerapp', verb, '--name', names.app(spec.id), '--resource-group', resourceGroup, file(outputs)),
@@ -167,7 +167,7 @@ function appStep(spec: ServiceSpec, settings: Settings, names: AzureNames): Acti
   };
 }
 
-export function azureSteps(settings: Settings): ActionStep[] {
+export function azureSteps(settings: SettingsFor<'azure'>): ActionStep[] {
   const names = azureNames(settings);
   return [
     ...READERS.map((reader) => identityStep(reader, settings, names)),

@@ -3,7 +3,7 @@
 // a CLI or a single process spawned: steps ignore the runner, observe never calls it.
 // All state lives in the adapter instance; time comes from an injectable clock.
 import { createHash } from 'node:crypto';
-import type { Settings } from '../../answers/settings.js';
+import type { Settings, SettingsFor } from '../../answers/settings.js';
 import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, serviceSpec, type ServiceId, type ServiceSpec } from '../../membrane/services.js';
 import { awsAdapter } from '../aws/index.js';
@@ -60,7 +60,7 @@ export function demoAdapter(settings: Settings, options: DemoOptions = {}): Clou
   const now = options.now ?? Date.now;
   // The same names and ids the real AWS install would use.
   const aws = settings.answers.aws ?? { ...DEMO_AWS, assignPublicIp: false };
-  const awsSettings: Settings = { ...settings, answers: { ...settings.answers, aws } };
+  const awsSettings: SettingsFor<'aws'> = { ...settings, answers: { ...settings.answers, aws } };
   const names = awsNames(awsSettings);
   const region = aws.region;
   const roleName = (arn: string) => arn.split('/').pop()!;

@@ -1,6 +1,6 @@
 // The Cloud Run half of troubleshooting: one services list for all seven (Ready messages, env,
 // ports, startup probe), and Cloud Logging for the logs.
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SERVICES, type ServiceId } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
 import type { CloudDiagnostics, ServiceInspection } from '../types.js';
@@ -17,8 +17,8 @@ interface KnativeContainer {
   startupProbe?: { periodSeconds?: number; failureThreshold?: number; initialDelaySeconds?: number };
 }
 
-export function gcpDiagnostics(settings: Settings): CloudDiagnostics {
-  const { project, region } = settings.answers.gcp!;
+export function gcpDiagnostics(settings: SettingsFor<'gcp'>): CloudDiagnostics {
+  const { project, region } = settings.answers.gcp;
   const names = gcpNames(settings);
   const logFilter = (service: ServiceId) => `resource.type="cloud_run_revision" AND resource.labels.service_name="${names.service(service)}"`;
   return {
@@ -57,6 +57,6 @@ export function gcpDiagnostics(settings: Settings): CloudDiagnostics {
     logsCommand: (service) => `gcloud logging read '${logFilter(service)}' --project=${project} --limit=50 --freshness=1h`,
     reservedEnv: CLOUD_RUN_RESERVED_ENV,
     insideCommand: () =>
-      `gcloud compute ssh <a VM in ${settings.answers.gcp!.network}/${settings.answers.gcp!.subnet}> --project=${project} (Cloud Run has no shell; test from a VM on the same subnet)`,
+      `gcloud compute ssh <a VM in ${settings.answers.gcp.network}/${settings.answers.gcp.subnet}> --project=${project} (Cloud Run has no shell; test from a VM on the same subnet)`,
   };
 }

@@ -1,7 +1,7 @@
 // What `gcloud run deploy` is given for each service: sizes Cloud Run accepts, the env file,
 // secret references, ingress and scaling, and a hash that tells whether a deploy is needed.
 import { createHash } from 'node:crypto';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Command, FileArg } from '../../exec/command.js';
 import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
@@ -34,8 +34,8 @@ export function cloudRunSizeProblem(service: string, units: number, memory: numb
 }
 
 /** The image through the Artifact Registry remote repository that proxies Harbor. */
-export function imageOf(spec: ServiceSpec, settings: Settings, names: GcpNames): string {
-  const { project, region } = settings.answers.gcp!;
+export function imageOf(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames): string {
+  const { project, region } = settings.answers.gcp;
   return `${region}-docker.pkg.dev/${project}/${names.repository}/${spec.image}:${settings.answers.imageTag}`;
 }
 
@@ -51,8 +51,8 @@ const usesVpc = (spec: ServiceSpec) => spec.image === 'core/api';
 const ingressOf = (spec: ServiceSpec) => (spec.exposure === 'public' ? 'all' : 'internal');
 
 /** The deploy command, and the hash of everything it sets: equal hashes mean nothing to deploy. */
-export function deployment(spec: ServiceSpec, settings: Settings, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact } {
-  const gcp = settings.answers.gcp!;
+export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact } {
+  const gcp = settings.answers.gcp;
   const { cpu, memory, replicas } = settings.sizing[spec.id];
   // Only services after the runner's wave need its URL; the runner itself is deployed before it exists.
   const { env, secrets } = buildServiceEnvironment(spec, settings, {

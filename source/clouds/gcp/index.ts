@@ -1,6 +1,6 @@
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SERVICES } from '../../membrane/services.js';
-import type { CloudAdapter } from '../types.js';
+import type { CloudAdapter, CloudModule } from '../types.js';
 import { gcpDiagnostics } from './diagnostics.js';
 import { cloudRunSizeProblem } from './documents.js';
 import { gcpNames } from './names.js';
@@ -8,9 +8,9 @@ import { observeGcp } from './observe.js';
 import { gcpPreflight } from './preflight.js';
 import { gcpSteps } from './steps.js';
 
-export function gcpAdapter(settings: Settings): CloudAdapter {
+export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
   const names = gcpNames(settings);
-  const gcp = settings.answers.gcp!;
+  const gcp = settings.answers.gcp;
   return {
     inputProblems: () => SERVICES.flatMap((spec) => cloudRunSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
     preflight: (runner) => gcpPreflight(settings, runner),
@@ -26,3 +26,17 @@ export function gcpAdapter(settings: Settings): CloudAdapter {
     ],
   };
 }
+
+export const gcpCloud: CloudModule<'gcp'> = {
+  title: 'Google Cloud Run',
+  adapter: gcpAdapter,
+  storage: 'Cloud Storage',
+  where: {
+    logs: 'Cloud Logging (gcloud logging read \'resource.type="cloud_run_revision"\')',
+    env: 'plan --out writes them into services/*.env.yaml',
+    network: 'the VPC subnet of Direct VPC egress (gcp.network, gcp.subnet)',
+    pullRoute: 'the Artifact Registry remote repository must reach the registry over the internet',
+    grace: 'give the container a longer startup probe',
+  },
+  cliEnv: {},
+};

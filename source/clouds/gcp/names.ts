@@ -1,7 +1,7 @@
 // Names of everything the installer creates on Google Cloud, derived from the deployment's
 // prefix so that two deployments (--name) can share a project.
 import type { SecretKey } from '../../answers/schema.js';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Arg } from '../../exec/command.js';
 import type { ServiceId } from '../../membrane/services.js';
 import { SECRET_SUFFIX } from '../secret-names.js';
@@ -11,9 +11,9 @@ export const REQUIRED_APIS = ['run.googleapis.com', 'secretmanager.googleapis.co
 /** Direct VPC egress and the network it uses need it; preflight asks for it, since enabling it makes a default network. */
 export const COMPUTE_API = 'compute.googleapis.com';
 
-export function gcpNames(settings: Settings) {
+export function gcpNames(settings: SettingsFor<'gcp'>) {
   const { prefix } = settings;
-  const gcp = settings.answers.gcp!;
+  const gcp = settings.answers.gcp;
   return {
     service: (service: ServiceId) => `${prefix}-${service}`,
     // Artifact Registry's upstream credential is the bare password, not a JSON login.
@@ -38,9 +38,9 @@ export function gcloudArgv(project: string, ...args: Arg[]): Arg[] {
 }
 
 /** The identity the services run as, and the Artifact Registry service agent that reads the upstream password. */
-export function serviceAccounts(settings: Settings, projectNumber: string) {
+export function serviceAccounts(settings: SettingsFor<'gcp'>, projectNumber: string) {
   return {
-    runtime: settings.answers.gcp!.serviceAccount ?? `${projectNumber}-compute@developer.gserviceaccount.com`,
+    runtime: settings.answers.gcp.serviceAccount ?? `${projectNumber}-compute@developer.gserviceaccount.com`,
     artifactRegistryAgent: `service-${projectNumber}@gcp-sa-artifactregistry.iam.gserviceaccount.com`,
   };
 }

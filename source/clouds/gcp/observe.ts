@@ -1,6 +1,6 @@
 // One `gcloud run services list` per poll returns every service's Knative status: Ready and
 // observedGeneration say whether the latest change has rolled out, and how it went.
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
@@ -19,8 +19,8 @@ export interface KnativeService {
   status?: { observedGeneration?: number; conditions?: Condition[]; url?: string };
 }
 
-export async function observeGcp(settings: Settings, runner: Runner): Promise<ServiceObservation[]> {
-  const { project, region } = settings.answers.gcp!;
+export async function observeGcp(settings: SettingsFor<'gcp'>, runner: Runner): Promise<ServiceObservation[]> {
+  const { project, region } = settings.answers.gcp;
   const names = gcpNames(settings);
   const listed = await runJson<KnativeService[]>(runner, { argv: gcloudArgv(project, 'run', 'services', 'list', `--region=${region}`) });
   const services = Array.isArray(listed) ? listed : [];

@@ -2,7 +2,7 @@
 // which of the needed APIs are on (the install enables the rest, and says so), the VPC the engine
 // services leave through, and the identity the services run as. The network and IAM are the
 // user's: we never change them, a failure names the gcloud command that does.
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import type { Arg } from '../../exec/command.js';
 import { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
@@ -32,8 +32,8 @@ interface Policy { bindings?: { role: string; members?: string[] }[] }
 /** Compute Engine links end in the resource's name. */
 const nameOf = (link: string) => link.split('/').pop()!;
 
-export function gcpPreflight(settings: Settings, runner: Runner): PreflightCheckDefinition[] {
-  const { project, region, network, subnet, serviceAccount } = settings.answers.gcp!;
+export function gcpPreflight(settings: SettingsFor<'gcp'>, runner: Runner): PreflightCheckDefinition[] {
+  const { project, region, network, subnet, serviceAccount } = settings.answers.gcp;
   const gcloud = <T = any>(...args: Arg[]) => runJson<T>(runner, { argv: gcloudArgv(project, ...args) });
   const find = <T = any>(...args: Arg[]) => findOrNull<T>(runner, { argv: gcloudArgv(project, ...args) });
   // Answers two checks need, asked once.

@@ -2,7 +2,7 @@
 // by the identities that need them), proxy Harbor through Artifact Registry, then deploy the
 // services wave by wave. Each step looks first and changes only what differs.
 import type { SecretKey, Secrets } from '../../answers/schema.js';
-import type { Settings } from '../../answers/settings.js';
+import type { SettingsFor } from '../../answers/settings.js';
 import { SECRET_ENV } from '../../answers/schema.js';
 import type { Command } from '../../exec/command.js';
 import { NOT_REPEATABLE } from '../../exec/runner.js';
@@ -15,8 +15,8 @@ import { gcloudArgv, gcpNames, outputKey, REQUIRED_APIS, serviceAccounts, type G
 
 const ACCESSOR_ROLE = 'roles/secretmanager.secretAccessor';
 
-function apisStep(settings: Settings): ActionStep {
-  const { project } = settings.answers.gcp!;
+function apisStep(settings: SettingsFor<'gcp'>): ActionStep {
+  const { project } = settings.answers.gcp;
   const enable = (apis: readonly string[]): Command => ({ argv: gcloudArgv(project, 'services', 'enable', ...apis) });
   return {
     kind: 'action',
@@ -39,8 +39,8 @@ function apisStep(settings: Settings): ActionStep {
   };
 }
 
-function secretStep(key: SecretKey, settings: Settings, names: GcpNames): ActionStep {
-  const { project } = settings.answers.gcp!;
+function secretStep(key: SecretKey, settings: SettingsFor<'gcp'>, names: GcpNames): ActionStep {
+  const { project } = settings.answers.gcp;
   const name = names.secret(key);
   const stdin = (secrets?: Secrets) => ({ name: SECRET_ENV[key], secret: { value: secrets?.[key], shell: `printf '%s' "$${SECRET_ENV[key]}"` } });
   const create = (secrets?: Secrets): Command => ({
@@ -94,8 +94,8 @@ function secretStep(key: SecretKey, settings: Settings, names: GcpNames): Action
 }
 
 /** Cloud Run cannot pull from Harbor: an Artifact Registry remote repository proxies it. */
-function repositoryStep(settings: Settings, names: GcpNames): ActionStep {
-  const { project, region } = settings.answers.gcp!;
+function repositoryStep(settings: SettingsFor<'gcp'>, names: GcpNames): ActionStep {
+  const { project, region } = settings.answers.gcp;
   const { registry } = settings.answers;
   const upstream = `https://${registry.server}`;
   const passwordVersion = `projects/${project}/secrets/${names.secret('registryPassword')}/versions/latest`;
@@ -128,8 +128,8 @@ function repositoryStep(settings: Settings, names: GcpNames): ActionStep {
   };
 }
 
-function serviceStep(spec: ServiceSpec, settings: Settings, names: GcpNames): ActionStep {
-  const { project, region } = settings.answers.gcp!;
+function serviceStep(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames): ActionStep {
+  const { project, region } = settings.answers.gcp;
   return {
     kind: 'action',
     id: `service:${spec.id}`,
@@ -150,8 +150,8 @@ function serviceStep(spec: ServiceSpec, settings: Settings, names: GcpNames): Ac
 }
 
 /** The runner's URL exists once it is deployed; the engine services are given it. */
-function runnerUrlStep(settings: Settings, names: GcpNames): ActionStep {
-  const { project, region } = settings.answers.gcp!;
+function runnerUrlStep(settings: SettingsFor<'gcp'>, names: GcpNames): ActionStep {
+  const { project, region } = settings.answers.gcp;
   const describe: Command = { argv: gcloudArgv(project, 'run', 'services', 'describe', names.service('custom-code-runner'), `--region=${region}`) };
   return {
     kind: 'action',
@@ -167,7 +167,7 @@ function runnerUrlStep(settings: Settings, names: GcpNames): ActionStep {
   };
 }
 
-export function gcpSteps(settings: Settings): ActionStep[] {
+export function gcpSteps(settings: SettingsFor<'gcp'>): ActionStep[] {
   const names = gcpNames(settings);
   const [runner, ...rest] = SERVICES;
   return [
