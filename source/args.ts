@@ -6,6 +6,53 @@ import { SERVICE_IDS, type ServiceId } from './membrane/services.js';
 export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'upgrade', 'uninstall'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
+const OPTIONS = {
+  config: { type: 'string' },
+  name: { type: 'string', default: 'default' },
+  yes: { type: 'boolean', default: false },
+  'state-dir': { type: 'string' },
+  demo: { type: 'boolean', default: false },
+  'demo-fail': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  out: { type: 'string' },
+  bundle: { type: 'string' },
+  cloud: { type: 'string' },
+  domain: { type: 'string' },
+  'image-tag': { type: 'string' },
+  'rollout-timeout': { type: 'string', default: '30' },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', short: 'v', default: false },
+} as const;
+type OptionName = keyof typeof OPTIONS;
+
+/** Every command takes these: which deployment, where its state is, and "never prompt". */
+const COMMON: readonly OptionName[] = ['name', 'state-dir', 'yes', 'help', 'version'];
+const ANSWERS: readonly OptionName[] = ['config', 'cloud', 'domain', 'image-tag'];
+const DEPLOY: readonly OptionName[] = [...ANSWERS, 'demo', 'demo-fail', 'json', 'rollout-timeout'];
+
+/** The options each command reads besides COMMON; any other is refused rather than silently ignored. */
+const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
+  install: DEPLOY,
+  resume: DEPLOY,
+  status: ['json'],
+  plan: [...ANSWERS, 'demo', 'out'],
+  troubleshoot: [...ANSWERS, 'demo', 'bundle'],
+  upgrade: DEPLOY,
+  uninstall: ['config', 'demo'],
+};
+
+export function takesOption(command: CommandName, option: string): boolean {
+  return COMMON.includes(option as OptionName) || COMMAND_OPTIONS[command].includes(option as OptionName);
+}
+
+/** `--out is not an option of install; it goes with plan`: the first option the command does not take. */
+function misplacedOption(command: CommandName, given: string[]): string | undefined {
+  const option = given.find((name) => !takesOption(command, name));
+  if (option === undefined) return undefined;
+  const owners = COMMANDS.filter((other) => takesOption(other, option));
+  return `--${option} is not an option of ${command}; it goes with ${owners.join(', ')}.`;
+}
+
 export interface CliOptions {
   command: CommandName;
   config?: string;
@@ -41,18 +88,20 @@ Commands:
   troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
   uninstall          remove what the installer created (not in this version yet)
 
-Options:
+Options (a command refuses one it does not take; --name, --state-dir and --yes go with every command):
   --config FILE            answers file (JSON); see README for its keys
   --name NAME              deployment name (default "default"); state is kept per name
   --yes                    never prompt; missing answers exit 2, naming each one
   --state-dir DIR          where the journal and the audit log live (default: your config dir)
-  --cloud aws|azure|gcp    overrides "cloud" in the answers file
+  --cloud aws|azure|gcp    overrides "cloud" in the answers file (--config, --cloud, --domain, --image-tag:
+                           every command but status)
   --domain DOMAIN          overrides "domain" (services get api., ui., console. subdomains)
   --image-tag TAG          overrides "imageTag"
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
-  --json                   with status: print JSON
+  --json                   with status: the state as one JSON document; with install, resume, upgrade:
+                           one JSON event a line on stdout and nothing else (it never prompts: a cloud changes only with --yes)
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
-  --rollout-timeout MIN    minutes a wave of services may take to become healthy (default 30)
+  --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
   --demo                   the whole flow against a simulated cloud: no account, no CLI, nothing created
   --demo-fail SERVICE      with --demo: make that service's rollout fail
   --help, -h               this help
@@ -74,32 +123,21 @@ export function parseCli(argv: string[]): CliOptions {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        config: { type: 'string' },
-        name: { type: 'string', default: 'default' },
-        yes: { type: 'boolean', default: false },
-        'state-dir': { type: 'string' },
-        demo: { type: 'boolean', default: false },
-        'demo-fail': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        bundle: { type: 'string' },
-        cloud: { type: 'string' },
-        domain: { type: 'string' },
-        'image-tag': { type: 'string' },
-        'rollout-timeout': { type: 'string', default: '30' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', short: 'v', default: false },
-      },
+      options: OPTIONS,
+      tokens: true,
     });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split(/\.\s/)[0]}. Run with --help to see the options.`);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   const [command = 'install', ...extra] = positionals;
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`Unknown command "${command}". Commands: ${COMMANDS.join(', ')}.`);
   }
+  // Only the options given count (defaults are not); --help and --version run nothing, so they win.
+  const given = tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : []));
+  const misplaced = values.help || values.version ? undefined : misplacedOption(command as CommandName, given);
+  if (misplaced) throw new UsageError(misplaced);
   if (extra.length) throw new UsageError(`Unexpected argument "${extra[0]}". Run with --help to see the usage.`);
   if (!NAME.test(values.name)) {
     throw new UsageError(`--name: "${values.name}" must be 1-30 lowercase letters, digits or hyphens (it becomes part of resource names).`);

@@ -1,6 +1,7 @@
 // Entry point: argv -> command -> exit code. The one place that decides how the process ends.
 import { HELP, parseCli, type CliOptions } from './args.js';
 import { exitCodeOf, UsageError } from './errors.js';
+import { jsonLine } from './ui/json-reporter.js';
 
 declare const __VERSION__: string;
 
@@ -8,8 +9,10 @@ async function run(options: CliOptions): Promise<number> {
   switch (options.command) {
     case 'install':
     case 'resume':
-    case 'upgrade':
-      return (await import('./commands/deploy.js')).deploy(options, options.command);
+    case 'upgrade': {
+      const [{ deploy }, { presenterFor }] = await Promise.all([import('./commands/deploy.js'), import('./ui/presenter.js')]);
+      return deploy(options, options.command, presenterFor(options));
+    }
     case 'status':
       return (await import('./commands/status.js')).status(options);
     case 'plan':
@@ -36,26 +39,39 @@ async function main(argv: string[]): Promise<number> {
   return run(options);
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+// Known before parsing can fail: a --json run gets its error as JSON too, whatever went wrong.
+const json = argv.includes('--json');
+
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    const code = exitCodeOf(error);
-    if (error instanceof Error && error.name === 'ExitPromptError') {
-      // Ctrl-C at a question: nothing has been changed yet.
-      process.stderr.write('\nCancelled. Nothing was changed.\n');
-      process.exitCode = 130;
-      return;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${error.problems.map((problem) => `  ✖ ${problem}\n`).join('')}`);
-    } else if (code !== undefined) {
-      process.stderr.write(`${(error as Error).message}\n`);
-    } else {
-      // A bug, not a user error: the stack helps us, and the message helps the user report it.
-      process.stderr.write(`Unexpected error: ${error instanceof Error ? (process.env.DEBUG ? error.stack : error.message) : String(error)}\nPlease report it with the audit log (see status).\n`);
-    }
-    process.exitCode = code ?? 1;
+    const { exitCode, message, problems, text } = describeFailure(error);
+    process.stderr.write(text);
+    if (json) process.stdout.write(`${jsonLine({ type: 'error', exitCode, message, problems })}\n`);
+    process.exitCode = exitCode;
   },
 );
+
+/** What ended the run: its exit code, its words for a person, and the same as data for --json. */
+function describeFailure(error: unknown): { exitCode: number; message: string; problems: string[]; text: string } {
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    // Ctrl-C at a question: nothing has been changed yet.
+    const message = 'Cancelled. Nothing was changed.';
+    return { exitCode: 130, message, problems: [], text: `\n${message}\n` };
+  }
+  if (error instanceof UsageError) {
+    return { exitCode: error.exitCode, message: error.message, problems: error.problems, text: `${error.message}\n${error.problems.map((problem) => `  ✖ ${problem}\n`).join('')}` };
+  }
+  const code = exitCodeOf(error);
+  if (code !== undefined) {
+    const message = (error as Error).message;
+    return { exitCode: code, message, problems: [], text: `${message}\n` };
+  }
+  // A bug, not a user error: the stack helps us, and the message helps the user report it.
+  const message = `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  const shown = error instanceof Error && process.env.DEBUG ? `Unexpected error: ${error.stack}` : message;
+  return { exitCode: 1, message, problems: [], text: `${shown}\nPlease report it with the audit log (see status).\n` };
+}

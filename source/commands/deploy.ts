@@ -24,9 +24,8 @@ import { takeOverInterrupts } from '../interrupt.js';
 import { lockDeployment } from '../engine/lock.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { symptomFor } from '../troubleshoot/hints.js';
-import { createPlainReporter } from '../ui/plain-reporter.js';
-import { preflightLines, preflightSummary } from '../ui/preflight-text.js';
-import { isInteractive, line } from '../ui/terminal.js';
+import type { Presenter } from '../ui/presenter.js';
+import { line } from '../ui/terminal.js';
 import { createAuditedRunner, givenAnswers, resolveWithSecrets, storedSecrets } from './context.js';
 import { openJournal } from './journal-of.js';
 import { reviewLines, summaryLines } from './review.js';
@@ -35,7 +34,8 @@ export type DeployMode = 'install' | 'resume' | 'upgrade';
 
 const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
 
-export async function deploy(options: CliOptions, requested: DeployMode): Promise<number> {
+/** `presenter` is chosen once by the caller: Ink, plain lines or JSON events, for the whole run. */
+export async function deploy(options: CliOptions, requested: DeployMode, presenter: Presenter): Promise<number> {
   let mode = requested;
   // The demo keeps its journal in a throwaway directory unless told otherwise.
   const stateDir = options.demo && !options.stateDir ? await mkdtemp(join(tmpdir(), 'membrane-demo-')) : options.stateDir;
@@ -44,12 +44,12 @@ export async function deploy(options: CliOptions, requested: DeployMode): Promis
   // The demo's cloud lives in its process: it starts over rather than resumes.
   const again = options.demo
     ? 'create-membrane-deploy --demo'
-    : `create-membrane-deploy resume --name ${options.name}${stateDir ? ` --state-dir ${stateDir}` : ''}${isInteractive() ? '' : ' --yes'}`;
+    : `create-membrane-deploy resume --name ${options.name}${stateDir ? ` --state-dir ${stateDir}` : ''}${presenter.interactive ? '' : ' --yes'}`;
   if (mode !== 'install' && !saved) {
     throw new UsageError(`Nothing to ${mode} for --name ${options.name}: no deployment is recorded in ${journal.dir}. Run install first.`);
   }
   if (mode === 'resume' && saved?.status === 'done') {
-    line(`Deployment "${options.name}" is already complete. Nothing to resume; run status to see it.`);
+    presenter.nothingToDo(`Deployment "${options.name}" is already complete. Nothing to resume; run status to see it.`);
     return 0;
   }
   if (mode === 'upgrade' && !options.imageTag) throw new UsageError('upgrade needs --image-tag TAG: the version to roll out.');
@@ -62,13 +62,13 @@ export async function deploy(options: CliOptions, requested: DeployMode): Promis
   function cancel() {
     lookups.abort();
     release();
-    process.stderr.write('\nCancelled. Nothing was changed.\n');
+    presenter.interrupted('Cancelled. Nothing was changed.');
     process.exit(130);
   }
   try {
-    const prompting = isInteractive() && !options.yes;
+    const prompting = presenter.interactive && !options.yes;
     if (mode === 'install' && saved && saved.status !== 'done' && prompting && (await offerToResume(saved))) mode = 'resume';
-    return await deployLocked({ options, mode, journal, again, prompting, release, lookups: lookups.signal, releaseInterrupts });
+    return await deployLocked({ options, mode, journal, again, presenter, prompting, release, lookups: lookups.signal, releaseInterrupts });
   } finally {
     releaseInterrupts();
     release();
@@ -86,6 +86,7 @@ interface Locked {
   mode: DeployMode;
   journal: Journal;
   again: string;
+  presenter: Presenter;
   prompting: boolean;
   release: () => void;
   /** Aborted by a Ctrl-C before the rollout: stops the read-only lookups. */
@@ -94,33 +95,34 @@ interface Locked {
   releaseInterrupts: () => void;
 }
 
-async function deployLocked({ options, mode, journal, again, prompting, release, lookups, releaseInterrupts }: Locked): Promise<number> {
+async function deployLocked({ options, mode, journal, again, presenter, prompting, release, lookups, releaseInterrupts }: Locked): Promise<number> {
   const saved = journal.state;
   const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, journal, prompting, lookups);
   // Nobody to confirm on (a pipe, CI): only --yes lets it change the cloud, as terraform apply needs -auto-approve.
   if (!prompting && !options.yes && !options.demo) {
-    throw new UsageError(`There is no terminal to confirm on, so ${mode} changes nothing without --yes. Review what it would do with: create-membrane-deploy plan --out DIR; then run it again with --yes.`);
+    const why = options.json ? 'With --json nothing is asked' : 'There is no terminal to confirm on';
+    throw new UsageError(`${why}, so ${mode} changes nothing without --yes. Review what it would do with: create-membrane-deploy plan --out DIR; then run it again with --yes.`);
   }
   const runner = createAuditedRunner(journal, secrets, lookups);
 
-  if (!(await preflight(adapter, runner, settings))) {
+  if (!(await preflight(adapter, runner, settings, presenter))) {
     return 2;
   }
 
   const steps = withRollouts(adapter.plan());
-  line();
-  for (const text of reviewLines(settings, steps, adapter.notes())) line(text);
+  presenter.say();
+  for (const text of reviewLines(settings, steps, adapter.notes())) presenter.say(text);
   if (prompting) {
     const { confirm } = await import('@inquirer/prompts');
     if (!(await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }))) {
-      line('Nothing was changed.');
+      presenter.say('Nothing was changed.');
       return 0;
     }
     if (wizardAsked) await offerToSaveAnswers(answers);
   }
 
   releaseInterrupts();
-  return rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore: saved?.command, release });
+  return rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, presenter, commandBefore: saved?.command, release });
 }
 
 /** Answers and secrets from every source; on a TTY the wizard asks for what is missing. */
@@ -148,18 +150,14 @@ async function gatherInputs(options: CliOptions, journal: Journal, prompting: bo
   return { ...resolveWithSecrets(options, answers, secrets, stored), wizardAsked: true };
 }
 
-/** Read-only checks as a live checklist on a TTY, plain lines otherwise. False when one failed. */
-async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settings): Promise<boolean> {
-  line(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
+/** Read-only checks, shown as the presenter shows them. False when one failed. */
+async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settings, presenter: Presenter): Promise<boolean> {
+  presenter.say(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
   const definitions = adapter.preflight(runner);
   const bus = createEventBus<PreflightEvent>();
-  const view = isInteractive() ? (await import('../ui/mount.js')).mountPreflight(bus, definitions.map((d) => d.title)) : undefined;
+  const view = await presenter.preflight(bus, definitions.map((d) => d.title));
   const checks = await runPreflight(definitions, bus.emit);
-  if (view) await view.close();
-  else {
-    for (const text of preflightLines(checks)) line(text);
-    line(preflightSummary(checks));
-  }
+  await view.close(checks);
   return checks.every((check) => check.ok);
 }
 
@@ -181,12 +179,13 @@ interface RollOut {
   secrets: Parameters<typeof runSteps>[0]['secrets'];
   steps: ReturnType<typeof withRollouts>;
   again: string;
+  presenter: Presenter;
   commandBefore?: 'install' | 'upgrade';
   /** Frees the deployment's lock; called before exiting on a second Ctrl-C. */
   release: () => void;
 }
 
-async function rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, commandBefore, release }: RollOut): Promise<number> {
+async function rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, presenter, commandBefore, release }: RollOut): Promise<number> {
   const stop = new AbortController();
   const stopNow = new AbortController();
   const runner = createAuditedRunner(journal, secrets, stopNow.signal);
@@ -196,9 +195,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
   bus.subscribe((event) => {
     if (event.type === 'step-finished' && (event.outcome === 'created' || event.outcome === 'updated')) changed = true;
   });
-  const view = isInteractive()
-    ? (await import('../ui/mount.js')).mountLiveDeployment(bus, [...SERVICE_IDS])
-    : (bus.subscribe(createPlainReporter(line, { services: [...SERVICE_IDS] })), undefined);
+  const view = await presenter.deployment(bus, [...SERVICE_IDS]);
 
   // First Ctrl-C: finish the running command, save, exit 130. Second: kill it and exit now
   // (the journal is consistent at every instant; the killed step runs again on resume).
@@ -211,7 +208,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
       stopNow.abort();
       journal.finish('interrupted');
       release();
-      process.stderr.write(`\nStopped. Continue with: ${again}\n`);
+      presenter.interrupted(`Stopped. Continue with: ${again}`);
       process.exit(130);
     },
   });
@@ -257,7 +254,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
     });
     return 1;
   } finally {
-    await view?.close();
+    await view.close();
     releaseInterrupts();
   }
 }

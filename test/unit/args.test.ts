@@ -37,33 +37,88 @@ describe('parseCli', () => {
     expect(parseCli([command]).command).toBe(command);
   });
 
-  it('reads every option', () => {
+  it('reads every option of install', () => {
     const options = parseCli([
-      'plan',
+      'install',
       '--config', 'answers.json',
       '--name', 'prod-eu-1',
       '--yes',
       '--state-dir', '/tmp/state',
       '--json',
-      '--out', 'plan-dir',
       '--cloud', 'aws',
       '--domain', 'example.com',
       '--image-tag', '2025-09-19',
       '--rollout-timeout', '45',
+      '--demo',
+      '--demo-fail', 'api',
     ]);
     expect(options).toMatchObject({
-      command: 'plan',
+      command: 'install',
       config: 'answers.json',
       name: 'prod-eu-1',
       yes: true,
       stateDir: '/tmp/state',
       json: true,
-      out: 'plan-dir',
       cloud: 'aws',
       domain: 'example.com',
       imageTag: '2025-09-19',
       rolloutTimeoutMinutes: 45,
+      demo: true,
+      demoFail: 'api',
     });
+  });
+
+  it('reads the options of plan, troubleshoot and status', () => {
+    expect(parseCli(['plan', '--config', 'a.json', '--out', 'plan-dir', '--cloud', 'gcp', '--domain', 'example.com', '--image-tag', 't', '--demo'])).toMatchObject({
+      command: 'plan',
+      out: 'plan-dir',
+      cloud: 'gcp',
+      demo: true,
+    });
+    expect(parseCli(['troubleshoot', '--name', 'default', '--state-dir', '/s', '--yes', '--bundle', 'support.tar.gz', '--config', 'a.json'])).toMatchObject({
+      command: 'troubleshoot',
+      bundle: 'support.tar.gz',
+      yes: true,
+    });
+    expect(parseCli(['status', '--json', '--name', 'prod', '--state-dir', '/s'])).toMatchObject({ command: 'status', json: true, name: 'prod' });
+  });
+
+  // Each combination below was once silently ignored: the user believed it did something.
+  it.each([
+    [['install', '--out', 'plan-dir'], '--out is not an option of install; it goes with plan.'],
+    [['--bundle', 'b.tar.gz'], '--bundle is not an option of install; it goes with troubleshoot.'],
+    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, upgrade.'],
+    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, upgrade.'],
+    [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, upgrade, uninstall.'],
+    [['plan', '--out', 'd', '--rollout-timeout', '5'], '--rollout-timeout is not an option of plan; it goes with install, resume, upgrade.'],
+    [['status', '--demo'], '--demo is not an option of status; it goes with install, resume, plan, troubleshoot, upgrade, uninstall.'],
+    [['plan', '--demo', '--demo-fail', 'api', '--out', 'd'], '--demo-fail is not an option of plan; it goes with install, resume, upgrade.'],
+    [['upgrade', '--image-tag', 't', '--out', 'd'], '--out is not an option of upgrade; it goes with plan.'],
+  ])('refuses %j: %s', (argv, message) => {
+    expect(usageErrorOf(argv).message).toBe(message);
+  });
+
+  it('refuses a misplaced option even when it has a default (only the given ones count)', () => {
+    expect(usageErrorOf(['status', '--rollout-timeout', '30']).message).toContain('--rollout-timeout is not an option of status');
+    expect(parseCli(['status']).rolloutTimeoutMinutes).toBe(30);
+  });
+
+  it('checks the command\'s options before the values: the misplaced option is what gets named', () => {
+    expect(usageErrorOf(['status', '--rollout-timeout', 'abc']).message).toContain('not an option of status');
+  });
+
+  it('lets --help and --version win over a misplaced option: they run nothing', () => {
+    expect(parseCli(['install', '--out', 'd', '--help']).help).toBe(true);
+    expect(parseCli(['status', '--bundle', 'b', '-v']).version).toBe(true);
+  });
+
+  it.each(COMMANDS)('%s takes --name, --state-dir and --yes', (command) => {
+    expect(parseCli([command, '--name', 'n', '--state-dir', '/s', '--yes'])).toMatchObject({ command, name: 'n', stateDir: '/s', yes: true });
+  });
+
+  it('the resume command the installer prints, and its troubleshoot twin, parse', () => {
+    expect(parseCli(['resume', '--name', 'default', '--state-dir', '/s', '--yes']).command).toBe('resume');
+    expect(parseCli(['troubleshoot', '--name', 'default', '--state-dir', '/s', '--yes']).command).toBe('troubleshoot');
   });
 
   it('accepts options before the command and = forms', () => {
