@@ -19,3 +19,8 @@ export interface AwsDiscovery {
   /** Target groups of type ip (what Fargate needs). */
   targetGroups(region: string): Promise<(Choice & { vpc: string })[]>;
 }
+
+/** The lookups of every cloud that has some, by cloud: what the wizard's caller provides (the demo its own). */
+export interface Discoveries {
+  aws: AwsDiscovery;
+}

@@ -6,6 +6,8 @@ import type { Command } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
 import type { ServicePhase, StepOutcome } from '../engine/events.js';
 import type { ServiceId } from '../membrane/services.js';
+import type { Discoveries } from './discovery.js';
+import type { QuestionKit } from './questions.js';
 
 export interface PreflightResult {
   ok: boolean;
@@ -169,6 +171,8 @@ export interface TroubleshootingPlaces {
 export interface CloudModule<C extends Cloud> {
   /** The platform's name, as the wizard offers it and the review and preflight print it. */
   title: string;
+  /** The wizard's questions for this cloud's answers block, asked after the common ones; it picks its own lookups. */
+  ask(kit: QuestionKit, discoveries: Discoveries): Promise<void>;
   /** Built from settings that hold this cloud's answers block (settingsFor narrows once). */
   adapter(settings: SettingsFor<C>): CloudAdapter;
   /** The object store the three buckets live in, as the review names it. */

@@ -5,12 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { checkbox, confirm, input, password, select } from '@inquirer/prompts';
 import type { z } from 'zod';
 import type { RawAnswers } from '../answers/load.js';
-import { answersSchema, awsSchema, azureSchema, CLOUDS, gcpSchema, SECRET_ENV, secretsSchema, type SecretKey } from '../answers/schema.js';
-import type { AwsDiscovery, Choice } from '../clouds/discovery.js';
+import { answersSchema, CLOUDS, SECRET_ENV, secretsSchema, type Cloud, type SecretKey } from '../answers/schema.js';
+import type { Choice, Discoveries } from '../clouds/discovery.js';
 import { CLOUD_MODULES } from '../clouds/index.js';
-import { PUBLIC_SERVICES } from '../membrane/services.js';
+import type { AnswerPath, QuestionKit } from '../clouds/questions.js';
 
-export interface WizardInput {
+/** `aws` and the like: each cloud's lookups (Discoveries), for its own questions. */
+export interface WizardInput extends Discoveries {
   /** Answers already given (saved state, file, flags): not asked again when valid. */
   given: RawAnswers;
   /** Pre-filled suggestions for what is asked. */
@@ -22,7 +23,6 @@ export interface WizardInput {
   stored: SecretKey[];
   /** Ask the optional questions too (storage, auth): nothing was given up front. */
   full: boolean;
-  aws: AwsDiscovery;
   say(line: string): void;
   /** Where prompts read keys and draw (tests pass streams); the terminal by default. */
   context?: PromptContext;
@@ -38,7 +38,7 @@ export interface WizardResult {
   secrets: Partial<Record<SecretKey, string>>;
 }
 
-type Path = string[];
+type Path = AnswerPath;
 
 function valueAt(root: RawAnswers, path: Path): unknown {
   return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as RawAnswers)[key] : undefined), root);
@@ -167,24 +167,23 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   if (full && valueAt(answers, ['auth']) === undefined) await askAuth(ask, answers, text, secret);
 
   // 6. The cloud's own answers
-  if (valueAt(answers, ['cloud']) === 'aws') await askAws(say, ask, answers, input_.aws, choose, needs, suggested);
-  if (valueAt(answers, ['cloud']) === 'azure') {
-    const shape = azureSchema.shape;
-    await text(['azure', 'subscription'], shape.subscription, 'Azure subscription (name or id)');
-    await text(['azure', 'resourceGroup'], shape.resourceGroup, 'Resource group');
-    await text(['azure', 'location'], shape.location, 'Location', 'eastus');
-    await text(['azure', 'environment'], shape.environment, 'Container Apps environment');
-    await text(['azure', 'keyVault'], shape.keyVault, 'Key Vault (Azure RBAC) for the secrets');
-  }
-  if (valueAt(answers, ['cloud']) === 'gcp') {
-    await text(['gcp', 'project'], gcpSchema.shape.project, 'Google Cloud project id', process.env.CLOUDSDK_CORE_PROJECT);
-    await text(['gcp', 'region'], gcpSchema.shape.region, 'Cloud Run region', 'us-central1');
-  }
+  const kit: QuestionKit = {
+    prompts: ask,
+    say,
+    get: (path) => valueAt(answers, path),
+    set: (path, value) => setAt(answers, path, value),
+    suggested,
+    needs,
+    validateWith,
+    text,
+    choose,
+  };
+  await CLOUD_MODULES[valueAt(answers, ['cloud']) as Cloud].ask(kit, input_);
 
   return { answers, secrets };
 }
 
-type Text = (path: Path, schema: z.ZodType, message: string, fallback?: string) => Promise<void>;
+type Text = QuestionKit['text'];
 type Secret = (key: SecretKey, message: string, offerToGenerate?: boolean) => Promise<void>;
 
 async function askAuth(ask: Prompts, answers: RawAnswers, text: Text, secret: Secret): Promise<void> {
@@ -210,108 +209,4 @@ async function askAuth(ask: Prompts, answers: RawAnswers, text: Text, secret: Se
   await text(['auth', 'smtp', 'user'], smtp.user, 'SMTP user');
   await text(['auth', 'smtp', 'from'], smtp.from, 'Send email as (noreply@yourdomain.com)');
   await secret('smtpPassword', 'SMTP password');
-}
-
-async function askAws(
-  say: (line: string) => void,
-  ask: Prompts,
-  answers: RawAnswers,
-  discovery: AwsDiscovery,
-  choose: (path: Path, schema: z.ZodType, message: string, lookup: () => Promise<Choice[]>) => Promise<void>,
-  needs: (path: Path, schema: z.ZodType) => boolean,
-  suggested: (path: Path) => unknown,
-): Promise<void> {
-  const shape = awsSchema.shape;
-  if (needs(['aws', 'region'], shape.region) && !suggested(['aws', 'region'])) {
-    const region = await discovery.defaultRegion().catch(() => undefined);
-    if (region) setAt(answers, ['aws', 'region'], region);
-  }
-  await choose(['aws', 'region'], shape.region, 'AWS region', () => discovery.regions());
-  const region = String(valueAt(answers, ['aws', 'region']));
-
-  // The lookups the remaining questions need start together, while the first one is answered;
-  // nothing is looked up for an answer already given.
-  const need = {
-    cluster: needs(['aws', 'cluster'], shape.cluster),
-    subnets: needs(['aws', 'subnets'], shape.subnets),
-    groups: needs(['aws', 'securityGroups'], shape.securityGroups),
-    roles: needs(['aws', 'executionRoleArn'], shape.executionRoleArn) || needs(['aws', 'taskRoleArn'], shape.taskRoleArn),
-    targetGroups: PUBLIC_SERVICES.some((service) => needs(['aws', 'targetGroups', service], shape.targetGroups.shape[service])),
-  };
-  const lookup = <T>(wanted: boolean, start: () => Promise<T[]>): Promise<T[]> => (wanted ? start().catch(() => []) : Promise.resolve([]));
-  if (Object.values(need).some(Boolean)) say(`  Looking up clusters, subnets, security groups, roles and target groups in ${region}…`);
-  const clusters = lookup(need.cluster, () => discovery.clusters(region));
-  // The subnets also tell the VPC that security groups and target groups are filtered by.
-  const subnets = lookup(need.subnets || need.groups || need.targetGroups, () => discovery.subnets(region));
-  const groups = lookup(need.groups, () => discovery.securityGroups(region));
-  const roles = lookup(need.roles, () => discovery.taskRoles());
-  const targetGroups = lookup(need.targetGroups, () => discovery.targetGroups(region));
-
-  await choose(['aws', 'cluster'], shape.cluster, 'ECS cluster', () => clusters);
-
-  if (needs(['aws', 'subnets'], shape.subnets)) {
-    const found = await subnets;
-    const given = suggested(['aws', 'subnets']);
-    if (found.length) {
-      const chosen = await ask.checkbox({
-        message: 'Subnets for the tasks (space to select; private subnets with a NAT gateway are usual)',
-        choices: found.map((s) => ({ ...s, checked: Array.isArray(given) && given.includes(s.value) })),
-        pageSize: 12,
-        validate: (items) => {
-          if (items.length === 0) return 'Select at least one subnet.';
-          const vpcs = new Set(items.map((item) => found.find((s) => s.value === item.value)?.vpc));
-          return vpcs.size === 1 || 'Select subnets of one VPC.';
-        },
-      });
-      setAt(answers, ['aws', 'subnets'], chosen);
-    } else {
-      const typed = await ask.input({ message: 'Subnet ids (comma-separated)', validate: (value) => validateWith(shape.subnets)(splitList(value)) });
-      setAt(answers, ['aws', 'subnets'], splitList(typed));
-    }
-  }
-  const vpc = (await subnets).find((s) => s.value === (valueAt(answers, ['aws', 'subnets']) as string[])[0])?.vpc;
-
-  if (needs(['aws', 'securityGroups'], shape.securityGroups)) {
-    const found = (await groups).filter((g) => !vpc || g.vpc === vpc);
-    if (found.length) {
-      const chosen = await ask.checkbox({
-        message: 'Security groups (must allow the load balancer to reach port 5000, and egress to MongoDB, Redis and the registry)',
-        choices: found.map((g) => ({ ...g, checked: (suggested(['aws', 'securityGroups']) as string[] | undefined)?.includes(g.value) ?? false })),
-        pageSize: 12,
-        validate: (items) => items.length > 0 || 'Select at least one security group.',
-      });
-      setAt(answers, ['aws', 'securityGroups'], chosen);
-    } else {
-      const typed = await ask.input({ message: 'Security group ids (comma-separated)', validate: (value) => validateWith(shape.securityGroups)(splitList(value)) });
-      setAt(answers, ['aws', 'securityGroups'], splitList(typed));
-    }
-  }
-
-  // The execution role is optional (the installer makes one for the deployment): offered while the roles are being chosen.
-  if (needs(['aws', 'taskRoleArn'], shape.taskRoleArn)) {
-    const found = await roles;
-    const CREATE = '';
-    const chosen = await ask.select({
-      message: 'Task execution role (pulls images, reads secrets)',
-      choices: [{ value: CREATE, name: 'Create one for this deployment alone (recommended)', description: 'Only these services can then read its secrets' }, ...found],
-      default: String(suggested(['aws', 'executionRoleArn']) ?? CREATE),
-      pageSize: 12,
-    });
-    setAt(answers, ['aws', 'executionRoleArn'], chosen === CREATE ? undefined : chosen);
-  }
-  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what the engine may do, e.g. S3)', () => roles);
-
-  const ipGroups = targetGroups.then((found) => found.filter((group) => !vpc || group.vpc === vpc));
-  // Each public service needs its own group: one already chosen is neither offered nor accepted again.
-  const chosenBy = (arn: unknown, before: readonly string[]) => before.find((other) => valueAt(answers, ['aws', 'targetGroups', other]) === arn);
-  for (const [index, service] of PUBLIC_SERVICES.entries()) {
-    const before = PUBLIC_SERVICES.slice(0, index);
-    const schema = shape.targetGroups.shape[service].refine((arn) => !chosenBy(arn, before), { error: (issue) => `is already the target group of ${chosenBy(issue.input, before)}` });
-    await choose(['aws', 'targetGroups', service], schema, `Target group for ${service} (type ip, port 5000)`,
-      () => ipGroups.then((found) => found.filter((group) => !chosenBy(group.value, before))));
-  }
-}
-
-function splitList(value: string): string[] {
-  return value.split(/[\s,]+/).filter(Boolean);
 }

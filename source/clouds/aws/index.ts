@@ -5,6 +5,7 @@ import { fargateSizeProblem, runnerUri } from './documents.js';
 import { awsDiagnostics } from './diagnostics.js';
 import { awsNames } from './names.js';
 import { observeAws } from './observe.js';
+import { askAws } from './questions.js';
 import { awsPreflight } from './preflight.js';
 import { awsSteps } from './steps.js';
 
@@ -31,6 +32,7 @@ export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
 
 export const awsCloud: CloudModule<'aws'> = {
   title: 'AWS ECS (Fargate)',
+  ask: (kit, discoveries) => askAws(kit, discoveries.aws),
   adapter: awsAdapter,
   storage: 'S3',
   where: {

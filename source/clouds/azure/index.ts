@@ -6,6 +6,7 @@ import { containerAppCpu, containerAppSizeProblem } from './documents.js';
 import { customDomainSteps } from './domains.js';
 import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
+import { askAzure } from './questions.js';
 import { azurePreflight } from './preflight.js';
 import { azureSteps } from './steps.js';
 
@@ -40,6 +41,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
 
 export const azureCloud: CloudModule<'azure'> = {
   title: 'Azure Container Apps',
+  ask: askAzure,
   adapter: azureAdapter,
   storage: 'Azure Blob Storage',
   where: {

@@ -5,6 +5,7 @@ import { gcpDiagnostics } from './diagnostics.js';
 import { cloudRunSizeProblem } from './documents.js';
 import { gcpNames } from './names.js';
 import { observeGcp } from './observe.js';
+import { askGcp } from './questions.js';
 import { gcpPreflight } from './preflight.js';
 import { gcpSteps } from './steps.js';
 
@@ -29,6 +30,7 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
 
 export const gcpCloud: CloudModule<'gcp'> = {
   title: 'Google Cloud Run',
+  ask: askGcp,
   adapter: gcpAdapter,
   storage: 'Cloud Storage',
   where: {
