@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, parseCli } from '../../source/args.js';
+import { COMMANDS, HELP, parseCli, takesOption } from '../../source/args.js';
 import { UsageError } from '../../source/errors.js';
 
 function usageErrorOf(argv: string[]): UsageError {
@@ -172,5 +172,15 @@ describe('parseCli', () => {
     ['120', 120],
   ])('accepts --rollout-timeout %s as %d minutes', (value, minutes) => {
     expect(parseCli(['--rollout-timeout', value]).rolloutTimeoutMinutes).toBe(minutes);
+  });
+
+  it('--help tells the truth about which commands take --out, --bundle, --json and --rollout-timeout', () => {
+    for (const option of ['out', 'bundle', 'json', 'rollout-timeout']) {
+      // The option's entry: its line and the indented lines that continue it.
+      const entry = HELP.match(new RegExp(`^  --${option} .*(?:\\n {20,}.*)*`, 'm'))![0];
+      const named = [...entry.matchAll(/with ([a-z, ]+?):/g)].flatMap((match) => match[1]!.split(', '));
+      expect(named.length, option).toBeGreaterThan(0);
+      expect(COMMANDS.filter((command) => takesOption(command, option)), option).toEqual(COMMANDS.filter((command) => named.includes(command)));
+    }
   });
 });
