@@ -1,6 +1,7 @@
 // The answers file and the secrets, as zod schemas: the single definition every input
 // (file, flags, env, saved state, prompts) is validated against before any cloud call.
 import { z } from 'zod';
+import type { MembraneAuth, SecretKey } from '../membrane/env.js';
 import { SERVICE_IDS } from '../membrane/services.js';
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -27,7 +28,7 @@ const authSchema = z.discriminatedUnion('mode', [
     mode: z.literal('auth0'),
     auth0: z.strictObject({ domain: domainName('your-tenant.auth0.com'), clientId: z.string().min(1, 'must not be empty') }),
   }),
-], 'must have "mode": "password" or "mode": "auth0"');
+], 'must have "mode": "password" or "mode": "auth0"') satisfies z.ZodType<MembraneAuth>;
 
 const storageSchema = z.strictObject({
   tmpBucket: z.string().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
@@ -139,9 +140,9 @@ export const SECRET_ENV = {
   registryPassword: 'MEMBRANE_REGISTRY_PASSWORD',
   auth0ClientSecret: 'MEMBRANE_AUTH0_CLIENT_SECRET',
   smtpPassword: 'MEMBRANE_SMTP_PASSWORD',
-} as const;
+} as const satisfies Record<SecretKey, string>;
 
-export type SecretKey = keyof typeof SECRET_ENV;
+export type { SecretKey };
 
 // Messages never echo the value: these are secrets.
 export const secretsSchema = z.object({

@@ -4,10 +4,19 @@ import type { Cloud, Secrets } from '../answers/schema.js';
 import type { SettingsFor } from '../answers/settings.js';
 import type { Command } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
-import type { ServicePhase, StepOutcome } from '../engine/events.js';
 import type { ServiceId } from '../membrane/services.js';
 import type { Discoveries } from './discovery.js';
 import type { QuestionKit } from './questions.js';
+
+// The adapters' words for a service's phase and a step's outcome live here, not in
+// engine/events.ts: adapters report them and the engine and views above pass them on,
+// so the imports point down.
+
+/** What a person sees per service in the live table. */
+export type ServicePhase = 'pending' | 'creating' | 'deploying' | 'healthy' | 'failed';
+
+/** What a step did to the cloud: made something, changed it, or found it already right. */
+export type StepOutcome = 'created' | 'updated' | 'unchanged' | 'checked';
 
 export interface PreflightResult {
   ok: boolean;

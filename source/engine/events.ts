@@ -1,7 +1,7 @@
 // The one vocabulary the engine speaks and every view (Ink table, plain lines) renders.
+import type { ServicePhase, StepOutcome } from '../clouds/types.js';
 
-/** What a person sees per service in the live table. */
-export type ServicePhase = 'pending' | 'creating' | 'deploying' | 'healthy' | 'failed';
+export type { ServicePhase, StepOutcome };
 
 /** The coarser state `status --json` reports (design.md section 2). */
 export type ServiceState = 'pending' | 'deploying' | 'healthy' | 'failed';
@@ -32,9 +32,6 @@ export type DeployEvent =
   | { type: 'service'; progress: ServiceProgress }
   | { type: 'note'; message: string }
   | { type: 'done'; outcome: DeployOutcome; summary: string[] };
-
-/** What a step did to the cloud: made something, changed it, or found it already right. */
-export type StepOutcome = 'created' | 'updated' | 'unchanged' | 'checked';
 
 export type EventListener = (event: DeployEvent) => void;
 

@@ -1,8 +1,24 @@
 // Builds each service's environment from membrane-docs/deployment/services.md. Secrets are
 // returned as references (which secret feeds which variable), never as values.
-import type { SecretKey } from '../answers/schema.js';
-import type { Settings } from '../answers/settings.js';
 import { PORT, type ServiceSpec } from './services.js';
+
+// The builder names what it reads instead of importing the answers' types: product knowledge
+// sits below the answers, and Settings (answers/settings.ts) has all of it.
+
+/** The secrets a Membrane deployment may use; answers/schema.ts validates a value for each. */
+export type SecretKey = 'secret' | 'encryptionSecret' | 'mongoUri' | 'redisUri' | 'registryPassword' | 'auth0ClientSecret' | 'smtpPassword';
+
+/** How people sign in to the console (the answers' `auth`). */
+export type MembraneAuth =
+  | { mode: 'password'; smtp?: { host: string; port: number; user: string; from: string } }
+  | { mode: 'auth0'; auth0: { domain: string; clientId: string } };
+
+/** What the env builder reads of a deployment's settings. */
+export interface EnvInputs {
+  urls: { api: string; ui: string; console: string; static: string };
+  buckets: { tmp: string; connectors: string; static: string };
+  answers: { auth: MembraneAuth };
+}
 
 export interface SecretReference {
   /** The variable the container sees. */
@@ -31,13 +47,13 @@ const ENGINE_SECRETS: SecretReference[] = [
   { env: 'REDIS_URI', secret: 'redisUri' },
 ];
 
-export function buildServiceEnvironment(spec: ServiceSpec, settings: Settings, cloud: CloudEnvironment): ServiceEnvironment {
+export function buildServiceEnvironment(spec: ServiceSpec, settings: EnvInputs, cloud: CloudEnvironment): ServiceEnvironment {
   const { env, secrets } = documentedEnvironment(spec, settings, cloud);
   const reserved = new Set(cloud.reservedEnv);
   return { env: Object.fromEntries(Object.entries(env).filter(([name]) => !reserved.has(name))), secrets };
 }
 
-function documentedEnvironment(spec: ServiceSpec, settings: Settings, cloud: CloudEnvironment): ServiceEnvironment {
+function documentedEnvironment(spec: ServiceSpec, settings: EnvInputs, cloud: CloudEnvironment): ServiceEnvironment {
   const { answers, urls } = settings;
   const base = { NODE_ENV: 'production', PORT: String(PORT) };
 
@@ -86,7 +102,7 @@ function documentedEnvironment(spec: ServiceSpec, settings: Settings, cloud: Clo
 }
 
 /** The secrets a deployment stores: the engine's, the optional auth ones, and the registry login. */
-export function requiredSecrets(settings: Settings): SecretKey[] {
+export function requiredSecrets(settings: EnvInputs): SecretKey[] {
   const keys: SecretKey[] = ['secret', 'encryptionSecret', 'mongoUri', 'redisUri', 'registryPassword'];
   if (settings.answers.auth.mode === 'auth0') keys.push('auth0ClientSecret');
   else if (settings.answers.auth.smtp) keys.push('smtpPassword');
