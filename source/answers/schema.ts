@@ -98,27 +98,29 @@ export const gcpSchema = z.strictObject({
 export const CLOUDS = ['aws', 'azure', 'gcp'] as const;
 export type Cloud = (typeof CLOUDS)[number];
 
-export const answersSchema = z
-  .strictObject({
-    cloud: z.enum(CLOUDS, 'must be one of aws, azure, gcp'),
-    domain: domainName('example.com'),
-    imageTag: z.string().regex(IMAGE_TAG, 'must be an image tag like 2025-09-19'),
-    registry: z.strictObject({
-      server: z.string().regex(HOST_AND_PORT, 'must be a registry host like harbor.integration.app').default('harbor.integration.app'),
-      username: z.string().min(1, 'must not be empty'),
-    }),
-    auth: authSchema.default({ mode: 'password' }),
-    storage: storageSchema.default({}),
-    services: z.partialRecord(z.enum(SERVICE_IDS), serviceOverride).default({}),
-    aws: awsSchema.optional(),
-    azure: azureSchema.optional(),
-    gcp: gcpSchema.optional(),
-  })
-  // The block of the chosen cloud is required; the others may stay for a later switch.
-  // `when` makes the check run even while other fields are wrong, so one run lists everything.
-  .refine((answers) => answers.cloud !== 'aws' || answers.aws, requiredBlock('aws'))
-  .refine((answers) => answers.cloud !== 'azure' || answers.azure, requiredBlock('azure'))
-  .refine((answers) => answers.cloud !== 'gcp' || answers.gcp, requiredBlock('gcp'));
+const answersObject = z.strictObject({
+  cloud: z.enum(CLOUDS, `must be one of ${CLOUDS.join(', ')}`),
+  domain: domainName('example.com'),
+  imageTag: z.string().regex(IMAGE_TAG, 'must be an image tag like 2025-09-19'),
+  registry: z.strictObject({
+    server: z.string().regex(HOST_AND_PORT, 'must be a registry host like harbor.integration.app').default('harbor.integration.app'),
+    username: z.string().min(1, 'must not be empty'),
+  }),
+  auth: authSchema.default({ mode: 'password' }),
+  storage: storageSchema.default({}),
+  services: z.partialRecord(z.enum(SERVICE_IDS), serviceOverride).default({}),
+  aws: awsSchema.optional(),
+  azure: azureSchema.optional(),
+  gcp: gcpSchema.optional(),
+  // Each cloud's own block, by its name: the compiler asks for the block of a new Cloud.
+} satisfies Record<Cloud, z.ZodType> & z.ZodRawShape);
+
+// The block of the chosen cloud is required; the others may stay for a later switch.
+// `when` makes the check run even while other fields are wrong, so one run lists everything.
+export const answersSchema = CLOUDS.reduce(
+  (schema, cloud) => schema.refine((answers) => answers.cloud !== cloud || answers[cloud], requiredBlock(cloud)),
+  answersObject,
+);
 
 function requiredBlock(cloud: Cloud) {
   return {
