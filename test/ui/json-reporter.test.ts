@@ -4,7 +4,7 @@ import { createEventBus } from '../../source/engine/event-bus.js';
 import type { DeployEvent } from '../../source/engine/events.js';
 import type { PreflightEvent } from '../../source/engine/preflight.js';
 import { createJsonReporter, type JsonEvent } from '../../source/ui/json-reporter.js';
-import { jsonPresenter, presenterFor } from '../../source/ui/presenter.js';
+import { jsonPresenter, plainPresenter, presenterFor } from '../../source/ui/presenter.js';
 
 const AT = new Date('2026-12-02T08:00:00.000Z');
 
@@ -138,5 +138,25 @@ describe('jsonPresenter', () => {
       }
       vi.unstubAllEnvs();
     }
+  });
+});
+
+describe('plainPresenter (beside it, for pipes and CI without --json)', () => {
+  it('prints words, the checks with their fixes and the summary after the last check, and the events as plain lines', async () => {
+    const out: string[] = [];
+    const presenter = plainPresenter((line) => out.push(line));
+    presenter.say('Checking AWS prerequisites…');
+    const view = await presenter.preflight(createEventBus<PreflightEvent>(), ['b']);
+    await view.close([{ title: 'b', ok: false, detail: 'no cluster named x', fix: 'aws ecs create-cluster' }]);
+    const bus = createEventBus<DeployEvent>();
+    await presenter.deployment(bus, ['api']);
+    bus.emit(EVERY_KIND[0]!);
+    expect(out).toEqual([
+      'Checking AWS prerequisites…',
+      '✖ b — no cluster named x',
+      '    fix: aws ecs create-cluster',
+      '1 of 1 check failed. Nothing was changed in the cloud.',
+      '→ Create service api',
+    ]);
   });
 });
