@@ -9,7 +9,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RawAnswers } from '../../source/answers/load.js';
 import { answersSchema, secretsSchema, type SecretKey } from '../../source/answers/schema.js';
 import { DEMO_ANSWERS, DEMO_SECRETS, demoDiscovery } from '../../source/clouds/demo/discovery.js';
-import type { AwsDiscovery, Choice } from '../../source/clouds/discovery.js';
+import type { AwsDiscovery } from '../../source/clouds/aws/discovery.js';
+import type { Choice } from '../../source/clouds/discovery.js';
 import { runWizard, type WizardInput, type WizardResult } from '../../source/wizard/wizard.js';
 
 const KEY = { up: '\u001b[A', down: '\u001b[B', enter: '\r', space: ' ', backspace: '\u007f' } as const;

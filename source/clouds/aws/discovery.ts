@@ -1,8 +1,21 @@
 // Read-only lookups that turn the wizard's AWS questions into choices.
 import type { Runner } from '../../exec/runner.js';
 import { runJson } from '../cli-json.js';
-import type { AwsDiscovery } from '../discovery.js';
+import type { Choice } from '../discovery.js';
 import { awsArgv } from './names.js';
+
+export interface AwsDiscovery {
+  /** From AWS_REGION, AWS_DEFAULT_REGION or the CLI's configured region. */
+  defaultRegion(): Promise<string | undefined>;
+  regions(): Promise<Choice[]>;
+  clusters(region: string): Promise<Choice[]>;
+  subnets(region: string): Promise<(Choice & { vpc: string })[]>;
+  securityGroups(region: string): Promise<(Choice & { vpc: string })[]>;
+  /** Roles that ECS tasks may assume. */
+  taskRoles(): Promise<Choice[]>;
+  /** Target groups of type ip (what Fargate needs). */
+  targetGroups(region: string): Promise<(Choice & { vpc: string })[]>;
+}
 
 type Tag = { Key: string; Value: string };
 const nameTag = (tags?: Tag[]) => tags?.find((tag) => tag.Key === 'Name')?.Value;

@@ -1,7 +1,7 @@
 // The wizard's AWS questions: choices from the account where it has them, typed input otherwise.
 import { awsSchema } from '../../answers/schema.js';
 import { PUBLIC_SERVICES } from '../../membrane/services.js';
-import type { AwsDiscovery } from '../discovery.js';
+import type { AwsDiscovery } from './discovery.js';
 import type { QuestionKit } from '../questions.js';
 
 export async function askAws(kit: QuestionKit, discovery: AwsDiscovery): Promise<void> {

@@ -1,7 +1,7 @@
 // The demo's answers, secrets and wizard choices: a believable AWS account that exists nowhere.
 import type { RawAnswers } from '../../answers/load.js';
 import type { SecretKey } from '../../answers/schema.js';
-import type { AwsDiscovery } from '../discovery.js';
+import type { AwsDiscovery } from '../aws/discovery.js';
 
 export const DEMO_ACCOUNT = '123456789012';
 export const DEMO_VPC = 'vpc-0de30a11ce5b0b001';
