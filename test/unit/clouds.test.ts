@@ -1,0 +1,32 @@
+// The record of clouds: each Cloud's entry is the one chosen, narrowing happens once, and a
+// missing answers block (the schema bypassed) is a bug reported as such, not another cloud.
+import { describe, expect, it } from 'vitest';
+import { CLOUDS } from '../../source/answers/schema.js';
+import { deriveSettings, settingsFor } from '../../source/answers/settings.js';
+import { adapterFor, CLI_ENV, CLOUD_MODULES, cloudName } from '../../source/clouds/index.js';
+import { awsSettings, azureSettings, gcpSettings } from './fixtures.js';
+
+describe('the clouds record', () => {
+  it('has one entry per cloud, each with its own title and storage', () => {
+    expect(Object.keys(CLOUD_MODULES).sort()).toEqual([...CLOUDS].sort());
+    expect(CLOUDS.map(cloudName)).toEqual(['AWS ECS (Fargate)', 'Azure Container Apps', 'Google Cloud Run']);
+    expect(CLOUDS.map((cloud) => CLOUD_MODULES[cloud].storage)).toEqual(['S3', 'Azure Blob Storage', 'Cloud Storage']);
+  });
+
+  it('builds the chosen cloud\'s adapter', () => {
+    expect(adapterFor(awsSettings()).notes().join(' ')).toContain('Secrets Manager');
+    expect(adapterFor(azureSettings()).notes().join(' ')).toContain('Key Vault');
+    expect(adapterFor(gcpSettings()).notes().join(' ')).toContain('Artifact Registry');
+  });
+
+  it('refuses settings without the chosen cloud\'s block as an internal error', () => {
+    const { answers } = gcpSettings();
+    const bypassed = deriveSettings('default', { ...answers, cloud: 'azure' });
+    expect(() => adapterFor(bypassed)).toThrow(/Internal error: the answers have no "azure" block/);
+    expect(() => settingsFor(bypassed, 'aws')).toThrow(/no "aws" block/);
+  });
+
+  it('gives every CLI the env each cloud\'s CLI needs', () => {
+    expect(CLI_ENV).toEqual({ AWS_PAGER: '' });
+  });
+});
