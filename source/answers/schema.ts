@@ -75,7 +75,7 @@ export const azureSchema = z.strictObject({
   environment: z.string().regex(/^[a-z0-9-]{2,60}$/i, 'must be a Container Apps environment name'),
   location: z.string().regex(/^[a-z0-9]+$/, 'must be an Azure location like eastus'),
   keyVault: z.string().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/i, 'must be a Key Vault name (3-24 letters, digits, hyphens)'),
-  /** User-assigned identity the apps use to read Key Vault; created when missing. */
+  /** User-assigned identity the engine apps use to read their Key Vault secrets; created when missing (the runner and ui/console have their own). */
   identity: z.string().regex(/^[a-zA-Z0-9][\w-]{2,127}$/, 'must be a managed identity name (3-128 letters, digits, - and _)').optional(),
   /** Storage account of the three containers (buckets), reached with the same identity. */
   storageAccount: z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lowercase letters and digits)').optional(),
