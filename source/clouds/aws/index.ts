@@ -24,7 +24,7 @@ export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
       settings.answers.aws.executionRoleArn
         ? `Role ${names.executionRole} gets an inline policy ${names.executionPolicy} to read these secrets: every task in the account that uses ${names.executionRole} can then read them. Leave aws.executionRoleArn out to have a role made for this deployment alone.`
         : `Creates IAM role ${names.executionRole} (AmazonECSTaskExecutionRolePolicy, and ${names.executionPolicy} to read only this deployment's secrets) for pulling images and reading secrets.`,
-      `Only the engine services (api, workers, orchestrator) run with task role ${settings.answers.aws.taskRoleArn.split('/').pop()}; the code runner, which runs your customers' code, and the ui and console have none.`,
+      `Only the engine services (api, workers, orchestrator) run with task role ${settings.answers.aws.taskRoleArn.split('/').pop()}; the code runner, which runs your customers' code, and the ui and console run with ${names.execOnlyRole}, which allows ECS Exec and nothing else.`,
       `Point DNS for api., ui. and console.${settings.answers.domain} at the load balancer that owns the target groups, with TLS on its listener.`,
     ],
   };
