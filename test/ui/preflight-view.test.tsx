@@ -5,7 +5,7 @@ import { render } from 'ink-testing-library';
 import type { PreflightCheck } from '../../source/clouds/types.js';
 import type { PreflightEvent } from '../../source/engine/preflight.js';
 import { preflightLines, preflightSummary } from '../../source/ui/preflight-text.js';
-import { PreflightChecklist, initialPreflight, reducePreflight } from '../../source/ui/preflight-view.js';
+import { PreflightChecklist } from '../../source/ui/preflight-view.js';
 
 const TITLES = ['aws CLI installed', 'Logged in to AWS', 'Region exists', 'Harbor reachable'];
 
@@ -37,37 +37,6 @@ const finished = (index: number, result: Omit<PreflightCheck, 'title'>): Preflig
   type: 'check-finished',
   index,
   check: { title: TITLES[index]!, ...result },
-});
-
-describe('reducePreflight', () => {
-  it('moves a row from pending to running to its result, addressed by index', () => {
-    let rows = initialPreflight(TITLES);
-    expect(rows.map((r) => r.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
-    rows = reducePreflight(rows, started(1));
-    expect(rows[1]).toEqual({ title: 'Logged in to AWS', state: 'running' });
-    rows = reducePreflight(rows, finished(1, { ok: false, detail: 'no credentials', fix: 'run aws configure' }));
-    expect(rows[1]).toEqual({ title: 'Logged in to AWS', state: 'failed', detail: 'no credentials', fix: 'run aws configure' });
-    rows = reducePreflight(rows, finished(0, { ok: true, detail: 'aws-cli/2.17.0', fix: 'ignored when ok' }));
-    expect(rows[0]).toEqual({ title: 'aws CLI installed', state: 'passed', detail: 'aws-cli/2.17.0' });
-  });
-
-  it('does not let a late start undo a result, and grows for unknown indexes', () => {
-    const done = reducePreflight(initialPreflight(TITLES), finished(0, { ok: true, detail: 'v2' }));
-    expect(reducePreflight(done, started(0))).toBe(done);
-    const grown = reducePreflight([], { type: 'check-started', index: 1, title: 'Second' });
-    expect(grown.map((r) => [r.title, r.state])).toEqual([
-      ['check 1', 'pending'],
-      ['Second', 'running'],
-    ]);
-  });
-
-  it('is pure: the input rows are left unchanged', () => {
-    const rows = initialPreflight(TITLES);
-    const copy = structuredClone(rows);
-    reducePreflight(rows, started(0));
-    reducePreflight(rows, finished(2, { ok: true, detail: 'eu-west-1' }));
-    expect(rows).toEqual(copy);
-  });
 });
 
 describe('PreflightChecklist', () => {
