@@ -45,7 +45,9 @@ export async function runSteps(options: EngineOptions): Promise<void> {
     // allSettled: a failure still lets its concurrent siblings finish and be journaled.
     const results = await Promise.allSettled(
       batch.map(async (step) => {
-        if (options.skipDone && journal.isDone(step.id)) {
+        // A service whose rollout failed is deployed again: its step looks and starts a new deployment.
+        const failedService = step.kind === 'action' && step.deploys !== undefined && journal.state?.services[step.deploys]?.phase === 'failed';
+        if (options.skipDone && journal.isDone(step.id) && !failedService) {
           emit({ type: 'step-finished', stepId: step.id, title: step.title, outcome: journal.state!.steps[step.id]!.outcome ?? 'unchanged' });
           return;
         }

@@ -265,6 +265,15 @@ describe('faults from the AWS APIs', () => {
     expect(status.services['queued-worker'].message).toContain(reason);
     for (const id of ['custom-code-runner', 'orchestrator', 'instant-worker']) expect(status.services[id].state, id).toBe('healthy');
     for (const id of ['api', 'ui', 'console']) expect(status.services[id].state, id).toBe('pending');
+
+    // The cause fixed (an image pushed, a credential corrected), resume starts a new deployment of
+    // the failed service: left as it was, its FAILED deployment would stay FAILED.
+    const resumed = await runCli(['resume', '--yes', '--state-dir', stateDir()], env, RUN_TIMEOUT_MS);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    const updates = proxy.requests.filter((r) => r.operation === 'UpdateService');
+    expect(updates.map((r) => r.input?.service)).toEqual(['membrane-queued-worker']);
+    expect(updates[0]!.input?.forceNewDeployment).toBe(true);
+    await expectCompleteDeployment();
   }, RUN_TIMEOUT_MS);
 
   it('reports an update the circuit breaker rolled back as failed, naming the revision it went back to', async () => {

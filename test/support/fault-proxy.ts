@@ -70,6 +70,8 @@ export interface RecordedRequest {
   rewritten?: boolean;
   /** HTTP status sent back to the client (undefined while in flight). */
   status?: number;
+  /** The request's JSON body (json protocol: ECS, Secrets Manager, Logs…). */
+  input?: Record<string, unknown>;
 }
 
 export interface FaultProxy {
@@ -84,7 +86,10 @@ export interface FaultProxy {
   inject(rule: FaultRule): () => void;
   /** Delays matching requests before forwarding them (answers stay moto's). Returns the remover, which also lets held requests go on at once. */
   delay(rule: DelayRule): () => void;
-  /** Rewrites every DescribeServices answer: the named service's PRIMARY deployment becomes FAILED with this reason. */
+  /**
+   * Rewrites every DescribeServices answer: the named service's PRIMARY deployment becomes FAILED with
+   * this reason, until an UpdateService with forceNewDeployment starts a new one (as on ECS).
+   */
   failRollout(serviceName: string, reason: string): () => void;
   /**
    * Rewrites every DescribeServices answer into what the circuit breaker's rollback leaves: the
@@ -306,7 +311,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     const request = classify(req.headers, body);
-    const record: RecordedRequest = { seq: seq++, time: Date.now(), ...request };
+    const record: RecordedRequest = { seq: seq++, time: Date.now(), ...request, ...(request.protocol === 'json' ? { input: JSON.parse(body.toString('utf8') || '{}') } : {}) };
     requests.push(record);
 
     const delay = delays.find((entry) => matches(entry.rule, request) && (entry.rule.times === undefined || entry.used < entry.rule.times));
@@ -358,6 +363,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       record.status = error.status;
       answer(res, error.status, error.headers, error.body);
       return;
+    }
+    if (request.service === 'ecs' && request.operation === 'UpdateService' && upstreamResponse.statusCode === 200) {
+      // As on ECS, a FAILED deployment stays FAILED until a new deployment replaces it.
+      const input = record.input as { service?: string; forceNewDeployment?: boolean };
+      if (input.service && input.forceNewDeployment && rolloutFailures.get(input.service)?.rolledBack === false) rolloutFailures.delete(input.service);
     }
     if (request.service === 'ecs' && ECS_SERVICE_ANSWERS.has(request.operation) && upstreamResponse.statusCode === 200) {
       payload = Buffer.from(JSON.stringify(keepExecuteCommand(request.operation, JSON.parse(body.toString('utf8') || '{}'), JSON.parse(payload.toString('utf8')), executeCommand)), 'utf8');

@@ -281,8 +281,9 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
   const create = (outputs: Outputs): Command => ({
     argv: awsArgv(aws.region, 'ecs', 'create-service', '--cli-input-json', json(`services/${spec.id}.json`, createServiceInput(spec, settings, names, outputs))),
   });
-  const update = (outputs: Outputs): Command => ({
-    argv: awsArgv(aws.region, 'ecs', 'update-service', '--cli-input-json', json(`services/${spec.id}.update.json`, updateServiceInput(spec, settings, names, outputs))),
+  const update = (outputs: Outputs, forceNewDeployment = false): Command => ({
+    argv: awsArgv(aws.region, 'ecs', 'update-service', '--cli-input-json',
+      json(`services/${spec.id}.update.json`, { ...updateServiceInput(spec, settings, names, outputs), ...(forceNewDeployment ? { forceNewDeployment } : {}) })),
   });
   return {
     kind: 'action',
@@ -300,10 +301,12 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
       }
       if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
       const wanted = updateServiceInput(spec, settings, names, outputs);
-      if (existing.taskDefinition === wanted.taskDefinition && existing.desiredCount === wanted.desiredCount && existing.enableExecuteCommand === wanted.enableExecuteCommand) {
+      // A FAILED deployment stays FAILED: once its cause is fixed, only a new deployment tries again.
+      const failed = existing.deployments?.some((d: { status: string; rolloutState?: string }) => d.status === 'PRIMARY' && d.rolloutState === 'FAILED') === true;
+      if (!failed && existing.taskDefinition === wanted.taskDefinition && existing.desiredCount === wanted.desiredCount && existing.enableExecuteCommand === wanted.enableExecuteCommand) {
         return { outcome: 'unchanged' };
       }
-      await runner.run(update(outputs));
+      await runner.run(update(outputs, failed));
       return { outcome: 'updated' };
     },
   };
