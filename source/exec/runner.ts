@@ -37,6 +37,30 @@ export interface Runner {
  */
 export const NOT_REPEATABLE: RunOptions = { repeatable: false };
 
+/** One execution of a CLI, as the runner hands it over: argv with file paths filled in. */
+export interface SpawnRequest {
+  file: string;
+  args: string[];
+  /** Standard input, when the command has a secret to pass there. */
+  input?: string;
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+export interface SpawnResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  /** The executable is not installed. */
+  missing?: boolean;
+  timedOut?: boolean;
+  canceled?: boolean;
+}
+
+/** What runs a command: a real process, or the demo's simulated cloud (which spawns nothing). */
+export type Spawn = (request: SpawnRequest) => Promise<SpawnResult>;
+
 export interface RunnerOptions {
   audit?: AuditSink;
   redact: Redactor;
@@ -45,13 +69,35 @@ export interface RunnerOptions {
   backoffMs?: number;
   /** Aborts running commands (second Ctrl-C). */
   signal?: AbortSignal;
+  /** Defaults to spawning the real CLI. */
+  spawn?: Spawn;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_ATTEMPTS = 4;
 
+/** Runs the real CLI: argv arrays, never a shell. */
+export const spawnCli: Spawn = async ({ file, args, input, timeoutMs, env, signal }) => {
+  const result = await execa(file, args, {
+    ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
+    reject: false,
+    timeout: timeoutMs,
+    env,
+    extendEnv: true,
+    cancelSignal: signal,
+    // Its own process group: a Ctrl-C in the terminal reaches us, not the running CLI,
+    // so the first press can let the command finish.
+    detached: true,
+    stripFinalNewline: true,
+  });
+  const exitCode = result.exitCode ?? undefined;
+  const missing = (result as { code?: string }).code === 'ENOENT' || (result.failed && exitCode === undefined && /ENOENT/.test(String(result.message)));
+  return { exitCode, stdout: String(result.stdout), stderr: String(result.stderr), missing, timedOut: result.timedOut, canceled: result.isCanceled };
+};
+
 export function createRunner(options: RunnerOptions): Runner {
   const backoffMs = options.backoffMs ?? 1000;
+  const spawn = options.spawn ?? spawnCli;
 
   async function attempt(command: Command, timeoutMs: number): Promise<RunResult> {
     const shown = displayArgv(command).map(options.redact);
@@ -74,36 +120,23 @@ export function createRunner(options: RunnerOptions): Runner {
       const [file, ...args] = argv;
       const input = command.stdin?.secret.value;
       if (command.stdin && input === undefined) throw new Error(`internal: no value for ${command.stdin.name}`);
-      const result = await execa(file!, args, {
-        ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
-        reject: false,
-        timeout: timeoutMs,
-        env: options.env,
-        extendEnv: true,
-        cancelSignal: options.signal,
-        // Its own process group: a Ctrl-C in the terminal reaches us, not the running CLI,
-        // so the first press can let the command finish.
-        detached: true,
-        stripFinalNewline: true,
-      });
-      const exitCode = result.exitCode ?? null;
+      const result = await spawn({ file: file!, args, input, timeoutMs, env: options.env, signal: options.signal });
+      const { exitCode } = result;
       options.audit?.({
         time: new Date(started).toISOString(),
         argv: shown,
         ...(command.stdin ? { stdin: displayStdin(command) } : {}),
-        exitCode,
+        exitCode: exitCode ?? null,
         durationMs: Date.now() - started,
       });
-      if ((result as { code?: string }).code === 'ENOENT' || (result.failed && exitCode === undefined && /ENOENT/.test(String(result.message)))) {
-        throw new CliError('missing-cli', shown, undefined, `${file} is not installed or not on PATH`);
-      }
+      if (result.missing) throw new CliError('missing-cli', shown, undefined, `${file} is not installed or not on PATH`);
       if (result.timedOut) throw new CliError('transient', shown, undefined, `timed out after ${timeoutMs / 1000} s`);
-      if (result.isCanceled) throw new CliError('failed', shown, undefined, 'cancelled');
+      if (result.canceled) throw new CliError('failed', shown, undefined, 'cancelled');
       if (exitCode !== 0) {
-        const stderr = options.redact(String(result.stderr));
-        throw new CliError(classifyFailure(stderr, exitCode ?? undefined), shown, exitCode ?? undefined, cliMessage(stderr));
+        const stderr = options.redact(result.stderr);
+        throw new CliError(classifyFailure(stderr, exitCode), shown, exitCode, cliMessage(stderr));
       }
-      return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: 0 };
+      return { stdout: result.stdout, stderr: result.stderr, exitCode: 0 };
     } finally {
       if (dir) await rm(dir, { recursive: true, force: true });
     }
