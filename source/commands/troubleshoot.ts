@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { CliOptions } from '../args.js';
 import { secretsFromEnv } from '../answers/load.js';
+import { createEventBus } from '../engine/event-bus.js';
 import { withRollouts } from '../engine/plan.js';
 import { toServiceState } from '../engine/events.js';
 import { StepFailedError, UsageError } from '../errors.js';
@@ -14,7 +15,8 @@ import { planDocument } from '../plan/write-plan.js';
 import { writeBundle } from '../troubleshoot/bundle.js';
 import { buildChecklist } from '../troubleshoot/checklist.js';
 import { reportLines } from '../troubleshoot/report.js';
-import { ChecklistRun } from '../troubleshoot/run.js';
+import { createChecklistRunner, type ChecklistEvent } from '../troubleshoot/run.js';
+import { diagnose, initialChecklist, reduceChecklist } from '../ui/checklist-store.js';
 import { isInteractive, line } from '../ui/terminal.js';
 import { createAuditedRunner, givenAnswers, resolveDeployment } from './context.js';
 import { openJournal } from './journal-of.js';
@@ -44,18 +46,23 @@ export async function troubleshoot(options: CliOptions): Promise<number> {
     focus.length ? `Not healthy: ${focus.join(', ')}` : `All ${inspections.filter((i) => i.found).length} deployed services report healthy.`,
   ];
   const logs = new Map<ServiceId, string[]>();
-  const run = new ChecklistRun(buildChecklist({ settings, diagnostics, runner, inspections, focus, registryPassword: secrets.registryPassword, logs }));
+  const items = buildChecklist({ settings, diagnostics, runner, inspections, focus, registryPassword: secrets.registryPassword, logs });
+  const bus = createEventBus<ChecklistEvent>();
+  const checklist = createChecklistRunner(items, bus.emit);
+  // The report and the exit code read the same store the Ink checklist renders.
+  let state = initialChecklist(items);
+  bus.subscribe((event) => (state = reduceChecklist(state, event)));
 
   if (isInteractive()) {
     const { mountChecklist } = await import('../ui/mount.js');
-    const view = mountChecklist(run, header);
-    await run.runAll();
+    const view = mountChecklist(bus, items, checklist, header);
+    await checklist.runAll();
     await view.quit;
     await view.close();
   } else {
-    await run.runAll();
+    await checklist.runAll();
   }
-  const report = reportLines(run, header);
+  const report = reportLines(state, header);
   if (!isInteractive()) for (const text of report) line(text);
   else line(report.slice(report.findIndex((text) => text.startsWith('Diagnosis:'))).join('\n'));
 
@@ -72,5 +79,5 @@ export async function troubleshoot(options: CliOptions): Promise<number> {
     });
     line(`Support bundle: ${resolve(options.bundle)} (${files.length} files, secrets removed)`);
   }
-  return run.diagnosis().cause ? 1 : 0;
+  return diagnose(state).cause ? 1 : 0;
 }

@@ -4,7 +4,8 @@ import { render } from 'ink';
 import type { ReactElement } from 'react';
 import type { EventBus } from '../engine/event-bus.js';
 import type { PreflightEvent } from '../engine/preflight.js';
-import type { ChecklistRun } from '../troubleshoot/run.js';
+import type { ChecklistItem } from '../troubleshoot/checklist.js';
+import type { ChecklistEvent, ChecklistRunner } from '../troubleshoot/run.js';
 import { ChecklistView } from './checklist-view.js';
 import { LiveDeployment } from './live-table.js';
 import { PreflightChecklist } from './preflight-view.js';
@@ -55,10 +56,12 @@ export function mountLiveDeployment(bus: EventBus, services: string[]): MountedV
   };
 }
 
-/** The troubleshooting checklist; resolves `quit` when the user presses q. */
-export function mountChecklist(run: ChecklistRun, header: string[]): MountedView & { quit: Promise<void> } {
+/** The troubleshooting checklist; resolves `quit` when the user presses q. Keys go to the runner. */
+export function mountChecklist(bus: EventBus<ChecklistEvent>, items: ChecklistItem[], runner: ChecklistRunner, header: string[]): MountedView & { quit: Promise<void> } {
   let quit!: () => void;
   const quitting = new Promise<void>((resolve) => (quit = resolve));
-  const view = mount(<ChecklistView run={run} header={header} onRerun={(id) => void run.run(id)} onMarkDone={(id) => run.markDone(id)} onQuit={() => quit()} />);
+  const view = mount(
+    <ChecklistView subscribe={bus.subscribe} items={items} header={header} onRerun={(id) => void runner.run(id)} onMarkDone={runner.markDone} onQuit={() => quit()} />,
+  );
   return { ...view, quit: quitting };
 }

@@ -2,9 +2,11 @@
 // open details, run an item again and tick a manual step; the diagnosis waits for the last probe.
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
+import { createEventBus } from '../../source/engine/event-bus.js';
 import type { ChecklistItem, Finding } from '../../source/troubleshoot/checklist.js';
 import { reportLines } from '../../source/troubleshoot/report.js';
-import { ChecklistRun } from '../../source/troubleshoot/run.js';
+import { createChecklistRunner, type ChecklistEvent } from '../../source/troubleshoot/run.js';
+import { diagnose, initialChecklist, reduceChecklist } from '../../source/ui/checklist-store.js';
 import { ChecklistView } from '../../source/ui/checklist-view.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(() => setTimeout(resolve, 20)));
@@ -34,17 +36,26 @@ function items(probeLogs: () => Promise<Finding>): ChecklistItem[] {
   ];
 }
 
-function mount(run: ChecklistRun) {
+/** The command's wiring: a runner emitting on a bus, the view subscribed, keys back to the runner. */
+function mount(checklist: ChecklistItem[]) {
+  const bus = createEventBus<ChecklistEvent>();
+  const run = createChecklistRunner(checklist, bus.emit);
   const onRerun = vi.fn((id: string) => void run.run(id));
   const onQuit = vi.fn();
-  const view = render(<ChecklistView run={run} header={['Not healthy: api']} onRerun={onRerun} onMarkDone={(id) => run.markDone(id)} onQuit={onQuit} />);
-  return { view, onRerun, onQuit };
+  const view = render(<ChecklistView subscribe={bus.subscribe} items={checklist} header={['Not healthy: api']} onRerun={onRerun} onMarkDone={run.markDone} onQuit={onQuit} />);
+  return { view, run, onRerun, onQuit };
+}
+
+/** Runs every probe and folds the events into the store, as the command does for the report. */
+async function runAll(checklist: ChecklistItem[]) {
+  const events: ChecklistEvent[] = [];
+  await createChecklistRunner(checklist, (event) => events.push(event)).runAll();
+  return events.reduce(reduceChecklist, initialChecklist(checklist));
 }
 
 describe('ChecklistView', () => {
   it('shows items by symptom, then the diagnosis once every probe has run', async () => {
-    const run = new ChecklistRun(items(async () => mongoDown));
-    const { view } = mount(run);
+    const { view, run } = mount(items(async () => mongoDown));
     expect(view.lastFrame()).toContain('Checking…');
     expect(view.lastFrame()).not.toContain('Diagnosis');
     await run.runAll();
@@ -57,8 +68,7 @@ describe('ChecklistView', () => {
   });
 
   it('opens an item\'s evidence with Enter, and a manual step\'s command', async () => {
-    const run = new ChecklistRun(items(async () => mongoDown));
-    const { view } = mount(run);
+    const { view, run } = mount(items(async () => mongoDown));
     await run.runAll();
     expect(await frameWith(view, 'Diagnosis')).not.toContain('ECONNREFUSED');
     view.stdin.write(KEY.enter);
@@ -72,8 +82,7 @@ describe('ChecklistView', () => {
 
   it('runs the selected item again with r, and ticks a manual step with d', async () => {
     let calls = 0;
-    const run = new ChecklistRun(items(async () => (++calls === 1 ? mongoDown : { state: 'pass', summary: 'no known error', evidence: [] })));
-    const { view, onRerun, onQuit } = mount(run);
+    const { view, run, onRerun, onQuit } = mount(items(async () => (++calls === 1 ? mongoDown : { state: 'pass', summary: 'no known error', evidence: [] })));
     await run.runAll();
     await frameWith(view, 'Diagnosis');
     view.stdin.write('r');
@@ -85,6 +94,9 @@ describe('ChecklistView', () => {
     await tick();
     view.stdin.write('d');
     expect(await frameWith(view, '☑')).toContain('☑ MongoDB and Redis reachable');
+    // d again unticks it.
+    view.stdin.write('d');
+    expect(await frameWith(view, '☑', false)).toContain('☐ MongoDB and Redis reachable');
     // r on a manual step does nothing; q leaves.
     view.stdin.write('r');
     await tick();
@@ -96,24 +108,22 @@ describe('ChecklistView', () => {
   });
 });
 
-describe('ChecklistRun', () => {
+describe('createChecklistRunner', () => {
   it('turns a probe that throws into a skip with its reason, never a crash', async () => {
-    const run = new ChecklistRun(items(async () => {
+    const state = await runAll(items(async () => {
       throw new Error('aws logs filter-log-events failed (exit 255): AccessDeniedException');
     }));
-    await run.runAll();
-    expect(run.results[0]).toMatchObject({ state: 'skip', finding: { summary: 'could not check: aws logs filter-log-events failed (exit 255): AccessDeniedException' } });
-    expect(run.diagnosis().summary).toBe('No failure found (1 items could not be checked).');
+    expect(state.results[0]).toMatchObject({ state: 'skip', finding: { summary: 'could not check: aws logs filter-log-events failed (exit 255): AccessDeniedException' } });
+    expect(diagnose(state).summary).toBe('No failure found (1 items could not be checked).');
   });
 
   it('names the heaviest cause when several items fail, in the plain report too', async () => {
     const weak: Finding = { ...mongoDown, cause: { symptom: 'health', title: 'api gets only 30 s to start', fix: 'Allow 60 s.', weight: 50 } };
-    const run = new ChecklistRun([
+    const state = await runAll([
       { id: 'grace', symptom: 'health', title: 'grace', probe: async () => weak },
       ...items(async () => mongoDown),
     ]);
-    await run.runAll();
-    const report = reportLines(run, ['header']);
+    const report = reportLines(state, ['header']);
     expect(report).toContain('Diagnosis: Container fails to start: api cannot reach MongoDB or Redis');
     expect(report).toContain('      MongoServerSelectionError: connect ECONNREFUSED 10.0.0.5:27017');
     expect(report).toContain('      run: nc -zv mongo 27017');
