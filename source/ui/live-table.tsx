@@ -25,10 +25,6 @@ const COLOR: Record<ServicePhase, string | undefined> = {
   failed: 'red',
 };
 
-// Fixed column widths (content + 2 spaces gap); LATEST EVENT takes what is left.
-const STATE_WIDTH = 13; // "◐ deploying" + gap
-const TASKS_WIDTH = 7;
-const ELAPSED_WIDTH = 9;
 const NOTES_SHOWN = 3;
 
 const OUTCOME_COLOR: Record<DeployOutcome, string> = { complete: 'green', failed: 'red', interrupted: 'yellow' };
@@ -46,6 +42,40 @@ function elapsed(row: ServiceProgress, now: number): string {
   return formatElapsed((row.finishedAt ?? now) - row.startedAt);
 }
 
+/** One column of the table: adding a column is adding one of these to COLUMNS. */
+export interface Column {
+  header: string;
+  /**
+   * Characters, the 2-space gap to the next column included: a number, `fit` (the widest of
+   * the header and the cells) or `fill` (what the other columns leave; hidden when that is 0).
+   */
+  width: number | 'fit' | 'fill';
+  /** Plain text; a cell never wraps, it is cut with an ellipsis. */
+  cell(row: ServiceProgress, now: number): string;
+  color?(row: ServiceProgress): string | undefined;
+}
+
+export const COLUMNS: readonly Column[] = [
+  { header: 'SERVICE', width: 'fit', cell: (row) => row.service },
+  { header: 'STATE', width: 13, cell: (row) => `${GLYPH[row.phase]} ${row.phase}`, color: (row) => COLOR[row.phase] }, // "◐ deploying" + gap
+  { header: 'TASKS', width: 7, cell: (row) => `${row.running}/${row.desired}` },
+  { header: 'ELAPSED', width: 9, cell: elapsed },
+  { header: 'LATEST EVENT', width: 'fill', cell: (row) => singleLine(row.message ?? '') },
+];
+
+const GAP = 2;
+
+/** Each column's width in characters for these rows, in the columns' order. */
+function columnWidths(columns: readonly Column[], rows: ServiceProgress[], now: number, total: number): number[] {
+  const sized = columns.map((column) =>
+    column.width === 'fit' ? Math.max(column.header.length, ...rows.map((row) => column.cell(row, now).length)) + GAP : column.width,
+  );
+  const fixed = sized.reduce<number>((sum, width) => sum + (width === 'fill' ? 0 : width), 0);
+  const fills = sized.filter((width) => width === 'fill').length;
+  const rest = fills ? Math.floor(Math.max(0, total - fixed) / fills) : 0;
+  return sized.map((width) => (width === 'fill' ? rest : width));
+}
+
 export interface LiveTableProps {
   view: DeploymentView;
   /** Epoch ms used for the elapsed time of rows still in progress. */
@@ -55,6 +85,8 @@ export interface LiveTableProps {
    * Every line is cut to fit, so a row never wraps.
    */
   width?: number;
+  /** The table's columns, left to right; COLUMNS unless given. */
+  columns?: readonly Column[];
 }
 
 /** One cell: fixed width, cut with an ellipsis rather than wrapped. */
@@ -68,7 +100,6 @@ function Cell({ width, color, bold, children }: { width: number; color?: string 
   );
 }
 
-/** A full-width line cut to fit. */
 /** A line cut to fit; `wrap` for text a person must read whole (errors, the resume command). */
 function Line({ width, color, wrap, children }: { width: number; color?: string; wrap?: boolean; children: string }) {
   return (
@@ -80,48 +111,49 @@ function Line({ width, color, wrap, children }: { width: number; color?: string;
   );
 }
 
-export function LiveTable({ view, now, width }: LiveTableProps) {
+export function LiveTable({ view, now, width, columns = COLUMNS }: LiveTableProps) {
   const { stdout } = useStdout();
-  const columns = Math.max(20, width ?? stdout.columns ?? 80);
-  const serviceWidth = Math.max('SERVICE'.length, ...view.services.map((r) => r.service.length)) + 2;
-  const messageWidth = Math.max(0, columns - serviceWidth - STATE_WIDTH - TASKS_WIDTH - ELAPSED_WIDTH);
+  const total = Math.max(20, width ?? stdout.columns ?? 80);
+  const widths = columnWidths(columns, view.services, now, total);
+  // A column with no room (a `fill` on a narrow terminal) is left out rather than drawn 0 wide.
+  const shown = columns.flatMap((column, index) => (widths[index]! > 0 ? [{ column, width: widths[index]! }] : []));
 
   const step = currentStep(view);
   const alsoRunning = view.running.length - 1;
 
   return (
-    <Box flexDirection="column" width={columns}>
+    <Box flexDirection="column" width={total}>
       <Box>
-        <Cell width={serviceWidth} bold>SERVICE</Cell>
-        <Cell width={STATE_WIDTH} bold>STATE</Cell>
-        <Cell width={TASKS_WIDTH} bold>TASKS</Cell>
-        <Cell width={ELAPSED_WIDTH} bold>ELAPSED</Cell>
-        {messageWidth > 0 && <Cell width={messageWidth} bold>LATEST EVENT</Cell>}
+        {shown.map(({ column, width }) => (
+          <Cell key={column.header} width={width} bold>
+            {column.header}
+          </Cell>
+        ))}
       </Box>
       {view.services.map((row) => (
         <Box key={row.service}>
-          <Cell width={serviceWidth}>{row.service}</Cell>
-          <Cell width={STATE_WIDTH} color={COLOR[row.phase]}>{`${GLYPH[row.phase]} ${row.phase}`}</Cell>
-          <Cell width={TASKS_WIDTH}>{`${row.running}/${row.desired}`}</Cell>
-          <Cell width={ELAPSED_WIDTH}>{elapsed(row, now)}</Cell>
-          {messageWidth > 0 && <Cell width={messageWidth}>{singleLine(row.message ?? '')}</Cell>}
+          {shown.map(({ column, width }) => (
+            <Cell key={column.header} width={width} color={column.color?.(row)}>
+              {column.cell(row, now)}
+            </Cell>
+          ))}
         </Box>
       ))}
       <Box marginTop={1} flexDirection="column">
         {step && (
-          <Line width={columns} color="cyan">
+          <Line width={total} color="cyan">
             {`▸ ${singleLine(step.title)}${step.detail ? ` — ${singleLine(step.detail)}` : ''}${alsoRunning > 0 ? ` (+${alsoRunning} more)` : ''}`}
           </Line>
         )}
         {view.failed.map((f) => (
-          <Line key={f.stepId} width={columns} color="red" wrap>{`✖ ${singleLine(f.title)}: ${singleLine(f.error)}`}</Line>
+          <Line key={f.stepId} width={total} color="red" wrap>{`✖ ${singleLine(f.title)}: ${singleLine(f.error)}`}</Line>
         ))}
         {view.notes.slice(-NOTES_SHOWN).map((note, i) => (
-          <Line key={i} width={columns} color="gray">{`• ${singleLine(note)}`}</Line>
+          <Line key={i} width={total} color="gray">{`• ${singleLine(note)}`}</Line>
         ))}
-        <Line width={columns}>{summaryLine(view)}</Line>
+        <Line width={total}>{summaryLine(view)}</Line>
         {view.done && (
-          <Line width={columns} color={OUTCOME_COLOR[view.done.outcome]}>
+          <Line width={total} color={OUTCOME_COLOR[view.done.outcome]}>
             {OUTCOME_HEADLINE[view.done.outcome]}
           </Line>
         )}

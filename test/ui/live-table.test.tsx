@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render } from 'ink-testing-library';
 import type { DeployEvent, EventListener } from '../../source/engine/events.js';
-import { LiveDeployment, LiveTable, formatElapsed } from '../../source/ui/live-table.js';
+import { COLUMNS, LiveDeployment, LiveTable, formatElapsed, type Column } from '../../source/ui/live-table.js';
 import { initialProgress, reduce } from '../../source/ui/progress-store.js';
 
 const SERVICES = ['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker', 'api', 'ui', 'console'];
@@ -45,6 +45,26 @@ describe('LiveTable', () => {
     expect(all[0]).toMatch(/^SERVICE\s+STATE\s+TASKS\s+ELAPSED\s+LATEST EVENT$/);
     const order = all.slice(1, 1 + SERVICES.length).map((l) => l.split(/\s+/)[0]);
     expect(order).toEqual(SERVICES);
+  });
+
+  it('takes its header and cells from the column list, in its order', () => {
+    const header = lines(render(<LiveTable view={sample} now={75_000} />).lastFrame())[0]!;
+    expect(header.split(/\s{2,}/)).toEqual(COLUMNS.map((column) => column.header));
+
+    // One entry more is one column more: its header, and each row's cell under it.
+    const wanted = 8;
+    const desired: Column = { header: 'WANTED', width: wanted, cell: (row) => `${row.desired}x` };
+    const columns = [COLUMNS[0]!, desired, ...COLUMNS.slice(1)];
+    const frame = render(<LiveTable view={sample} now={75_000} columns={columns} />).lastFrame();
+    const [top = ''] = lines(frame);
+    expect(top.split(/\s{2,}/)).toEqual(['SERVICE', 'WANTED', 'STATE', 'TASKS', 'ELAPSED', 'LATEST EVENT']);
+    const at = top.indexOf('WANTED');
+    for (const service of SERVICES) {
+      const row = rowOf(frame, service);
+      expect(row.slice(at, at + wanted).trim()).toBe(desired.cell(sample.services.find((r) => r.service === service)!, 75_000));
+    }
+    expect(rowOf(frame, 'orchestrator')).toMatch(/^orchestrator\s+2x\s+✖ failed\s+0\/2\s+0:02\s+CannotPullContainerError$/);
+    for (const line of lines(frame)) expect([...line].length).toBeLessThanOrEqual(100);
   });
 
   it('shows what a step waits for on its service row and after the current step', () => {
