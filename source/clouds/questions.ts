@@ -21,6 +21,23 @@ export interface QuestionKit {
   validateWith(schema: z.ZodType): (value: unknown) => true | string;
   /** Typed input, asked when needed. */
   text(path: AnswerPath, schema: z.ZodType, message: string, fallback?: string): Promise<void>;
-  /** A choice list from the cloud when it has one; typed input when the lookup fails or is empty. */
-  choose(path: AnswerPath, schema: z.ZodType, message: string, lookup: () => Promise<Choice[]>): Promise<void>;
+  /**
+   * A choice list from the cloud when it has one; typed input when the lookup fails or is empty.
+   * The answer so far is highlighted when offered, else the choice `prefer` ranks highest above 0.
+   */
+  choose(path: AnswerPath, schema: z.ZodType, message: string, lookup: () => Promise<Choice[]>, prefer?: Preference): Promise<void>;
+}
+
+/** How well a choice fits the question's role: 0 not at all, higher is better. */
+export type Preference = (choice: Choice) => number;
+
+/**
+ * How plainly a resource's name says it plays a role: 2 when the role is one of its words
+ * (membrane-api, ecsTaskExecutionRole's Execution), 1 when it is only inside one (guide for ui), 0 not at all.
+ */
+export function nameFits(name: string, role: string): number {
+  const wanted = role.toLowerCase();
+  const words = name.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).map((word) => word.toLowerCase());
+  if (words.includes(wanted)) return 2;
+  return name.toLowerCase().includes(wanted) ? 1 : 0;
 }

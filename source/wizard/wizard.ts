@@ -8,7 +8,7 @@ import type { RawAnswers } from '../answers/load.js';
 import { answersSchema, CLOUDS, SECRET_ENV, secretsSchema, type Cloud, type SecretKey } from '../answers/schema.js';
 import type { Choice, Discoveries } from '../clouds/discovery.js';
 import { CLOUD_MODULES } from '../clouds/index.js';
-import type { AnswerPath, QuestionKit } from '../clouds/questions.js';
+import type { AnswerPath, Preference, QuestionKit } from '../clouds/questions.js';
 
 /** `aws` and the like: each cloud's lookups (Discoveries), for its own questions. */
 export interface WizardInput extends Discoveries {
@@ -89,12 +89,13 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   }
 
   /** A choice list from the cloud when it has one; typed input when the lookup fails or is empty. */
-  async function choose(path: Path, schema: z.ZodType, message: string, lookup: () => Promise<Choice[]>): Promise<void> {
+  async function choose(path: Path, schema: z.ZodType, message: string, lookup: () => Promise<Choice[]>, prefer?: Preference): Promise<void> {
     if (!needs(path, schema)) return;
     const choices = await lookup().catch(() => []);
     if (choices.length === 0) return text(path, schema, message);
     const current = suggestedText(path);
-    setAt(answers, path, await ask.select({ message, choices, default: choices.some((c) => c.value === current) ? current : undefined, pageSize: 12 }));
+    const fitting = choices.some((c) => c.value === current) ? current : prefer && best(choices, prefer)?.value;
+    setAt(answers, path, await ask.select({ message, choices, default: fitting, pageSize: 12 }));
   }
 
   async function secret(key: SecretKey, message: string, offerToGenerate = false): Promise<void> {
@@ -181,6 +182,14 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   await CLOUD_MODULES[valueAt(answers, ['cloud']) as Cloud].ask(kit, input_);
 
   return { answers, secrets };
+}
+
+/** The first of the choices that fit best, if any fits at all: Enter then takes what the question is for, not whatever the cloud listed first. */
+function best(choices: Choice[], prefer: Preference): Choice | undefined {
+  return choices.reduce<{ choice?: Choice; score: number }>((top, choice) => {
+    const score = prefer(choice);
+    return score > top.score ? { choice, score } : top;
+  }, { score: 0 }).choice;
 }
 
 type Text = QuestionKit['text'];

@@ -326,8 +326,9 @@ describe('runWizard through a fake terminal', () => {
     await term.press(KEY.down);
     expect(execution.renders.at(-1)).toContain(ROLE.execution); // the active role's ARN, as its description
     await term.press(KEY.enter);
-    await term.ask('Task role');
-    await term.press(KEY.down);
+    // The role named for tasks is highlighted, not ecsTaskExecutionRole above it.
+    const taskRole = await term.ask('Task role');
+    expect(taskRole.renders[0]).toMatch(/❯ membrane-task-role/);
     await term.press(KEY.enter);
 
     const api = await term.ask('Target group for api (type ip, port 5000)');
@@ -467,6 +468,75 @@ describe('runWizard through a fake terminal', () => {
       await term.press(KEY.enter);
       const { answers } = await term.finish();
       expect((answers.aws as RawAnswers).subnets).toEqual([SUBNET.a1]);
+    });
+  });
+
+  describe('Enter takes the resource named for the question, wherever the cloud lists it', () => {
+    // Listed so that the first item is always wrong: a role for a CI deployer, then ecsTaskExecutionRole, whose name
+    // has "Task" in it too; "ui" inside legacy-guide and "api" inside rapid-tg, and console before ui and api.
+    const unhelpful = () => {
+      const role = (name: string) => ({ value: `arn:aws:iam::${ACCOUNT}:role/${name}`, name, description: `arn:aws:iam::${ACCOUNT}:role/${name}` });
+      const group = (value: string) => ({ value, vpc: VPC_A, name: `${value.split('/')[1]} :5000 (${VPC_A})` });
+      return fakeAws({
+        taskRoles: async () => [role('github-deployer'), role('ecsTaskExecutionRole'), role('membrane-task-role')],
+        targetGroups: async () => [tg('legacy-guide', '0a04'), TG.console, tg('rapid-tg', '0a05'), TG.ui, TG.api].map(group),
+      });
+    };
+    const rolesAndGroupsMissing = () => {
+      const given = completeAnswers();
+      const aws = given.aws as RawAnswers;
+      delete aws.executionRoleArn;
+      delete aws.taskRoleArn;
+      delete aws.targetGroups;
+      return given;
+    };
+
+    it('gives the api, ui and console groups and the task role; the execution role is made for the deployment', { timeout: 10_000 }, async () => {
+      const term = new FakeTerminal();
+      term.start({ given: rolesAndGroupsMissing(), defaults: {}, secrets: SECRETS, full: false, aws: unhelpful() });
+
+      const execution = await term.ask('Task execution role');
+      expect(execution.renders[0]).toMatch(/❯ Create one for this deployment alone/);
+      await term.press(KEY.enter);
+      for (const question of ['Task role', 'Target group for api', 'Target group for ui', 'Target group for console']) {
+        await term.ask(question);
+        await term.press(KEY.enter);
+      }
+
+      const { answers } = await term.finish();
+      expect(answers).toEqual({ ...completeAnswers(), aws: without(completeAnswers().aws as RawAnswers, 'executionRoleArn') });
+    });
+
+    it('offers a role named for execution one key below "Create one", and then does not default the task role to it', { timeout: 10_000 }, async () => {
+      const term = new FakeTerminal();
+      term.start({ given: rolesAndGroupsMissing(), defaults: {}, secrets: SECRETS, full: false, aws: unhelpful() });
+
+      await term.ask('Task execution role');
+      await term.press(KEY.down);
+      await term.press(KEY.enter);
+      for (const question of ['Task role', 'Target group for api', 'Target group for ui', 'Target group for console']) {
+        await term.ask(question);
+        await term.press(KEY.enter);
+      }
+
+      const { answers } = await term.finish();
+      expect(answers).toEqual(completeAnswers());
+    });
+
+    it('refuses a group another service already has: asked again, not offered, the named one highlighted', { timeout: 10_000 }, async () => {
+      const term = new FakeTerminal();
+      const given = completeAnswers();
+      // An answers file with the bug the wizard used to make: ui given the api's group.
+      ((given.aws as RawAnswers).targetGroups as RawAnswers).ui = TG.api;
+      term.start({ given, defaults: {}, secrets: SECRETS, full: false, aws: unhelpful() });
+
+      const ui = await term.ask('Target group for ui');
+      expect(ui.renders[0]).not.toContain('acme-api');
+      expect(ui.renders[0]).toMatch(/❯ acme-ui/);
+      await term.press(KEY.enter);
+
+      const { answers } = await term.finish();
+      expect(answers).toEqual(completeAnswers());
     });
   });
 

@@ -1,8 +1,9 @@
 // The wizard's AWS questions: choices from the account where it has them, typed input otherwise.
 import { awsSchema } from '../../answers/schema.js';
 import { PUBLIC_SERVICES } from '../../membrane/services.js';
+import type { Choice } from '../discovery.js';
 import type { AwsDiscovery } from './discovery.js';
-import type { QuestionKit } from '../questions.js';
+import { nameFits, type QuestionKit } from '../questions.js';
 
 export async function askAws(kit: QuestionKit, discovery: AwsDiscovery): Promise<void> {
   const { prompts: ask, say, needs, suggested, choose, validateWith } = kit;
@@ -14,6 +15,12 @@ export async function askAws(kit: QuestionKit, discovery: AwsDiscovery): Promise
   await choose(['aws', 'region'], shape.region, 'AWS region', () => discovery.regions());
   const region = String(kit.get(['aws', 'region']));
 
+  // Each public service needs its own group: one already chosen is neither offered nor accepted again.
+  const before = (index: number) => PUBLIC_SERVICES.slice(0, index);
+  const chosenBy = (arn: unknown, index: number) => before(index).find((other) => kit.get(['aws', 'targetGroups', other]) === arn);
+  const groupSchemas = PUBLIC_SERVICES.map((service, index) =>
+    shape.targetGroups.shape[service].refine((arn) => !chosenBy(arn, index), { error: (issue) => `is already the target group of ${chosenBy(issue.input, index)}` }));
+
   // The lookups the remaining questions need start together, while the first one is answered;
   // nothing is looked up for an answer already given.
   const need = {
@@ -21,7 +28,7 @@ export async function askAws(kit: QuestionKit, discovery: AwsDiscovery): Promise
     subnets: needs(['aws', 'subnets'], shape.subnets),
     groups: needs(['aws', 'securityGroups'], shape.securityGroups),
     roles: needs(['aws', 'executionRoleArn'], shape.executionRoleArn) || needs(['aws', 'taskRoleArn'], shape.taskRoleArn),
-    targetGroups: PUBLIC_SERVICES.some((service) => needs(['aws', 'targetGroups', service], shape.targetGroups.shape[service])),
+    targetGroups: PUBLIC_SERVICES.some((service, index) => needs(['aws', 'targetGroups', service], groupSchemas[index]!)),
   };
   const lookup = <T>(wanted: boolean, start: () => Promise<T[]>): Promise<T[]> => (wanted ? start().catch(() => []) : Promise.resolve([]));
   if (Object.values(need).some(Boolean)) say(`  Looking up clusters, subnets, security groups, roles and target groups in ${region}…`);
@@ -73,29 +80,37 @@ export async function askAws(kit: QuestionKit, discovery: AwsDiscovery): Promise
   }
 
   // The execution role is optional (the installer makes one for the deployment): offered while the roles are being chosen.
+  // Enter keeps "Create one" unless the answers name a role: an existing one gets read access to these secrets for every
+  // task that uses it. A role named for execution is one key down, ahead of task roles, which do not belong here.
   if (needs(['aws', 'taskRoleArn'], shape.taskRoleArn)) {
     const found = await roles;
     const CREATE = '';
+    const forExecution = (role: Choice) => nameFits(roleName(role.value), 'execution');
     const chosen = await ask.select({
       message: 'Task execution role (pulls images, reads secrets)',
-      choices: [{ value: CREATE, name: 'Create one for this deployment alone (recommended)', description: 'Only these services can then read its secrets' }, ...found],
+      choices: [{ value: CREATE, name: 'Create one for this deployment alone (recommended)', description: 'Only these services can then read its secrets' },
+        ...[...found].sort((a, b) => forExecution(b) - forExecution(a))],
       default: String(suggested(['aws', 'executionRoleArn']) ?? CREATE),
       pageSize: 12,
     });
     kit.set(['aws', 'executionRoleArn'], chosen === CREATE ? undefined : chosen);
   }
-  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what the engine may do, e.g. S3)', () => roles);
+  // ecsTaskExecutionRole has "task" in its name too: a role for execution is never the task role's default.
+  await choose(['aws', 'taskRoleArn'], shape.taskRoleArn, 'Task role (what the engine may do, e.g. S3)', () => roles, (role) =>
+    role.value === kit.get(['aws', 'executionRoleArn']) || nameFits(roleName(role.value), 'execution') ? 0 : nameFits(roleName(role.value), 'task'));
 
   const ipGroups = targetGroups.then((found) => found.filter((group) => !vpc || group.vpc === vpc));
-  // Each public service needs its own group: one already chosen is neither offered nor accepted again.
-  const chosenBy = (arn: unknown, before: readonly string[]) => before.find((other) => kit.get(['aws', 'targetGroups', other]) === arn);
   for (const [index, service] of PUBLIC_SERVICES.entries()) {
-    const before = PUBLIC_SERVICES.slice(0, index);
-    const schema = shape.targetGroups.shape[service].refine((arn) => !chosenBy(arn, before), { error: (issue) => `is already the target group of ${chosenBy(issue.input, before)}` });
-    await choose(['aws', 'targetGroups', service], schema, `Target group for ${service} (type ip, port 5000)`,
-      () => ipGroups.then((found) => found.filter((group) => !chosenBy(group.value, before))));
+    await choose(['aws', 'targetGroups', service], groupSchemas[index]!, `Target group for ${service} (type ip, port 5000)`,
+      () => ipGroups.then((found) => found.filter((group) => !chosenBy(group.value, index))),
+      (group) => nameFits(targetGroupName(group.value), service));
   }
 }
+
+/** arn:…:role/PATH/NAME */
+const roleName = (arn: string) => arn.split('/').pop()!;
+/** arn:…:targetgroup/NAME/ID */
+const targetGroupName = (arn: string) => arn.split('/')[1] ?? arn;
 
 function splitList(value: string): string[] {
   return value.split(/[\s,]+/).filter(Boolean);
