@@ -34,7 +34,7 @@ const DEPLOY: readonly OptionName[] = [...ANSWERS, 'demo', 'demo-fail', 'json', 
 const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   install: DEPLOY,
   resume: DEPLOY,
-  status: ['json'],
+  status: ['json', 'demo'],
   plan: [...ANSWERS, 'demo', 'out'],
   troubleshoot: [...ANSWERS, 'demo', 'bundle'],
   upgrade: DEPLOY,
@@ -102,8 +102,9 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
                            one JSON event a line on stdout and nothing else (it never prompts: a cloud changes only with --yes)
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
-  --demo                   the whole flow against a simulated cloud: no account, no CLI, nothing created
-  --demo-fail SERVICE      with --demo: make that service's rollout fail
+  --demo                   the real AWS install against a simulated AWS account: no account, no CLI, nothing
+                           created; resume, troubleshoot and status with --demo continue the same demo
+  --demo-fail SERVICE      with --demo: make that service's rollouts in this run fail
   --help, -h               this help
   --version, -v            the version
 

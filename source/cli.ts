@@ -11,17 +11,22 @@ async function run(options: CliOptions): Promise<number> {
     case 'resume':
     case 'upgrade': {
       const [{ deploy }, { presenterFor }] = await Promise.all([import('./commands/deploy.js'), import('./ui/presenter.js')]);
-      return deploy(options, options.command, presenterFor(options));
+      return deploy(options, options.command, { presenter: presenterFor(options), env: process.env, exit: exitNow });
     }
     case 'status':
       return (await import('./commands/status.js')).status(options);
     case 'plan':
       return (await import('./commands/plan.js')).plan(options);
     case 'troubleshoot':
-      return (await import('./commands/troubleshoot.js')).troubleshoot(options);
+      return (await import('./commands/troubleshoot.js')).troubleshoot(options, { env: process.env });
     case 'uninstall':
       throw new UsageError(`${options.command} is not in this version yet. See README.md for the manual steps.`);
   }
+}
+
+/** A second Ctrl-C: the running command is killed and the journal already says where we are. */
+function exitNow(code: number): never {
+  process.exit(code);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -9,7 +9,7 @@ export interface Choice {
   description?: string;
 }
 
-/** The lookups of every cloud that has some, by cloud: what the wizard's caller provides (the demo its own). */
+/** The lookups of every cloud that has some, by cloud: what the wizard's caller provides. */
 export interface Discoveries {
   aws: AwsDiscovery;
 }

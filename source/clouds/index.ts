@@ -4,7 +4,7 @@ import type { Cloud } from '../answers/schema.js';
 import { settingsFor, type Settings } from '../answers/settings.js';
 import { awsCloud } from './aws/index.js';
 import { azureCloud } from './azure/index.js';
-import { demoAdapter, type DemoOptions } from './demo/index.js';
+import type { DemoCloud } from './demo/index.js';
 import { gcpCloud } from './gcp/index.js';
 import type { CloudAdapter, CloudModule } from './types.js';
 
@@ -17,9 +17,9 @@ export function cloudName(cloud: Cloud): string {
 /** The CLI env of every cloud: each CLI reads only its own variables, so one env serves all. */
 export const CLI_ENV: Readonly<Record<string, string>> = Object.assign({}, ...Object.values(CLOUD_MODULES).map((module) => module.cliEnv));
 
-/** The cloud's adapter, or the simulated one when demo options are given (--demo). */
-export function adapterFor(settings: Settings, demo?: DemoOptions): CloudAdapter {
-  if (demo) return demoAdapter(settings, demo);
+/** The cloud's adapter, or with --demo the AWS adapter for the simulated account. */
+export function adapterFor(settings: Settings, demo?: DemoCloud): CloudAdapter {
+  if (demo) return demo.adapter(settings);
   return cloudAdapter(settings.answers.cloud, settings);
 }
 

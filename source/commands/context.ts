@@ -5,6 +5,7 @@ import type { CliOptions } from '../args.js';
 import { mergeAnswers, readAnswersFile, validateAnswers, validateSecrets, type RawAnswers } from '../answers/load.js';
 import type { Answers, SecretKey, Secrets } from '../answers/schema.js';
 import { deriveSettings, sizingProblems, type Settings } from '../answers/settings.js';
+import { demoCloud, type DemoCloud } from '../clouds/demo/index.js';
 import { adapterFor, CLI_ENV } from '../clouds/index.js';
 import { SECRET_STEP_PREFIX, type CloudAdapter } from '../clouds/types.js';
 import type { Journal } from '../engine/journal.js';
@@ -12,6 +13,30 @@ import { fileAuditSink } from '../exec/audit.js';
 import { createRedactor } from '../exec/redact.js';
 import { createRunner, type Runner } from '../exec/runner.js';
 import { UsageError } from '../errors.js';
+import type { Presenter } from '../ui/presenter.js';
+import { openJournal } from './journal-of.js';
+
+/** Where a command works: the deployment's journal and, with --demo, the simulated account kept beside it. */
+export interface Workspace {
+  journal: Journal;
+  demo?: DemoCloud;
+}
+
+/** What cli.ts gives a command: where to show itself, the environment, and how to end at once. */
+export interface CommandContext {
+  /** Chosen once for the run: Ink, plain lines or JSON events. */
+  presenter: Presenter;
+  env: NodeJS.ProcessEnv;
+  /** Ends the process now (a second Ctrl-C): cli.ts owns the exit; tests record it. */
+  exit(code: number): never;
+}
+
+export function openWorkspace(options: CliOptions, env: NodeJS.ProcessEnv): Workspace {
+  const journal = openJournal(options);
+  // Tests run the demo faster; users see its realistic pace.
+  const speed = Number(env.CREATE_MEMBRANE_DEPLOY_DEMO_SPEED) || 1;
+  return { journal, demo: options.demo ? demoCloud(journal.dir, { failService: options.demoFail, speed }) : undefined };
+}
 
 export interface Deployment {
   settings: Settings;
@@ -27,10 +52,12 @@ export async function givenAnswers(options: CliOptions, journal: Journal, base?:
   return { answers: mergeAnswers(journal.state?.answers, base, file, flags), fromFile: Boolean(file) };
 }
 
-export function resolveDeployment(options: CliOptions, raw: RawAnswers): Deployment {
+export function resolveDeployment(options: CliOptions, raw: RawAnswers, demo?: DemoCloud): Deployment {
+  const refusal = demo?.refusal(raw.cloud);
+  if (refusal) throw new UsageError(refusal);
   const answers = validateAnswers(raw);
   const settings = deriveSettings(options.name, answers);
-  const adapter = adapterFor(settings, options.demo ? { failService: options.demoFail } : undefined);
+  const adapter = adapterFor(settings, demo);
   const problems = [...sizingProblems(settings), ...adapter.inputProblems()];
   if (problems.length) throw new UsageError('Some answers are not possible:', problems);
   return { settings, adapter, answers: raw };
@@ -49,11 +76,12 @@ export function resolveWithSecrets(
   raw: RawAnswers,
   rawSecrets: Partial<Record<SecretKey, string>>,
   stored: SecretKey[],
+  demo?: DemoCloud,
 ): Deployment & { secrets: Secrets } {
   let deployment: Deployment | undefined;
   const problems: string[] = [];
   try {
-    deployment = resolveDeployment(options, raw);
+    deployment = resolveDeployment(options, raw, demo);
   } catch (error) {
     if (!(error instanceof UsageError) || error.problems.length === 0) throw error;
     problems.push(...error.problems);
@@ -74,12 +102,14 @@ export function resolveWithSecrets(
 // Tests shorten the retry backoff; users keep the default.
 const BACKOFF_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_BACKOFF_MS) || undefined;
 
-export function createAuditedRunner(journal: Journal, secrets: Partial<Secrets> | undefined, signal?: AbortSignal): Runner {
+/** Runs the clouds' CLIs, or with --demo the simulated account, writing every call to the audit log. */
+export function createAuditedRunner({ journal, demo }: Workspace, secrets: Partial<Secrets> | undefined, signal?: AbortSignal): Runner {
   return createRunner({
     audit: fileAuditSink(journal.auditLogPath),
     redact: createRedactor(Object.values(secrets ?? {})),
     signal,
     env: CLI_ENV,
     backoffMs: BACKOFF_MS,
+    spawn: demo?.spawn,
   });
 }

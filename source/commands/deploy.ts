@@ -1,15 +1,14 @@
 // install, resume and upgrade: one flow with three starting points.
 // answers (wizard on a TTY) -> preflight -> review -> confirm -> deploy -> summary
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CliOptions } from '../args.js';
 import type { RawAnswers } from '../answers/load.js';
 import { secretsFromEnv } from '../answers/load.js';
 import type { Settings } from '../answers/settings.js';
 import { awsDiscovery } from '../clouds/aws/discovery.js';
-import { DEMO_ANSWERS, DEMO_SECRETS, demoDiscovery } from '../clouds/demo/discovery.js';
-import { DEMO_POLL_INTERVAL_MS } from '../clouds/demo/index.js';
+import { DEMO_ANSWERS, DEMO_SECRETS } from '../clouds/demo/world.js';
 import { cloudName } from '../clouds/index.js';
 import type { CloudAdapter } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
@@ -26,25 +25,37 @@ import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { symptomFor } from '../troubleshoot/hints.js';
 import type { Presenter } from '../ui/presenter.js';
 import { line } from '../ui/terminal.js';
-import { createAuditedRunner, givenAnswers, resolveWithSecrets, storedSecrets } from './context.js';
-import { openJournal } from './journal-of.js';
+import { createAuditedRunner, givenAnswers, openWorkspace, resolveWithSecrets, storedSecrets, type CommandContext, type Workspace } from './context.js';
 import { reviewLines, summaryLines } from './review.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade';
 
 const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
 
-/** `presenter` is chosen once by the caller: Ink, plain lines or JSON events, for the whole run. */
-export async function deploy(options: CliOptions, requested: DeployMode, presenter: Presenter): Promise<number> {
+/** The commands that continue or examine this deployment, as the user types them. */
+export interface NextCommands {
+  resume: string;
+  troubleshoot: string;
+}
+
+function nextCommands(options: CliOptions, interactive: boolean): NextCommands {
+  const which = `--name ${options.name}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}${options.demo ? ' --demo' : ''}`;
+  return { resume: `create-membrane-deploy resume ${which}${interactive ? '' : ' --yes'}`, troubleshoot: `create-membrane-deploy troubleshoot ${which}` };
+}
+
+/** The context's presenter was chosen once by cli.ts: Ink, plain lines or JSON events, for the whole run. */
+export async function deploy(options: CliOptions, requested: DeployMode, context: CommandContext): Promise<number> {
+  const { presenter } = context;
   let mode = requested;
-  // The demo keeps its journal in a throwaway directory unless told otherwise.
-  const stateDir = options.demo && !options.stateDir ? await mkdtemp(join(tmpdir(), 'membrane-demo-')) : options.stateDir;
-  const journal = openJournal(options, stateDir);
+  let workspace = openWorkspace(options, context.env);
+  // A new demo starts from a fresh simulated account; an unfinished one can be resumed.
+  if (workspace.demo && mode === 'install' && workspace.journal.state?.status === 'done') {
+    rmSync(workspace.journal.dir, { recursive: true, force: true });
+    workspace = openWorkspace(options, context.env);
+  }
+  const { journal } = workspace;
   const saved = journal.state;
-  // The demo's cloud lives in its process: it starts over rather than resumes.
-  const again = options.demo
-    ? 'create-membrane-deploy --demo'
-    : `create-membrane-deploy resume --name ${options.name}${stateDir ? ` --state-dir ${stateDir}` : ''}${presenter.interactive ? '' : ' --yes'}`;
+  const again = nextCommands(options, presenter.interactive);
   if (mode !== 'install' && !saved) {
     throw new UsageError(`Nothing to ${mode} for --name ${options.name}: no deployment is recorded in ${journal.dir}. Run install first.`);
   }
@@ -62,17 +73,24 @@ export async function deploy(options: CliOptions, requested: DeployMode, present
   function cancel() {
     lookups.abort();
     release();
+    forgetUnstartedDemo(workspace);
     presenter.interrupted('Cancelled. Nothing was changed.');
-    process.exit(130);
+    context.exit(130);
   }
   try {
     const prompting = presenter.interactive && !options.yes;
     if (mode === 'install' && saved && saved.status !== 'done' && prompting && (await offerToResume(saved))) mode = 'resume';
-    return await deployLocked({ options, mode, journal, again, presenter, prompting, release, lookups: lookups.signal, releaseInterrupts });
+    return await deployLocked({ options, context, mode, workspace, again, prompting, release, lookups: lookups.signal, releaseInterrupts });
   } finally {
     releaseInterrupts();
     release();
+    forgetUnstartedDemo(workspace);
   }
+}
+
+/** A demo that never started its rollout leaves nothing behind (its lookups' audit lines and account). */
+function forgetUnstartedDemo({ demo, journal }: Workspace): void {
+  if (demo && !journal.state) rmSync(journal.dir, { recursive: true, force: true });
 }
 
 async function offerToResume(saved: NonNullable<Journal['state']>): Promise<boolean> {
@@ -83,10 +101,10 @@ async function offerToResume(saved: NonNullable<Journal['state']>): Promise<bool
 
 interface Locked {
   options: CliOptions;
+  context: CommandContext;
   mode: DeployMode;
-  journal: Journal;
-  again: string;
-  presenter: Presenter;
+  workspace: Workspace;
+  again: NextCommands;
   prompting: boolean;
   release: () => void;
   /** Aborted by a Ctrl-C before the rollout: stops the read-only lookups. */
@@ -95,15 +113,16 @@ interface Locked {
   releaseInterrupts: () => void;
 }
 
-async function deployLocked({ options, mode, journal, again, presenter, prompting, release, lookups, releaseInterrupts }: Locked): Promise<number> {
-  const saved = journal.state;
-  const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, journal, prompting, lookups);
+async function deployLocked({ options, context, mode, workspace, again, prompting, release, lookups, releaseInterrupts }: Locked): Promise<number> {
+  const { presenter } = context;
+  const saved = workspace.journal.state;
+  const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, context, workspace, prompting, lookups);
   // Nobody to confirm on (a pipe, CI): only --yes lets it change the cloud, as terraform apply needs -auto-approve.
   if (!prompting && !options.yes && !options.demo) {
     const why = options.json ? 'With --json nothing is asked' : 'There is no terminal to confirm on';
     throw new UsageError(`${why}, so ${mode} changes nothing without --yes. Review what it would do with: create-membrane-deploy plan --out DIR; then run it again with --yes.`);
   }
-  const runner = createAuditedRunner(journal, secrets, lookups);
+  const runner = createAuditedRunner(workspace, secrets, lookups);
 
   if (!(await preflight(adapter, runner, settings, presenter))) {
     return 2;
@@ -122,17 +141,18 @@ async function deployLocked({ options, mode, journal, again, presenter, promptin
   }
 
   releaseInterrupts();
-  return rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, presenter, commandBefore: saved?.command, release });
+  return rollOut({ options, context, mode, workspace, settings, adapter, answers, secrets, steps, again, commandBefore: saved?.command, release });
 }
 
 /** Answers and secrets from every source; on a TTY the wizard asks for what is missing. */
-async function gatherInputs(options: CliOptions, journal: Journal, prompting: boolean, lookups: AbortSignal) {
-  const demoBase = options.demo && !prompting ? DEMO_ANSWERS : undefined;
+async function gatherInputs(options: CliOptions, context: CommandContext, workspace: Workspace, prompting: boolean, lookups: AbortSignal) {
+  const { journal, demo } = workspace;
+  const demoBase = demo && !prompting ? DEMO_ANSWERS : undefined;
   const { answers: given, fromFile } = await givenAnswers(options, journal, demoBase);
-  const envSecrets = { ...(options.demo && !prompting ? DEMO_SECRETS : {}), ...secretsFromEnv(process.env) };
+  const envSecrets = { ...(demo && !prompting ? DEMO_SECRETS : {}), ...secretsFromEnv(context.env) };
   const stored = storedSecrets(journal);
   try {
-    return { ...resolveWithSecrets(options, given, envSecrets, stored), wizardAsked: false };
+    return { ...resolveWithSecrets(options, given, envSecrets, stored, demo), wizardAsked: false };
   } catch (error) {
     if (!prompting || !(error instanceof UsageError)) throw error;
   }
@@ -144,10 +164,11 @@ async function gatherInputs(options: CliOptions, journal: Journal, prompting: bo
     secretDefaults: options.demo ? DEMO_SECRETS : undefined,
     stored,
     full: !fromFile && !journal.state,
-    aws: options.demo ? demoDiscovery() : awsDiscovery(createAuditedRunner(journal, undefined, lookups)),
+    clouds: demo?.clouds,
+    aws: awsDiscovery(createAuditedRunner(workspace, undefined, lookups)),
     say: line,
   });
-  return { ...resolveWithSecrets(options, answers, secrets, stored), wizardAsked: true };
+  return { ...resolveWithSecrets(options, answers, secrets, stored, demo), wizardAsked: true };
 }
 
 /** Read-only checks, shown as the presenter shows them. False when one failed. */
@@ -171,24 +192,26 @@ async function offerToSaveAnswers(answers: RawAnswers): Promise<void> {
 
 interface RollOut {
   options: CliOptions;
+  context: CommandContext;
   mode: DeployMode;
-  journal: Journal;
+  workspace: Workspace;
   settings: Settings;
   adapter: CloudAdapter;
   answers: RawAnswers;
   secrets: Parameters<typeof runSteps>[0]['secrets'];
   steps: ReturnType<typeof withRollouts>;
-  again: string;
-  presenter: Presenter;
+  again: NextCommands;
   commandBefore?: 'install' | 'upgrade';
   /** Frees the deployment's lock; called before exiting on a second Ctrl-C. */
   release: () => void;
 }
 
-async function rollOut({ options, mode, journal, settings, adapter, answers, secrets, steps, again, presenter, commandBefore, release }: RollOut): Promise<number> {
+async function rollOut({ options, context, mode, workspace, settings, adapter, answers, secrets, steps, again, commandBefore, release }: RollOut): Promise<number> {
+  const { presenter } = context;
+  const { journal } = workspace;
   const stop = new AbortController();
   const stopNow = new AbortController();
-  const runner = createAuditedRunner(journal, secrets, stopNow.signal);
+  const runner = createAuditedRunner(workspace, secrets, stopNow.signal);
   journal.begin({ name: options.name, cloud: settings.answers.cloud, command: mode === 'upgrade' ? 'upgrade' : (commandBefore ?? 'install'), answers }, mode === 'resume');
   const bus = createEventBus<DeployEvent>();
   let changed = false;
@@ -208,8 +231,8 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
       stopNow.abort();
       journal.finish('interrupted');
       release();
-      presenter.interrupted(`Stopped. Continue with: ${again}`);
-      process.exit(130);
+      presenter.interrupted(`Stopped. Continue with: ${again.resume}`);
+      context.exit(130);
     },
   });
 
@@ -223,7 +246,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
       emit: bus.emit,
       skipDone: mode === 'resume',
       desiredCounts: Object.fromEntries(SERVICE_IDS.map((id) => [id, settings.sizing[id].replicas])) as Record<ServiceId, number>,
-      pollIntervalMs: options.demo ? DEMO_POLL_INTERVAL_MS : POLL_INTERVAL_MS,
+      pollIntervalMs: workspace.demo?.pollIntervalMs ?? POLL_INTERVAL_MS,
       rolloutTimeoutMs: options.rolloutTimeoutMinutes * 60_000,
       stop: stop.signal,
     });
@@ -235,7 +258,7 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
   } catch (error) {
     if (error instanceof InterruptedError) {
       journal.finish('interrupted');
-      bus.emit({ type: 'done', outcome: 'interrupted', summary: [`Interrupted. Continue with: ${again}`] });
+      bus.emit({ type: 'done', outcome: 'interrupted', summary: [`Interrupted. Continue with: ${again.resume}`] });
       return 130;
     }
     if (!(error instanceof StepFailedError)) throw error;
@@ -247,8 +270,8 @@ async function rollOut({ options, mode, journal, settings, adapter, answers, sec
       summary: [
         error.message,
         ...(symptom ? [`Looks like: ${symptom.title}. Check:`, ...symptom.checks.map((check) => `  - ${check}`)] : []),
-        ...(options.demo ? [] : [`Run every check against the cloud: ${again.replace(' resume ', ' troubleshoot ')}`]),
-        `Fix the cause, then continue with: ${again}`,
+        `Run every check against the cloud: ${again.troubleshoot}`,
+        `Fix the cause, then continue with: ${again.resume}`,
         `Audit log: ${journal.auditLogPath}`,
       ],
     });

@@ -18,19 +18,23 @@ import { reportLines } from '../troubleshoot/report.js';
 import { createChecklistRunner, type ChecklistEvent } from '../troubleshoot/run.js';
 import { diagnose, initialChecklist, reduceChecklist } from '../ui/checklist-store.js';
 import { isInteractive, line } from '../ui/terminal.js';
-import { createAuditedRunner, givenAnswers, resolveDeployment } from './context.js';
-import { openJournal } from './journal-of.js';
+import { createAuditedRunner, givenAnswers, openWorkspace, resolveDeployment, type CommandContext } from './context.js';
 
-export async function troubleshoot(options: CliOptions): Promise<number> {
-  if (options.demo) throw new UsageError('troubleshoot looks at a real cloud; the demo\'s cloud lives only while the demo runs.');
-  const journal = openJournal(options);
+export async function troubleshoot(options: CliOptions, context: Pick<CommandContext, 'env'>): Promise<number> {
+  const workspace = openWorkspace(options, context.env);
+  const { journal, demo } = workspace;
   const { answers, fromFile } = await givenAnswers(options, journal);
-  if (!journal.state && !fromFile) throw new UsageError(`No deployment named "${options.name}" is recorded here. Give --config answers.json to check a deployment made by hand.`);
-  const { settings, adapter } = resolveDeployment(options, answers);
+  if (!journal.state && !fromFile) {
+    throw new UsageError(demo
+      ? `No demo deployment named "${options.name}" is recorded here. Run create-membrane-deploy --demo first (with the same --name and --state-dir).`
+      : `No deployment named "${options.name}" is recorded here. Give --config answers.json to check a deployment made by hand.`);
+  }
+  const { settings, adapter } = resolveDeployment(options, answers, demo);
   const diagnostics = adapter.diagnostics?.();
   if (!diagnostics) throw new UsageError('This cloud has no troubleshooting checks.');
-  const secrets = secretsFromEnv(process.env);
-  const runner = createAuditedRunner(journal, secrets);
+  // The demo's registry exists nowhere: its login and image checks are skipped, never sent.
+  const secrets = demo ? {} : secretsFromEnv(context.env);
+  const runner = createAuditedRunner(workspace, secrets);
 
   line(`Looking at deployment "${settings.name}" as the cloud sees it now…`);
   const inspections = await diagnostics.inspect(runner).catch((error: unknown) => {
@@ -46,7 +50,8 @@ export async function troubleshoot(options: CliOptions): Promise<number> {
     focus.length ? `Not healthy: ${focus.join(', ')}` : `All ${inspections.filter((i) => i.found).length} deployed services report healthy.`,
   ];
   const logs = new Map<ServiceId, string[]>();
-  const items = buildChecklist({ settings, diagnostics, runner, inspections, focus, registryPassword: secrets.registryPassword, logs });
+  const items = buildChecklist({ settings, diagnostics, runner, inspections, focus, registryPassword: secrets.registryPassword, logs,
+    registryOutOfReach: demo ? 'the demo\'s registry is simulated: a real troubleshoot logs in to yours with MEMBRANE_REGISTRY_PASSWORD' : undefined });
   const bus = createEventBus<ChecklistEvent>();
   const checklist = createChecklistRunner(items, bus.emit);
   // The report and the exit code read the same store the Ink checklist renders.

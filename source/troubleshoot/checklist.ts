@@ -45,6 +45,8 @@ export interface ChecklistContext {
   focus: ServiceId[];
   /** Needed for the registry login; the item is skipped without it. */
   registryPassword?: string;
+  /** Why the registry is not tried at all (the demo's registry exists nowhere). */
+  registryOutOfReach?: string;
   /** Keeps the logs the log items read, for the support bundle. */
   logs: Map<ServiceId, string[]>;
 }
@@ -131,6 +133,7 @@ export function buildChecklist(context: ChecklistContext): ChecklistItem[] {
       symptom: 'pull',
       title: `Registry login to ${registry.server} as ${registry.username}`,
       probe: async () => {
+        if (context.registryOutOfReach) return skip(context.registryOutOfReach);
         if (!context.registryPassword) return skip('set MEMBRANE_REGISTRY_PASSWORD to test the login');
         const result = await checkRegistryLogin({ server: registry.server, username: registry.username, password: context.registryPassword });
         if (result.ok) return pass(result.summary, result.evidence);
@@ -150,6 +153,7 @@ export function buildChecklist(context: ChecklistContext): ChecklistItem[] {
       symptom: 'pull',
       title: `Images exist with tag ${imageTag}`,
       probe: async () => {
+        if (context.registryOutOfReach) return skip(context.registryOutOfReach);
         if (!context.registryPassword) return skip('set MEMBRANE_REGISTRY_PASSWORD to look the images up');
         const images = [...new Set(SERVICES.map((s) => s.image))];
         const results = await Promise.all(images.map((image) => checkImageExists({ server: registry.server, username: registry.username, password: context.registryPassword!, image, tag: imageTag })));

@@ -21,6 +21,8 @@ export interface WizardInput extends Discoveries {
   secretDefaults?: Partial<Record<SecretKey, string>>;
   /** Secrets the cloud already holds from an earlier run: not asked again. */
   stored: SecretKey[];
+  /** The clouds to offer, and why when it is not all of them (the demo simulates AWS alone). */
+  clouds?: { offered: readonly Cloud[]; why: string };
   /** Ask the optional questions too (storage, auth): nothing was given up front. */
   full: boolean;
   say(line: string): void;
@@ -125,10 +127,14 @@ export async function runWizard(input_: WizardInput): Promise<WizardResult> {
   }
 
   // 1. Where
-  if (needs(['cloud'], answersSchema.shape.cloud)) {
+  const offered = input_.clouds?.offered ?? CLOUDS;
+  if (needs(['cloud'], answersSchema.shape.cloud) && offered.length === 1) {
+    setAt(answers, ['cloud'], offered[0]);
+    say(`  Cloud: ${CLOUD_MODULES[offered[0]!].title} (${input_.clouds?.why})`);
+  } else if (needs(['cloud'], answersSchema.shape.cloud)) {
     setAt(answers, ['cloud'], await ask.select({
       message: 'Which cloud?',
-      choices: CLOUDS.map((cloud) => ({ value: cloud, name: CLOUD_MODULES[cloud].title })),
+      choices: offered.map((cloud) => ({ value: cloud, name: CLOUD_MODULES[cloud].title })),
     }));
   }
 

@@ -285,8 +285,7 @@ describe('the wizard of the built CLI in a real terminal (tmux, 120×50)', () =>
         const pane = await startInTerminal('demo', cliEnv(), ['--demo', '--name', name, '--state-dir', stateDir]);
         const person = new Person(pane, left);
 
-        // 1. Where; 2. images; 3. where users reach it (two typed values, the rest suggested).
-        await person.enter('Which cloud?');
+        // 1. Where (the demo's one cloud, not asked); 2. images; 3. where users reach it (two typed values, the rest suggested).
         await person.enter('Registry server');
         await person.type('Registry robot username', 'robot$core+acme');
         await person.enter('Registry robot password (Enter keeps the demo value)');
@@ -330,7 +329,7 @@ describe('the wizard of the built CLI in a real terminal (tmux, 120×50)', () =>
         // The review shows the typed answers.
         expect(review).toMatch(/^✔ Registry robot username \(e\.g\. robot\$core\+yourcompany\) robot\$core\+acme$/m);
         expect(review).toMatch(/^\s+api\s+core\/api\s.*public https:\/\/api\.acme\.example\.org$/m);
-        expect(review).toContain('This is a demo: a simulated AWS account.');
+        expect(review).toContain('This is a demo: the real AWS steps against a simulated AWS account.');
 
         await person.enter(PROMPT);
         // Decline saving the answers: "n", seen on the line, then Enter.
@@ -372,7 +371,7 @@ describe('the wizard of the built CLI in a real terminal (tmux, 120×50)', () =>
     );
 
     it(
-      '--demo-fail api --yes on a TTY: no question, the checklist and the live table still drawn, api ✖ failed with the hints, exit 1',
+      '--demo-fail api --yes on a TTY: no question, the views drawn, api ✖ failed with the hints; troubleshoot --demo finds the cause; resume --demo completes it',
       async () => {
         const left = budget();
         const name = 'wizard-fail';
@@ -389,8 +388,9 @@ describe('the wizard of the built CLI in a real terminal (tmux, 120×50)', () =>
         expect(history).not.toMatch(/^\? /m);
         expect(history).not.toContain('Deploy these');
         const checklist = preflightBlock(history);
-        expect(checklist, history).toContain('All 8 checks passed.');
-        expect(checklist.split('\n').filter((line) => /^✔ /.test(line))).toHaveLength(8);
+        // The demo's answers name a task role (checked) and leave the execution role to the installer.
+        expect(checklist, history).toContain('All 7 checks passed.');
+        expect(checklist.split('\n').filter((line) => /^✔ /.test(line))).toHaveLength(7);
         expect(history.match(/^SERVICE\s+STATE/gm)).toHaveLength(1);
 
         const rows = tableRows(screen);
@@ -407,9 +407,30 @@ describe('the wizard of the built CLI in a real terminal (tmux, 120×50)', () =>
         expect(below).toMatch(/^Looks like: Cannot pull image\. Check:$/m);
         expect(below).toMatch(/^ {2}- Verify the registry credentials: registry\.username and MEMBRANE_REGISTRY_PASSWORD/m);
         expect(below).toMatch(/CannotPullContainerError: pull access denied for harbor\.integration\.app\/core\/api/);
-        expect(below).toMatch(/^Fix the cause, then continue with: create-membrane-deploy --demo$/m);
-
+        const which = `--name ${name} --state-dir ${stateDir} --demo`;
+        expect(below).toContain(`Run every check against the cloud: create-membrane-deploy troubleshoot ${which}`);
+        expect(below).toContain(`Fix the cause, then continue with: create-membrane-deploy resume ${which}`);
         expect((await statusOf(name, stateDir)).status).toBe('failed');
+
+        // troubleshoot --demo: the real checklist against the simulated account the failed demo left.
+        const troubleshooting = await startInTerminal('demo-troubleshoot', cliEnv(), ['troubleshoot', ...which.split(' ')]);
+        const diagnosed = await troubleshooting.waitFor(/^Diagnosis: /m, { timeoutMs: left(), what: 'the diagnosis' });
+        show('troubleshoot --demo', diagnosed);
+        expect(diagnosed).toMatch(/^Diagnosis: Cannot pull image: api cannot pull its image/m);
+        expect(diagnosed).toContain('✖ api: what the cloud says: the image could not be pulled');
+        await troubleshooting.sendKeys(['q'], { literal: true });
+        expect((await troubleshooting.waitForExit(left())).code).toBe(1);
+
+        // resume --demo (the failure was the demo's only): the api gets a new deployment, ui and console follow.
+        const resumed = await startInTerminal('demo-resume', cliEnv(), ['resume', ...which.split(' '), '--yes']);
+        const end = await resumed.waitForExit(left());
+        show('resume --demo at the end', end.screen.slice(end.screen.lastIndexOf('SERVICE ')));
+        expect(end.code, end.screen).toBe(0);
+        expect(end.screen).toContain('7/7 healthy · 0 deploying · 0 failed');
+        const audit = await readFile(join(stateDir, name, 'audit.log'), 'utf8');
+        expect(audit.match(/"ecs","update-service"/g)).toHaveLength(1);
+        expect(audit.match(/"ecs","create-service"/g)).toHaveLength(7);
+        expect((await statusOf(name, stateDir)).status).toBe('done');
       },
       TEST_TIMEOUT_MS,
     );

@@ -3,13 +3,18 @@
 // and draw on a Writable that records every render. Each prompt pipes its own MuteStream into
 // that Writable (emitting 'pipe'), so the drawing is kept per prompt, one render per write.
 // The cloud is a fake AwsDiscovery: no CLI runs.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import type { RawAnswers } from '../../source/answers/load.js';
 import { answersSchema, secretsSchema, type SecretKey } from '../../source/answers/schema.js';
-import { DEMO_ANSWERS, DEMO_SECRETS, demoDiscovery } from '../../source/clouds/demo/discovery.js';
-import type { AwsDiscovery } from '../../source/clouds/aws/discovery.js';
+import { awsDiscovery, type AwsDiscovery } from '../../source/clouds/aws/discovery.js';
+import { demoCloud } from '../../source/clouds/demo/index.js';
+import { DEMO_ANSWERS, DEMO_SECRETS } from '../../source/clouds/demo/world.js';
+import { createRunner } from '../../source/exec/runner.js';
 import type { Choice } from '../../source/clouds/discovery.js';
 import { runWizard, type WizardInput, type WizardResult } from '../../source/wizard/wizard.js';
 
@@ -654,15 +659,16 @@ describe('runWizard through a fake terminal', () => {
     });
   });
 
-  it('keeps the demo suggestions when Enter is pressed at every question', { timeout: 10_000 }, async () => {
+  it('keeps the demo suggestions when Enter is pressed at every question, the lists from the simulated account', { timeout: 10_000 }, async () => {
     const term = new FakeTerminal();
-    const discovery = demoDiscovery();
+    const demo = demoCloud(await mkdtemp(join(tmpdir(), 'wizard-demo-')), { speed: 0 });
+    const discovery = awsDiscovery(createRunner({ redact: (text) => text, spawn: demo.spawn }));
     const regions = vi.spyOn(discovery, 'regions');
     const defaultRegion = vi.spyOn(discovery, 'defaultRegion');
-    term.start({ given: {}, defaults: DEMO_ANSWERS, secrets: {}, secretDefaults: DEMO_SECRETS, full: true, aws: discovery });
+    term.start({ given: {}, defaults: DEMO_ANSWERS, secrets: {}, secretDefaults: DEMO_SECRETS, full: true, aws: discovery, clouds: demo.clouds });
 
+    // The demo simulates AWS alone: the cloud is not asked, and the person is told why.
     const questions = [
-      'Which cloud?',
       'Registry server',
       'Registry robot username',
       'Registry robot password (Enter keeps the demo value)',
@@ -704,5 +710,7 @@ describe('runWizard through a fake terminal', () => {
     for (const value of Object.values(DEMO_SECRETS)) expect(term.raw).not.toContain(value);
     expect(defaultRegion).not.toHaveBeenCalled(); // the demo suggests its region
     expect(regions).toHaveBeenCalledTimes(1);
+    expect(term.said).toContain('  Cloud: AWS ECS (Fargate) (the demo simulates AWS alone)');
+    expect(term.text).not.toContain('Which cloud?');
   });
 });

@@ -91,7 +91,7 @@ describe('parseCli', () => {
     [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, upgrade.'],
     [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, upgrade, uninstall.'],
     [['plan', '--out', 'd', '--rollout-timeout', '5'], '--rollout-timeout is not an option of plan; it goes with install, resume, upgrade.'],
-    [['status', '--demo'], '--demo is not an option of status; it goes with install, resume, plan, troubleshoot, upgrade, uninstall.'],
+    [['status', '--out', 'd'], '--out is not an option of status; it goes with plan.'],
     [['plan', '--demo', '--demo-fail', 'api', '--out', 'd'], '--demo-fail is not an option of plan; it goes with install, resume, upgrade.'],
     [['upgrade', '--image-tag', 't', '--out', 'd'], '--out is not an option of upgrade; it goes with plan.'],
   ])('refuses %j: %s', (argv, message) => {

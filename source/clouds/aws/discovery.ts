@@ -22,15 +22,16 @@ const nameTag = (tags?: Tag[]) => tags?.find((tag) => tag.Key === 'Name')?.Value
 
 export function awsDiscovery(runner: Runner): AwsDiscovery {
   const call = (region: string, ...args: string[]) => runJson(runner, { argv: awsArgv(region, ...args) });
+  async function defaultRegion() {
+    const fromEnv = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (fromEnv) return fromEnv;
+    const { stdout } = await runner.run({ argv: ['aws', 'configure', 'get', 'region'] }, { attempts: 1 }).catch(() => ({ stdout: '' }));
+    return stdout.trim() || undefined;
+  }
   return {
-    async defaultRegion() {
-      const fromEnv = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (fromEnv) return fromEnv;
-      const { stdout } = await runner.run({ argv: ['aws', 'configure', 'get', 'region'] }, { attempts: 1 }).catch(() => ({ stdout: '' }));
-      return stdout.trim() || undefined;
-    },
+    defaultRegion,
     async regions() {
-      const { Regions = [] } = await call((await this.defaultRegion()) ?? 'us-east-1', 'ec2', 'describe-regions');
+      const { Regions = [] } = await call((await defaultRegion()) ?? 'us-east-1', 'ec2', 'describe-regions');
       return Regions.map((r: { RegionName: string }) => ({ value: r.RegionName, name: r.RegionName })).sort((a: { value: string }, b: { value: string }) => a.value.localeCompare(b.value));
     },
     async clusters(region) {
@@ -56,7 +57,7 @@ export function awsDiscovery(runner: Runner): AwsDiscovery {
     },
     async taskRoles() {
       // IAM is global; any region will do for the call.
-      const { Roles = [] } = await call((await this.defaultRegion()) ?? 'us-east-1', 'iam', 'list-roles');
+      const { Roles = [] } = await call((await defaultRegion()) ?? 'us-east-1', 'iam', 'list-roles');
       return Roles.filter((role: { AssumeRolePolicyDocument?: unknown }) => JSON.stringify(role.AssumeRolePolicyDocument ?? '').includes('ecs-tasks.amazonaws.com')).map(
         (role: { Arn: string; RoleName: string }) => ({ value: role.Arn, name: role.RoleName, description: role.Arn }),
       );
