@@ -176,6 +176,12 @@ export interface TroubleshootingPlaces {
   grace: string;
 }
 
+/** One line of the review's "Resources it will use": what it is for, and which one (with what the user must know of it). */
+export interface ReviewResource {
+  label: string;
+  value: string;
+}
+
 /** Everything the installer knows about one cloud; clouds/index.ts holds one per Cloud. */
 export interface CloudModule<C extends Cloud> {
   /** The platform's name, as the wizard offers it and the review and preflight print it. */
@@ -184,6 +190,8 @@ export interface CloudModule<C extends Cloud> {
   ask(kit: QuestionKit, discoveries: Discoveries): Promise<void>;
   /** Built from settings that hold this cloud's answers block (settingsFor narrows once). */
   adapter(settings: SettingsFor<C>): CloudAdapter;
+  /** What of the user's own the deployment uses, for the review: cluster, network, roles, vault, identity… */
+  resources?(settings: SettingsFor<C>): ReviewResource[];
   /** The object store the three buckets live in, as the review names it. */
   storage: string;
   where: TroubleshootingPlaces;

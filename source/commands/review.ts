@@ -1,31 +1,102 @@
-// What the user reads before anything changes: the checks, the services and the steps.
-import type { Settings } from '../answers/settings.js';
+// What the user reads before anything changes: the services, the user's own resources it uses and the steps.
+import type { Cloud } from '../answers/schema.js';
+import { settingsFor, type Settings } from '../answers/settings.js';
 import { CLOUD_MODULES } from '../clouds/index.js';
-import type { Step } from '../clouds/types.js';
-import { SERVICES } from '../membrane/services.js';
+import type { ReviewResource, Step } from '../clouds/types.js';
+import { SERVICES, type ServiceId } from '../membrane/services.js';
 
-export function reviewLines(settings: Settings, steps: Step[], notes: string[]): string[] {
+export interface ReviewOptions {
+  /** Every step on its own line and the notes in full; otherwise alike steps share a line, so the review fits a 40-row terminal. */
+  verbose?: boolean;
+  /** Ids of the steps already done (a resumed run): marked, and the step it resumes at named. */
+  done?: ReadonlySet<string>;
+}
+
+export function reviewLines(settings: Settings, steps: Step[], notes: string[], { verbose = false, done = new Set() }: ReviewOptions = {}): string[] {
   const { answers } = settings;
   const cloud = CLOUD_MODULES[answers.cloud];
   const exposure = (id: (typeof SERVICES)[number]) =>
     id.exposure === 'public' ? `public ${settings.urls[id.subdomain!]}` : id.exposure === 'internal' ? 'internal only' : 'no ingress';
+  const resources = resourcesOf(answers.cloud, settings);
+  const width = Math.max(...resources.map((resource) => resource.label.length));
   return [
     `Deployment "${settings.name}" to ${cloud.title}, image tag ${answers.imageTag} from ${answers.registry.server}`,
-    '',
     'Services (in deployment order):',
     ...SERVICES.map((spec) => {
       const size = settings.sizing[spec.id];
       return `  ${spec.id.padEnd(19)} ${`${spec.image}`.padEnd(24)} ${`${size.cpu / 1024} vCPU ${size.memory} MiB ×${size.replicas}`.padEnd(22)} ${exposure(spec)}`;
     }),
     '',
-    `Storage: ${cloud.storage} buckets ${settings.buckets.tmp}, ${settings.buckets.connectors}, ${settings.buckets.static}; static files at ${settings.urls.static}`,
+    `Storage: ${cloud.storage} buckets ${braced([settings.buckets.tmp, settings.buckets.connectors, settings.buckets.static])}; static files at ${settings.urls.static}`,
     `Auth: ${answers.auth.mode === 'auth0' ? `Auth0 (${answers.auth.auth0.domain})` : 'username/password'}`,
     '',
+    ...(resources.length ? ['Resources it will use (yours, as the answers name them):', ...resources.map(({ label, value }) => `  ${label.padEnd(width)}  ${value}`), ''] : []),
     'Steps (each looks first: what exists and matches is kept, nothing is created twice):',
-    ...steps.map((step, index) => `  ${String(index + 1).padStart(2)}. ${step.title}`),
-    '',
-    ...notes.map((note) => `• ${note}`),
+    ...progressLine(steps, done),
+    ...(verbose ? steps.map((step, index) => `  ${String(index + 1).padStart(2)}. ${step.title}${done.has(step.id) ? '  ✔ done' : ''}`) : stepGroups(steps).map(([kind, group]) => groupLine(kind, group, done))),
+    ...(verbose || notes.length === 0
+      ? notes.map((note) => `• ${note}`)
+      : [`• ${notes.length} notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.`]),
   ];
+}
+
+function resourcesOf<C extends Cloud>(cloud: C, settings: Settings): ReviewResource[] {
+  return CLOUD_MODULES[cloud].resources?.(settingsFor(settings, cloud)) ?? [];
+}
+
+/** On resume: how far it got, and where it goes on. */
+function progressLine(steps: Step[], done: ReadonlySet<string>): string[] {
+  const finished = steps.filter((step) => done.has(step.id)).length;
+  if (finished === 0) return [];
+  const next = steps.find((step) => !done.has(step.id));
+  return [`  ${finished} of ${steps.length} steps already done; ${next ? `resumes at: ${next.title}` : 'nothing is left to do'}.`];
+}
+
+/** Alike steps together, where the first of them is: the services with their waits, else one kind (the id before ":", e.g. secret:KEY). */
+function stepGroups(steps: Step[]): [string, Step[]][] {
+  const groups = new Map<string, Step[]>();
+  for (const step of steps) {
+    const kind = step.kind === 'rollout' || step.deploys ? 'services' : step.id.split(':')[0]!;
+    groups.set(kind, [...(groups.get(kind) ?? []), step]);
+  }
+  return [...groups];
+}
+
+function groupLine(kind: string, group: Step[], done: ReadonlySet<string>): string {
+  const finished = group.filter((step) => done.has(step.id)).length;
+  const mark = finished === 0 ? '' : finished === group.length ? '  ✔ done' : `  (${finished} of ${group.length} done)`;
+  const deploying = group.filter((step) => step.kind === 'action' && step.deploys);
+  if (deploying.length) {
+    // The waves, as the rollout steps close them: each is healthy before the next starts.
+    const waves = group.reduce<ServiceId[][]>((found, step) => {
+      if (step.kind === 'rollout') return [...found, []];
+      found.at(-1)!.push(step.deploys!);
+      return found;
+    }, [[]]).filter((wave) => wave.length);
+    return `  ${alike(deploying).what} ×${deploying.length} in waves: ${waves.map((wave) => wave.join(', ')).join(' → ')}${mark}`;
+  }
+  if (group.length === 1) return `  ${group[0]!.title}${mark}`;
+  const { what, which } = alike(group);
+  // Titles that do not start alike ("membrane-apps may read …") are named by their kind and first words.
+  return what ? `  ${what} ×${group.length}: ${braced(which)}${mark}` : `  ${kind[0]!.toUpperCase()}${kind.slice(1)} ×${group.length}: ${braced(which.map((title) => title.split(' ')[0]!))}${mark}`;
+}
+
+/** The words the titles start with alike ("Task definition"), and what follows in each. */
+function alike(steps: Step[]): { what: string; which: string[] } {
+  const titles = steps.map((step) => step.title.split(' '));
+  let shared = 0;
+  while (shared < titles[0]!.length - 1 && titles.every((words) => words[shared] === titles[0]![shared])) shared++;
+  return { what: titles[0]!.slice(0, shared).join(' '), which: titles.map((words) => words.slice(shared).join(' ')) };
+}
+
+/** Names with a shared start written once, as a shell would expand them: membrane-{api, ui, console}. */
+function braced(names: string[]): string {
+  const first = names[0] ?? '';
+  let shared = 0;
+  while (shared < first.length && names.every((name) => name[shared] === first[shared])) shared++;
+  // Up to the last - or / of what they share, so each keeps a whole word.
+  const prefix = first.slice(0, Math.max(first.lastIndexOf('-', shared - 1), first.lastIndexOf('/', shared - 1)) + 1);
+  return names.length < 2 || !prefix ? names.join(', ') : `${prefix}{${names.map((name) => name.slice(prefix.length)).join(', ')}}`;
 }
 
 /** `next`: the adapter's next steps (CloudAdapter.nextSteps), when its cloud has no load balancer to point DNS at. */

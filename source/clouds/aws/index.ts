@@ -7,6 +7,7 @@ import { awsNames } from './names.js';
 import { observeAws } from './observe.js';
 import { askAws } from './questions.js';
 import { awsPreflight } from './preflight.js';
+import { awsResources } from './review.js';
 import { awsSteps } from './steps.js';
 
 export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
@@ -34,6 +35,7 @@ export const awsCloud: CloudModule<'aws'> = {
   title: 'AWS ECS (Fargate)',
   ask: (kit, discoveries) => askAws(kit, discoveries.aws),
   adapter: awsAdapter,
+  resources: awsResources,
   storage: 'S3',
   where: {
     logs: 'the CloudWatch log group of the deployment (aws logs filter-log-events)',

@@ -8,6 +8,7 @@ import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
 import { askAzure } from './questions.js';
 import { azurePreflight } from './preflight.js';
+import { azureResources } from './review.js';
 import { azureSteps } from './steps.js';
 
 /** Container App names: lowercase letters, digits and hyphens, at most 32 characters. */
@@ -43,6 +44,7 @@ export const azureCloud: CloudModule<'azure'> = {
   title: 'Azure Container Apps',
   ask: askAzure,
   adapter: azureAdapter,
+  resources: azureResources,
   storage: 'Azure Blob Storage',
   where: {
     logs: 'the Log Analytics workspace (az containerapp logs show)',

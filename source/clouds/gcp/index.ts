@@ -7,6 +7,7 @@ import { gcpNames } from './names.js';
 import { observeGcp } from './observe.js';
 import { askGcp } from './questions.js';
 import { gcpPreflight } from './preflight.js';
+import { gcpResources } from './review.js';
 import { gcpSteps } from './steps.js';
 
 export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
@@ -32,6 +33,7 @@ export const gcpCloud: CloudModule<'gcp'> = {
   title: 'Google Cloud Run',
   ask: askGcp,
   adapter: gcpAdapter,
+  resources: gcpResources,
   storage: 'Cloud Storage',
   where: {
     logs: 'Cloud Logging (gcloud logging read \'resource.type="cloud_run_revision"\')',
