@@ -34,9 +34,10 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[], 
     'Steps (each looks first: what exists and matches is kept, nothing is created twice):',
     ...progressLine(steps, done),
     ...(verbose ? steps.map((step, index) => `  ${String(index + 1).padStart(2)}. ${step.title}${done.has(step.id) ? '  ✔ done' : ''}`) : stepGroups(steps).map(([kind, group]) => groupLine(kind, group, done))),
-    ...(verbose || notes.length === 0
+    // Compact, the adapter's first note stays (what it leads with, e.g. the demo's "This is a demo"); the rest are counted.
+    ...(verbose || notes.length < 2
       ? notes.map((note) => `• ${note}`)
-      : [`• ${notes.length} notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.`]),
+      : [`• ${notes[0]}`, `• ${notes.length - 1} more notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.`]),
   ];
 }
 

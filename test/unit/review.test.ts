@@ -34,8 +34,9 @@ const FIXTURES: [string, () => Settings][] = [
 describe('reviewLines', () => {
   it.each(FIXTURES)('fits a 40-row terminal with room for the prompt by default (%s)', (_, settings) => {
     const { lines, steps } = review(settings());
-    expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(30);
-    expect(rows(lines), lines.join('\n')).toBeLessThanOrEqual(32);
+    // 40 rows less the confirm prompt, the blank line before the review and a little slack.
+    expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(31);
+    expect(rows(lines), lines.join('\n')).toBeLessThanOrEqual(34);
     // Grouped, yet every step is accounted for: the groups' counts add up to the plan's action steps and waits.
     const listed = lines.slice(lines.findIndex((line) => line.startsWith('Steps (')) + 1, lines.findIndex((line) => line.startsWith('• ')));
     const counted = listed.map((line) => / ×(\d+)/.exec(line)?.[1]).filter(Boolean).map(Number).reduce((a, b) => a + b, 0);
@@ -56,7 +57,21 @@ describe('reviewLines', () => {
     const { steps, notes, lines } = review(settings);
     expect(reviewLines(settings, steps, notes)).toEqual(lines);
     expect(lines.join('\n')).not.toContain('done');
-    expect(lines).toContain(`• ${notes.length} notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.`);
+    expect(lines.filter((line) => line.startsWith('• '))).toEqual([
+      `• ${notes[0]}`,
+      `• ${notes.length - 1} more notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.`,
+    ]);
+  });
+
+  it('keeps the note an adapter leads with (the demo\'s "This is a demo") and counts the rest', () => {
+    const settings = awsSettings();
+    const { steps } = review(settings);
+    const lead = 'This is a demo: nothing is created anywhere.';
+    expect(reviewLines(settings, steps, [lead, 'second', 'third']).slice(-2)).toEqual([
+      `• ${lead}`,
+      '• 2 more notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.',
+    ]);
+    expect(reviewLines(settings, steps, [lead]).at(-1)).toBe(`• ${lead}`);
   });
 
   it('groups alike steps by kind, and the services with their waves in the guide\'s order', () => {
@@ -138,7 +153,7 @@ describe('reviewLines', () => {
       expect(lines).toContain('  Log group /ecs/membrane  ✔ done');
       expect(lines.find((line) => line.startsWith('  Task definition ×7'))).toMatch(/\(3 of 7 done\)$/);
       expect(lines.find((line) => line.startsWith('  ECS service ×7'))).not.toContain('done');
-      expect(rows(lines)).toBeLessThanOrEqual(32);
+      expect(rows(lines)).toBeLessThanOrEqual(34);
     });
 
     it('with verbose marks each done step, and only those', () => {
