@@ -1,14 +1,8 @@
 // install, resume and upgrade: one flow with three starting points.
 // answers (wizard on a TTY) -> preflight -> review -> confirm -> deploy -> summary
 import { rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { CliOptions } from '../args.js';
-import type { RawAnswers } from '../answers/load.js';
-import { secretsFromEnv } from '../answers/load.js';
 import type { Settings } from '../answers/settings.js';
-import { awsDiscovery } from '../clouds/aws/discovery.js';
-import { DEMO_ANSWERS, DEMO_SECRETS } from '../clouds/demo/world.js';
 import { cloudName } from '../clouds/index.js';
 import type { CloudAdapter } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
@@ -24,8 +18,8 @@ import { lockDeployment } from '../engine/lock.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { symptomFor } from '../troubleshoot/hints.js';
 import type { Presenter } from '../ui/presenter.js';
-import { line } from '../ui/terminal.js';
-import { createAuditedRunner, givenAnswers, openWorkspace, resolveWithSecrets, storedSecrets, type CommandContext, type Workspace } from './context.js';
+import { createAuditedRunner, openWorkspace, type CommandContext, type Workspace } from './context.js';
+import { gatherInputs, offerToResume, offerToSaveAnswers, type Inputs } from './inputs.js';
 import { reviewLines, summaryLines } from './review.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade';
@@ -41,6 +35,17 @@ export interface NextCommands {
 function nextCommands(options: CliOptions, interactive: boolean): NextCommands {
   const which = `--name ${options.name}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}${options.demo ? ' --demo' : ''}`;
   return { resume: `create-membrane-deploy resume ${which}${interactive ? '' : ' --yes'}`, troubleshoot: `create-membrane-deploy troubleshoot ${which}` };
+}
+
+/** One run of the flow: what every stage reads. */
+interface Run {
+  options: CliOptions;
+  context: CommandContext;
+  mode: DeployMode;
+  workspace: Workspace;
+  again: NextCommands;
+  /** Frees the deployment's lock (before exiting at once on a second Ctrl-C too). */
+  release: () => void;
 }
 
 /** The context's presenter was chosen once by cli.ts: Ink, plain lines or JSON events, for the whole run. */
@@ -80,7 +85,7 @@ export async function deploy(options: CliOptions, requested: DeployMode, context
   try {
     const prompting = presenter.interactive && !options.yes;
     if (mode === 'install' && saved && saved.status !== 'done' && prompting && (await offerToResume(saved))) mode = 'resume';
-    return await deployLocked({ options, context, mode, workspace, again, prompting, release, lookups: lookups.signal, releaseInterrupts });
+    return await deployLocked({ options, context, mode, workspace, again, release }, prompting, lookups.signal, releaseInterrupts);
   } finally {
     releaseInterrupts();
     release();
@@ -93,32 +98,17 @@ function forgetUnstartedDemo({ demo, journal }: Workspace): void {
   if (demo && !journal.state) rmSync(journal.dir, { recursive: true, force: true });
 }
 
-async function offerToResume(saved: NonNullable<Journal['state']>): Promise<boolean> {
-  const { confirm } = await import('@inquirer/prompts');
-  const done = Object.values(saved.steps).filter((step) => step.status === 'done').length;
-  return confirm({ message: `Deployment "${saved.name}" has an unfinished ${saved.command} (${saved.status}, ${done} steps done). Resume it?`, default: true });
-}
-
-interface Locked {
-  options: CliOptions;
-  context: CommandContext;
-  mode: DeployMode;
-  workspace: Workspace;
-  again: NextCommands;
-  prompting: boolean;
-  release: () => void;
-  /** Aborted by a Ctrl-C before the rollout: stops the read-only lookups. */
-  lookups: AbortSignal;
-  /** Hands Ctrl-C over to the rollout's own handling. */
-  releaseInterrupts: () => void;
-}
-
-async function deployLocked({ options, context, mode, workspace, again, prompting, release, lookups, releaseInterrupts }: Locked): Promise<number> {
-  const { presenter } = context;
-  const saved = workspace.journal.state;
-  const { settings, adapter, answers, secrets, wizardAsked } = await gatherInputs(options, context, workspace, prompting, lookups);
+/**
+ * Everything before the first change: inputs, preflight, review, confirmation. `lookups` is aborted
+ * by a Ctrl-C here (only read-only calls run); `releaseInterrupts` hands Ctrl-C over to the rollout.
+ */
+async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, releaseInterrupts: () => void): Promise<number> {
+  const { options, context: { presenter }, mode, workspace } = run;
+  const inputs = await gatherInputs(options, run.context.env, workspace, prompting, lookups);
+  const { settings, adapter, answers, secrets, wizardAsked } = inputs;
   // Nobody to confirm on (a pipe, CI): only --yes lets it change the cloud, as terraform apply needs -auto-approve.
-  if (!prompting && !options.yes && !options.demo) {
+  // The demo changes nothing real, so it needs no --yes.
+  if (!prompting && !options.yes && !workspace.demo) {
     const why = options.json ? 'With --json nothing is asked' : 'There is no terminal to confirm on';
     throw new UsageError(`${why}, so ${mode} changes nothing without --yes. Review what it would do with: create-membrane-deploy plan --out DIR; then run it again with --yes.`);
   }
@@ -141,34 +131,7 @@ async function deployLocked({ options, context, mode, workspace, again, promptin
   }
 
   releaseInterrupts();
-  return rollOut({ options, context, mode, workspace, settings, adapter, answers, secrets, steps, again, commandBefore: saved?.command, release });
-}
-
-/** Answers and secrets from every source; on a TTY the wizard asks for what is missing. */
-async function gatherInputs(options: CliOptions, context: CommandContext, workspace: Workspace, prompting: boolean, lookups: AbortSignal) {
-  const { journal, demo } = workspace;
-  const demoBase = demo && !prompting ? DEMO_ANSWERS : undefined;
-  const { answers: given, fromFile } = await givenAnswers(options, journal, demoBase);
-  const envSecrets = { ...(demo && !prompting ? DEMO_SECRETS : {}), ...secretsFromEnv(context.env) };
-  const stored = storedSecrets(journal);
-  try {
-    return { ...resolveWithSecrets(options, given, envSecrets, stored, demo), wizardAsked: false };
-  } catch (error) {
-    if (!prompting || !(error instanceof UsageError)) throw error;
-  }
-  const { runWizard } = await import('../wizard/wizard.js');
-  const { answers, secrets } = await runWizard({
-    given,
-    defaults: options.demo ? DEMO_ANSWERS : {},
-    secrets: envSecrets,
-    secretDefaults: options.demo ? DEMO_SECRETS : undefined,
-    stored,
-    full: !fromFile && !journal.state,
-    clouds: demo?.clouds,
-    aws: awsDiscovery(createAuditedRunner(workspace, undefined, lookups)),
-    say: line,
-  });
-  return { ...resolveWithSecrets(options, answers, secrets, stored, demo), wizardAsked: true };
+  return rollOut(run, inputs, steps);
 }
 
 /** Read-only checks, shown as the presenter shows them. False when one failed. */
@@ -182,33 +145,11 @@ async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settin
   return checks.every((check) => check.ok);
 }
 
-async function offerToSaveAnswers(answers: RawAnswers): Promise<void> {
-  const { confirm, input } = await import('@inquirer/prompts');
-  if (!(await confirm({ message: 'Save these answers (never the secrets) for next time?', default: true }))) return;
-  const file = await input({ message: 'Answers file', default: 'membrane-answers.json' });
-  await writeFile(file, `${JSON.stringify(answers, null, 2)}\n`, { mode: 0o600 });
-  line(`Saved ${resolve(file)}. Next time: create-membrane-deploy --config ${file}`);
-}
-
-interface RollOut {
-  options: CliOptions;
-  context: CommandContext;
-  mode: DeployMode;
-  workspace: Workspace;
-  settings: Settings;
-  adapter: CloudAdapter;
-  answers: RawAnswers;
-  secrets: Parameters<typeof runSteps>[0]['secrets'];
-  steps: ReturnType<typeof withRollouts>;
-  again: NextCommands;
-  commandBefore?: 'install' | 'upgrade';
-  /** Frees the deployment's lock; called before exiting on a second Ctrl-C. */
-  release: () => void;
-}
-
-async function rollOut({ options, context, mode, workspace, settings, adapter, answers, secrets, steps, again, commandBefore, release }: RollOut): Promise<number> {
+async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs, steps: ReturnType<typeof withRollouts>): Promise<number> {
+  const { options, context, mode, workspace, again, release } = run;
   const { presenter } = context;
   const { journal } = workspace;
+  const commandBefore = journal.state?.command;
   const stop = new AbortController();
   const stopNow = new AbortController();
   const runner = createAuditedRunner(workspace, secrets, stopNow.signal);
@@ -263,21 +204,22 @@ async function rollOut({ options, context, mode, workspace, settings, adapter, a
     }
     if (!(error instanceof StepFailedError)) throw error;
     journal.finish('failed');
-    const symptom = symptomFor(error.message, settings.answers.cloud);
-    bus.emit({
-      type: 'done',
-      outcome: 'failed',
-      summary: [
-        error.message,
-        ...(symptom ? [`Looks like: ${symptom.title}. Check:`, ...symptom.checks.map((check) => `  - ${check}`)] : []),
-        `Run every check against the cloud: ${again.troubleshoot}`,
-        `Fix the cause, then continue with: ${again.resume}`,
-        `Audit log: ${journal.auditLogPath}`,
-      ],
-    });
+    bus.emit({ type: 'done', outcome: 'failed', summary: failureSummary(error, settings, again, journal) });
     return 1;
   } finally {
     await view.close();
     releaseInterrupts();
   }
+}
+
+/** The end of a failed run: what failed, what it looks like, and the commands that come next. */
+function failureSummary(error: StepFailedError, settings: Settings, again: NextCommands, journal: Journal): string[] {
+  const symptom = symptomFor(error.message, settings.answers.cloud);
+  return [
+    error.message,
+    ...(symptom ? [`Looks like: ${symptom.title}. Check:`, ...symptom.checks.map((check) => `  - ${check}`)] : []),
+    `Run every check against the cloud: ${again.troubleshoot}`,
+    `Fix the cause, then continue with: ${again.resume}`,
+    `Audit log: ${journal.auditLogPath}`,
+  ];
 }

@@ -3,12 +3,15 @@
 // simulated-aws.ts), so the demo shows exactly what an install does and can never drift from it.
 // The account is kept beside the deployment's journal: resume and troubleshoot continue it.
 import { join } from 'node:path';
+import type { RawAnswers } from '../../answers/load.js';
+import type { SecretKey } from '../../answers/schema.js';
 import { settingsFor, type Settings } from '../../answers/settings.js';
 import type { Spawn } from '../../exec/runner.js';
 import type { ServiceId } from '../../membrane/services.js';
 import { awsAdapter } from '../aws/index.js';
 import type { CloudAdapter } from '../types.js';
 import { simulatedAws } from './simulated-aws.js';
+import { DEMO_ANSWERS, DEMO_SECRETS } from './world.js';
 
 export interface DemoOptions {
   /** Deployments of this service started in this run fail (an image that cannot be pulled), to show a failure. */
@@ -26,6 +29,8 @@ export interface DemoCloud {
   refusal(cloud: unknown): string | undefined;
   /** The real AWS adapter, with the demo's notes; answers that passed refusal(). */
   adapter(settings: Settings): CloudAdapter;
+  /** Answers and placeholder secrets that fit the simulated account: played without a terminal, suggested with one. */
+  suggestions: { answers: RawAnswers; secrets: Partial<Record<SecretKey, string>> };
   /** What the wizard offers: the one cloud the demo simulates. */
   clouds: { offered: readonly ['aws']; why: string };
   /** A poll interval that suits the simulated rollouts. */
@@ -40,6 +45,7 @@ export function demoCloud(deploymentDir: string, options: DemoOptions = {}): Dem
   const simulation = simulatedAws({ file: join(deploymentDir, DEMO_ACCOUNT_FILE), failService: options.failService, speed, now: options.now ?? Date.now });
   return {
     spawn: simulation.spawn,
+    suggestions: { answers: DEMO_ANSWERS, secrets: DEMO_SECRETS },
     clouds: { offered: ['aws'], why: 'the demo simulates AWS alone' },
     pollIntervalMs: 1000 * simulation.speed,
     refusal: (cloud) => (cloud === 'aws' ? undefined : `The demo simulates AWS ECS only; "cloud": "${String(cloud)}" needs a real account. Leave out --cloud (and a --config naming another cloud) with --demo.`),
