@@ -18,13 +18,21 @@ export class StepFailedError extends Error {
   readonly exitCode = 1;
 }
 
+/**
+ * The state directory refused a write (full disk, read-only): exit 1, as for a failed step,
+ * since the cloud may already have changed; the journal keeps its last saved copy for resume.
+ */
+export class StateError extends Error {
+  readonly exitCode = 1;
+}
+
 /** The user pressed Ctrl-C: exit 130. */
 export class InterruptedError extends Error {
   readonly exitCode = 130;
 }
 
 export function exitCodeOf(error: unknown): number | undefined {
-  return error instanceof UsageError || error instanceof StepFailedError || error instanceof InterruptedError
+  return error instanceof UsageError || error instanceof StepFailedError || error instanceof StateError || error instanceof InterruptedError
     ? error.exitCode
     : undefined;
 }

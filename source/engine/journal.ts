@@ -1,9 +1,13 @@
-// The durable record of one deployment (--name), kept with conf: the answers (never a
-// secret), each step's state and outputs, and the last known state of every service.
-// conf writes atomically, so a kill at any instant leaves a readable journal.
+// The durable record of one deployment (--name): the answers (never a secret), each step's
+// state and outputs, and the last known state of every service. Every change is written to a
+// temporary file, synced and renamed over journal.json, after the copy before it is saved as
+// journal.json.bak: a kill or a full disk at any instant leaves a readable journal.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Conf from 'conf';
 import type { RawAnswers } from '../answers/load.js';
+import { StateError, UsageError } from '../errors.js';
 import type { ServiceProgress, StepOutcome } from './events.js';
 
 export interface StepRecord {
@@ -43,22 +47,44 @@ export function deploymentDir(root: string, name: string): string {
 }
 
 export class Journal {
-  private readonly store: Conf<{ state?: JournalState }>;
+  readonly path: string;
+  /** The copy before the last change: what a damaged journal.json is recovered from. */
+  readonly previousPath: string;
+  /** journal.json as last read or written, when it was whole: saved as the previous copy by the next write. */
+  private good: string | undefined;
+  private recoveryShown = false;
 
   constructor(readonly dir: string) {
-    this.store = new Conf({ projectName: PROJECT, cwd: dir, configName: 'journal', configFileMode: 0o600, accessPropertiesByDotNotation: false });
-  }
-
-  get path(): string {
-    return this.store.path;
+    this.path = join(dir, 'journal.json');
+    this.previousPath = `${this.path}.bak`;
   }
 
   get auditLogPath(): string {
     return join(this.dir, 'audit.log');
   }
 
+  /** Read afresh each time, as another process may have written it since. */
   get state(): JournalState | undefined {
-    return this.store.get('state');
+    const text = readIfPresent(this.path);
+    if (text === undefined) return undefined;
+    const current = parse(text);
+    if (current) {
+      this.good = text;
+      return current.state;
+    }
+    this.good = undefined;
+    const previous = parse(readIfPresent(this.previousPath) ?? '');
+    if (!previous) {
+      throw new UsageError(
+        `The journal ${this.path} is damaged (not valid JSON) and has no readable previous copy (${this.previousPath}). ` +
+          'Move it away and run install again with the same answers: each step looks before it creates, so what exists is adopted.',
+      );
+    }
+    if (!this.recoveryShown) {
+      this.recoveryShown = true;
+      process.stderr.write(`The journal ${this.path} is damaged (not valid JSON); using its previous copy ${this.previousPath}. The last recorded change is redone.\n`);
+    }
+    return previous.state;
   }
 
   begin(init: Pick<JournalState, 'name' | 'cloud' | 'command' | 'answers'>, keepSteps: boolean): void {
@@ -123,6 +149,69 @@ export class Journal {
   }
 
   private write(state: JournalState): void {
-    this.store.set('state', state);
+    const text = JSON.stringify({ state }, undefined, '\t');
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      if (this.good !== undefined) writeAtomically(this.previousPath, this.good);
+      writeAtomically(this.path, text);
+    } catch (error) {
+      throw stateWriteError(this.dir, error);
+    }
+    this.good = text;
   }
+}
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`Cannot read the journal ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check --state-dir and the file's permissions.`);
+  }
+}
+
+/** The journal file's content, or undefined when it is not whole (cut off by a full disk, say). */
+function parse(text: string): { state?: JournalState } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces `path` whole or not at all: a failed write leaves the old file and no temporary one. */
+function writeAtomically(path: string, data: string): void {
+  const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temporary, 'wx', 0o600);
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+function stateWriteError(dir: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (!code) return error;
+  const why = WRITE_FAILURES[code] ?? code;
+  return new StateError(
+    `Cannot save the journal: ${why} in the state directory ${dir} (${code}). Its last saved state is kept: ` +
+      'free some space or fix the directory, then continue with resume.',
+  );
 }
