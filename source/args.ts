@@ -14,6 +14,7 @@ const OPTIONS = {
   demo: { type: 'boolean', default: false },
   'demo-fail': { type: 'string' },
   json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
   out: { type: 'string' },
   bundle: { type: 'string' },
   cloud: { type: 'string' },
@@ -28,7 +29,7 @@ type OptionName = keyof typeof OPTIONS;
 /** Every command takes these: which deployment, where its state is, and "never prompt". */
 const COMMON: readonly OptionName[] = ['name', 'state-dir', 'yes', 'help', 'version'];
 const ANSWERS: readonly OptionName[] = ['config', 'cloud', 'domain', 'image-tag'];
-const DEPLOY: readonly OptionName[] = [...ANSWERS, 'demo', 'demo-fail', 'json', 'rollout-timeout'];
+const DEPLOY: readonly OptionName[] = [...ANSWERS, 'demo', 'demo-fail', 'json', 'verbose', 'rollout-timeout'];
 
 /** The options each command reads besides COMMON; any other is refused rather than silently ignored. */
 const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
@@ -63,6 +64,8 @@ export interface CliOptions {
   /** With --demo: the service whose simulated rollout fails. */
   demoFail?: ServiceId;
   json: boolean;
+  /** With install, resume, upgrade: the review lists every step and note. */
+  verbose: boolean;
   out?: string;
   /** With troubleshoot: write a support bundle (tar.gz) here. */
   bundle?: string;
@@ -100,6 +103,7 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
   --json                   with status: the state as one JSON document; with install, resume, upgrade:
                            one JSON event a line on stdout and nothing else (it never prompts: a cloud changes only with --yes)
+  --verbose                with install, resume, upgrade: the review lists every step and every note
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
   --demo                   the real AWS install against a simulated AWS account: no account, no CLI, nothing
@@ -161,6 +165,7 @@ export function parseCli(argv: string[]): CliOptions {
     demo: values.demo,
     demoFail: demoFail as ServiceId | undefined,
     json: values.json,
+    verbose: values.verbose,
     out: values.out,
     bundle: values.bundle,
     cloud: values.cloud,

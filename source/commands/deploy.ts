@@ -120,7 +120,9 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
 
   const steps = withRollouts(adapter.plan());
   presenter.say();
-  for (const text of reviewLines(settings, steps, adapter.notes())) presenter.say(text);
+  // On resume the review marks what is already done, and says where it picks up.
+  const done = mode === 'resume' ? new Set(Object.entries(workspace.journal.state?.steps ?? {}).filter(([, step]) => step.status === 'done').map(([id]) => id)) : undefined;
+  for (const text of reviewLines(settings, steps, adapter.notes(), { verbose: options.verbose, done })) presenter.say(text);
   if (prompting) {
     const { confirm } = await import('@inquirer/prompts');
     if (!(await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }))) {

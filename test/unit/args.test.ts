@@ -23,6 +23,7 @@ describe('parseCli', () => {
       stateDir: undefined,
       demo: false,
       json: false,
+      verbose: false,
       out: undefined,
       cloud: undefined,
       domain: undefined,
