@@ -2,9 +2,12 @@
 // cloud in answers/schema.ts's CLOUDS does not build until its folder's module is listed here.
 import type { Cloud } from '../answers/schema.js';
 import { settingsFor, type Settings } from '../answers/settings.js';
+import type { Runner } from '../exec/runner.js';
+import { awsDiscovery } from './aws/discovery.js';
 import { awsCloud } from './aws/index.js';
 import { azureCloud } from './azure/index.js';
 import type { DemoCloud } from './demo/index.js';
+import type { Discoveries } from './discovery.js';
 import { gcpCloud } from './gcp/index.js';
 import type { CloudAdapter, CloudModule } from './types.js';
 
@@ -16,6 +19,11 @@ export function cloudName(cloud: Cloud): string {
 
 /** The CLI env of every cloud: each CLI reads only its own variables, so one env serves all. */
 export const CLI_ENV: Readonly<Record<string, string>> = Object.assign({}, ...Object.values(CLOUD_MODULES).map((module) => module.cliEnv));
+
+/** The wizard's lookups of every cloud that has some (Discoveries lists them), on this runner. */
+export function discoveriesFor(runner: Runner): Discoveries {
+  return { aws: awsDiscovery(runner) };
+}
 
 /** The cloud's adapter, or with --demo the AWS adapter for the simulated account. */
 export function adapterFor(settings: Settings, demo?: DemoCloud): CloudAdapter {

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { RawAnswers } from '../answers/load.js';
 import { secretsFromEnv } from '../answers/load.js';
-import { awsDiscovery } from '../clouds/aws/discovery.js';
+import { discoveriesFor } from '../clouds/index.js';
 import type { JournalState } from '../engine/journal.js';
 import { UsageError } from '../errors.js';
 import { line } from '../ui/terminal.js';
@@ -39,7 +39,7 @@ export async function gatherInputs(options: CliOptions, env: NodeJS.ProcessEnv, 
     stored,
     full: !fromFile && !journal.state,
     clouds: demo?.clouds,
-    aws: awsDiscovery(createAuditedRunner(workspace, undefined, lookups)),
+    ...discoveriesFor(createAuditedRunner(workspace, undefined, lookups)),
     say: line,
   });
   return { ...resolveWithSecrets(options, answers, secrets, stored, demo), wizardAsked: true };
