@@ -1,0 +1,71 @@
+// After the rollout: where each public service answers on the platform, read from the cloud,
+// and exactly what the user's domain still needs (DNS records, certificates, custom domains),
+// in that cloud's words. One step at the end of every cloud's plan reads it; its answer is kept
+// in the journal, so the end screen, `status` and `verify` show the same addresses offline.
+import type { Command } from '../exec/command.js';
+import type { Runner } from '../exec/runner.js';
+import type { PublicServiceId } from '../membrane/services.js';
+import type { ActionStep } from './types.js';
+
+/** One public service on the platform: its host name and the platform's address for it. */
+export interface PublicEndpoint {
+  service: PublicServiceId;
+  /** api.DOMAIN and the like. */
+  host: string;
+  /** What the host's CNAME must point at: the load balancer's DNS name, the app's FQDN, the service's run.app host. */
+  target: string;
+  /** Whether the platform can serve TLS for the host today, and what it found. */
+  tls: { ok: boolean; detail: string };
+}
+
+export interface DnsRecord {
+  name: string;
+  type: 'CNAME' | 'TXT';
+  value: string;
+}
+
+export interface Endpoints {
+  services: PublicEndpoint[];
+  /** The records to create in the domain's zone. */
+  records: DnsRecord[];
+  /** What is left to do besides the records, in the cloud's words and commands. */
+  nextSteps: string[];
+}
+
+/** The journal output that keeps the endpoints step's answer (one JSON document). */
+export const ENDPOINTS_OUTPUT = 'endpoints';
+
+export function endpointsStep(title: string, preview: () => Command[], read: (runner: Runner) => Promise<Endpoints>): ActionStep {
+  return {
+    kind: 'action',
+    id: 'endpoints',
+    title,
+    preview,
+    async apply({ runner }) {
+      return { outcome: 'checked', outputs: { [ENDPOINTS_OUTPUT]: JSON.stringify(await read(runner)) } };
+    },
+  };
+}
+
+/** The endpoints a finished run recorded, from its steps' outputs. */
+export function recordedEndpoints(outputs: Readonly<Record<string, string>>): Endpoints | undefined {
+  const recorded = outputs[ENDPOINTS_OUTPUT];
+  return recorded ? (JSON.parse(recorded) as Endpoints) : undefined;
+}
+
+/** Whether a certificate name (exact, or a `*.` wildcard of one label) covers the host. */
+export function certificateCovers(name: string, host: string): boolean {
+  const wanted = host.toLowerCase();
+  const given = name.toLowerCase().replace(/\.$/, '');
+  if (given.startsWith('*.')) return wanted.split('.').slice(1).join('.') === given.slice(2) && wanted.split('.').length === given.split('.').length;
+  return given === wanted;
+}
+
+/** The end screen's lines: each public service's address, the records to create, what is left. */
+export function endpointLines(endpoints: Endpoints): string[] {
+  return [
+    ...endpoints.services.map((e) => `${e.host}: on the platform at ${e.target}; TLS: ${e.tls.ok ? '' : 'not yet: '}${e.tls.detail}`),
+    ...(endpoints.records.length ? ['DNS records to create in your zone:', ...endpoints.records.map((r) => `  ${r.name.padEnd(32)} ${r.type.padEnd(5)} ${r.value}`)] : []),
+    ...endpoints.nextSteps,
+  ];
+}
