@@ -89,18 +89,29 @@ const STEP_ATTEMPTS = 5;
 async function applyStep(step: ActionStep, options: EngineOptions, outputs: Outputs): Promise<StepResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await step.apply({
+      return withKnownOutputs(await step.apply({
         runner: options.runner,
         outputs,
         secrets: options.secrets,
         progress: (message) => options.emit({ type: 'step-progress', stepId: step.id, title: step.title, service: step.deploys, message }),
         stop: options.stop,
-      });
+      }));
     } catch (error) {
-      if (attempt >= STEP_ATTEMPTS || !isWorthAnotherLook(error) || options.stop.aborted) throw error;
+      const again = isWorthAnotherLook(error) || error instanceof UnknownOutputsError;
+      if (attempt >= STEP_ATTEMPTS || !again || options.stop.aborted) throw error;
       await options.runner.backoff(attempt);
     }
   }
+}
+
+/** A step whose answer lacked an output it reports: like a lost answer, worth another look. */
+class UnknownOutputsError extends Error {}
+
+/** A step is done only when its outputs are known; journaled without them, every later step would fail. */
+function withKnownOutputs(result: StepResult): StepResult {
+  const unknown = Object.entries(result.outputs ?? {}).filter(([, value]) => typeof value !== 'string' || !value.trim());
+  if (unknown.length === 0) return result;
+  throw new UnknownOutputsError(`the cloud's answer did not say ${unknown.map(([key]) => key).join(', ')}; resume looks again`);
 }
 
 async function waitForRollout(step: RolloutStep, options: EngineOptions, progress: ServiceTracker, known: Record<string, string>): Promise<void> {
