@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import type { CliOptions } from '../args.js';
 import type { Settings } from '../answers/settings.js';
 import { cloudName } from '../clouds/index.js';
+import { endpointLines, recordedEndpoints } from '../clouds/endpoints.js';
 import type { CloudAdapter } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
 import { createEventBus } from '../engine/event-bus.js';
@@ -194,7 +195,8 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
       stop: stop.signal,
     });
     journal.finish('done');
-    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, adapter.nextSteps?.());
+    const endpoints = recordedEndpoints(journal.outputs());
+    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? endpointLines(endpoints) : adapter.nextSteps?.());
     const nothing = 'Nothing changed: everything already matched the answers.';
     bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
     return 0;

@@ -1,5 +1,6 @@
 // status: where a deployment stands, from its journal (no cloud call, so it works offline).
 import type { CliOptions } from '../args.js';
+import { endpointLines, recordedEndpoints } from '../clouds/endpoints.js';
 import { toServiceState } from '../engine/events.js';
 import { SERVICE_IDS } from '../membrane/services.js';
 import { line } from '../ui/terminal.js';
@@ -23,6 +24,8 @@ export async function status(options: CliOptions): Promise<number> {
     stateFile: journal.path,
     updatedAt: state?.updatedAt ?? null,
     services,
+    // Read from the cloud at the end of the last complete run: the platform addresses and the DNS records.
+    endpoints: recordedEndpoints(journal.outputs()) ?? null,
   };
   if (options.json) {
     line(JSON.stringify(report, null, 2));
@@ -36,6 +39,7 @@ export async function status(options: CliOptions): Promise<number> {
   for (const [id, service] of Object.entries(services)) {
     line(`  ${id.padEnd(19)} ${service.state.padEnd(10)} ${`${service.running}/${service.desired}`.padEnd(6)} ${service.message ?? ''}`.trimEnd());
   }
+  if (report.endpoints) for (const text of endpointLines(report.endpoints)) line(text);
   line(`Audit log: ${journal.auditLogPath}`);
   return 0;
 }

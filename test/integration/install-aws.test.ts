@@ -188,6 +188,30 @@ describe('install on AWS ECS against moto', () => {
     expect(leakedCanaries(second.stdout + second.stderr)).toEqual([]);
   });
 
+  it('ends with the load balancer\'s address, the CNAME records and what TLS still needs, read again on the next run', async () => {
+    const { domain } = answersFor(fixture);
+    const hosts = ['api', 'ui', 'console'].map((service) => `${service}.${domain}`);
+    const { LoadBalancers } = await aws(moto.env, ['elbv2', 'describe-load-balancers', '--load-balancer-arns', fixture.loadBalancerArn]);
+    const target = LoadBalancers[0].DNSName as string;
+    const report = JSON.parse((await runCli(['status', '--json', '--state-dir', join(work, 'state')], env)).stdout);
+    expect(report.endpoints.services.map((e: { host: string; target: string; tls: { ok: boolean } }) => [e.host, e.target, e.tls.ok])).toEqual(hosts.map((host) => [host, target, false]));
+    expect(report.endpoints.records).toEqual(hosts.map((name) => ({ name, type: 'CNAME', value: target })));
+    // The fixture's balancer listens on HTTP only: the end screen says what TLS needs, in AWS's commands.
+    expect(first.stdout).toContain(`api.${domain}: on the platform at ${target}; TLS: not yet: `);
+    expect(first.stdout).toContain(`aws acm request-certificate --domain-name '*.${domain}' --validation-method DNS --region ${fixture.region}`);
+    expect(first.stdout).toContain(`aws elbv2 create-listener --load-balancer-arn ${fixture.loadBalancerArn} --protocol HTTPS --port 443`);
+    expect(first.stdout).toContain(`curl -X POST https://api.${domain}/auth/register`);
+
+    // An HTTPS listener with a certificate for the names, still being validated: the next run says so.
+    const { CertificateArn } = await aws(moto.env, ['acm', 'request-certificate', '--domain-name', `*.${domain}`, '--validation-method', 'DNS']);
+    await aws(moto.env, ['elbv2', 'create-listener', '--load-balancer-arn', fixture.loadBalancerArn, '--protocol', 'HTTPS', '--port', '443',
+      '--certificates', `CertificateArn=${CertificateArn}`, '--default-actions', `Type=forward,TargetGroupArn=${fixture.targetGroups.api}`]);
+    const again = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain(`api.${domain}: on the platform at ${target}; TLS: not yet: certificate *.${domain} is PENDING_VALIDATION`);
+    expect(again.stdout).not.toContain('aws elbv2 create-listener');
+  });
+
   it('never leaks a secret to the terminal, the audit log or the state directory', async () => {
     expect(leakedCanaries(first.stdout + first.stderr)).toEqual([]);
     const files = await readTree(join(work, 'state'));

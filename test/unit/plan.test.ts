@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_ENV, type SecretKey } from '../../source/answers/schema.js';
 import { awsSteps } from '../../source/clouds/aws/steps.js';
+import { awsAdapter } from '../../source/clouds/aws/index.js';
 import type { ActionStep, Step } from '../../source/clouds/types.js';
 import { batches, withRollouts } from '../../source/engine/plan.js';
 import { SERVICE_IDS, type ServiceId } from '../../source/membrane/services.js';
@@ -124,7 +125,7 @@ describe('writePlan', () => {
     }
     dir = await mkdtemp(join(tmpdir(), 'plan-test-'));
     const settings = awsSettings();
-    written = await writePlan(dir, settings, withRollouts(awsSteps(settings)), ['a note for the reviewer']);
+    written = await writePlan(dir, settings, withRollouts(awsAdapter(settings).plan()), ['a note for the reviewer']);
   });
 
   afterAll(async () => {
@@ -146,13 +147,13 @@ describe('writePlan', () => {
     expect(written).toHaveLength(19);
   });
 
-  it('writes a plan.json with all 27 steps, every argv an array of strings', () => {
+  it('writes a plan.json with all 28 steps, every argv an array of strings', () => {
     const plan = planJson();
     expect(plan).toMatchObject({ version: 1, name: 'default', cloud: 'aws' });
-    expect(plan.steps).toHaveLength(27);
-    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(27);
+    expect(plan.steps).toHaveLength(28);
+    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(28);
     const commands = plan.steps.flatMap((step) => step.commands as { argv: unknown }[]);
-    expect(commands).toHaveLength(26);
+    expect(commands).toHaveLength(27);
     for (const { argv } of commands) {
       expect(Array.isArray(argv)).toBe(true);
       expect((argv as unknown[]).every((word) => typeof word === 'string')).toBe(true);
@@ -248,7 +249,7 @@ describe('writePlan', () => {
       expect(run.status).toBe(0);
       const lines = readFileSync(log, 'utf8').split('\n');
       const calls = lines.filter((line) => line.startsWith('CALL '));
-      expect(calls).toHaveLength(26);
+      expect(calls).toHaveLength(27);
       for (const call of calls) for (const value of Object.values(CANARY)) expect(call).not.toContain(value);
       const files = lines.filter((line) => line.startsWith('FILE ')).map((line) => line.slice(5));
       expect(files).toContain(CANARY.secret);

@@ -3,6 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { fargateSizeProblem, runnerUri } from './documents.js';
 import { awsDiagnostics } from './diagnostics.js';
+import { awsEndpointsStep } from './endpoints.js';
 import { awsNames } from './names.js';
 import { observeAws } from './observe.js';
 import { askAws } from './questions.js';
@@ -16,7 +17,7 @@ export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
     inputProblems: () =>
       SERVICES.flatMap((spec) => fargateSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
     preflight: (runner) => awsPreflight(settings, runner),
-    plan: () => awsSteps(settings),
+    plan: () => [...awsSteps(settings), awsEndpointsStep(settings)],
     observe: (runner, known) => observeAws(settings, runner, known),
     diagnostics: () => awsDiagnostics(settings),
     notes: () => [
@@ -26,7 +27,6 @@ export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
         ? `Role ${names.executionRole} gets an inline policy ${names.executionPolicy} to read these secrets: every task in the account that uses ${names.executionRole} can then read them. Leave aws.executionRoleArn out to have a role made for this deployment alone.`
         : `Creates IAM role ${names.executionRole} (AmazonECSTaskExecutionRolePolicy, and ${names.executionPolicy} to read only this deployment's secrets) for pulling images and reading secrets.`,
       `Only the engine services (api, workers, orchestrator) run with task role ${settings.answers.aws.taskRoleArn.split('/').pop()}; the code runner, which runs your customers' code, and the ui and console run with ${names.execOnlyRole}, which allows ECS Exec and nothing else.`,
-      `Point DNS for api., ui. and console.${settings.answers.domain} at the load balancer that owns the target groups, with TLS on its listener.`,
     ],
   };
 }

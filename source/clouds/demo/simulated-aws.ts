@@ -134,6 +134,13 @@ export function simulatedAws(options: SimulationOptions): Simulation {
       'elbv2 describe-load-balancers': () => ({
         LoadBalancers: pick(DEMO_NETWORK.loadBalancers, 'LoadBalancerArn', many('load-balancer-arns'), () => fail('LoadBalancerNotFound', 'One or more load balancers not found')),
       }),
+      'elbv2 describe-listeners': () => ({ Listeners: DEMO_NETWORK.listeners.filter((l) => l.LoadBalancerArn === one('load-balancer-arn')) }),
+      'elbv2 describe-listener-certificates': () => ({
+        Certificates: (DEMO_NETWORK.listeners.find((l) => l.ListenerArn === one('listener-arn')) ?? fail('ListenerNotFound', 'One or more listeners not found')).Certificates ?? [],
+      }),
+      'acm describe-certificate': () => ({
+        Certificate: DEMO_NETWORK.certificates.find((c) => c.CertificateArn === one('certificate-arn')) ?? fail('ResourceNotFoundException', `Could not find certificate ${one('certificate-arn')}.`),
+      }),
 
       'ecs list-clusters': () => ({ clusterArns: DEMO_NETWORK.clusters.map((name) => arn('ecs', `cluster/${name}`)) }),
       'ecs describe-clusters': () => ({

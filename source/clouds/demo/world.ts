@@ -10,6 +10,7 @@ export const DEMO_VPC = 'vpc-0de30a11ce5b0b001';
 
 const arn = (service: string, resource: string, region = DEMO_REGION) => `arn:aws:${service}:${region}:${DEMO_ACCOUNT}:${resource}`;
 const LOAD_BALANCER = arn('elasticloadbalancing', 'loadbalancer/app/membrane-alb/0de30a11ce5b0b00');
+const CERTIFICATE = arn('acm', 'certificate/0de30a11-ce5b-4b00-8000-000000000001');
 const BALANCER_GROUP = 'sg-0de30a11ce5b0b0aa';
 const TASKS_GROUP = 'sg-0de30a11ce5b0b001';
 
@@ -74,6 +75,12 @@ export const DEMO_NETWORK = {
     SecurityGroups: [BALANCER_GROUP],
     AvailabilityZones: [{ ZoneName: 'us-east-1a', SubnetId: 'subnet-0de30a11ce5b0b0aa' }, { ZoneName: 'us-east-1b', SubnetId: 'subnet-0de30a11ce5b0b0ab' }],
   }],
+  listeners: [
+    { ListenerArn: arn('elasticloadbalancing', 'listener/app/membrane-alb/0de30a11ce5b0b00/0de30a11ce5b0b80'), LoadBalancerArn: LOAD_BALANCER, Protocol: 'HTTP', Port: 80 },
+    { ListenerArn: arn('elasticloadbalancing', 'listener/app/membrane-alb/0de30a11ce5b0b00/0de30a11ce5b0b43'), LoadBalancerArn: LOAD_BALANCER, Protocol: 'HTTPS', Port: 443, Certificates: [{ CertificateArn: CERTIFICATE, IsDefault: true }] },
+  ],
+  /** Issued for the demo's own domain: a demo at another domain is told which certificate it lacks. */
+  certificates: [{ CertificateArn: CERTIFICATE, DomainName: '*.demo.example.com', SubjectAlternativeNames: ['*.demo.example.com'], Status: 'ISSUED', NotAfter: '2027-10-01T00:00:00+00:00' }],
   targetGroups: (['api', 'ui', 'console'] as const).map((service) => ({
     TargetGroupArn: DEMO_AWS.targetGroups[service],
     TargetGroupName: `membrane-${service}`,
