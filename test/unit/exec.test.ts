@@ -11,32 +11,6 @@ import { createRedactor } from '../../source/exec/redact.js';
 import { createRunner, NOT_REPEATABLE, type RunOptions } from '../../source/exec/runner.js';
 import { CANARY } from './fixtures.js';
 
-describe('createRedactor', () => {
-  it('replaces every occurrence of each known value', () => {
-    const redact = createRedactor(['s3cr3t-value', 'other-secret']);
-    expect(redact('a s3cr3t-value b s3cr3t-value c other-secret')).toBe('a *** b *** c ***');
-  });
-
-  it('masks the longest value first, so a secret containing another is masked whole', () => {
-    const redact = createRedactor(['pass', 'password123']);
-    expect(redact('user password123 and pass')).toBe('user *** and ***');
-  });
-
-  it('ignores undefined, empty and values shorter than 4 characters', () => {
-    const redact = createRedactor([undefined, '', 'ab', 'abc', 'abcd']);
-    expect(redact('ab abc abcd')).toBe('ab abc ***');
-  });
-
-  it('leaves text without secrets untouched', () => {
-    expect(createRedactor([])('nothing to hide')).toBe('nothing to hide');
-  });
-
-  it('treats values literally, not as patterns', () => {
-    const redact = createRedactor(['a.b*c(d']);
-    expect(redact('x a.b*c(d y aXbbbc(d')).toBe('x *** y aXbbbc(d');
-  });
-});
-
 describe('classifyFailure', () => {
   it.each([
     ['An error occurred (ThrottlingException) when calling the DescribeServices operation: Rate exceeded', 'throttled'],
