@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import { SERVICE_IDS, type ServiceId } from './membrane/services.js';
 
-export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'upgrade', 'uninstall'] as const;
+export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'verify', 'upgrade', 'uninstall'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -38,6 +38,8 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   status: ['json', 'demo'],
   plan: [...ANSWERS, 'demo', 'out'],
   troubleshoot: [...ANSWERS, 'demo', 'bundle'],
+  // --demo is taken only to refuse it with a reason: the demo has no real hosts.
+  verify: [...ANSWERS, 'demo', 'json'],
   upgrade: DEPLOY,
   uninstall: ['config', 'demo'],
 };
@@ -89,6 +91,7 @@ Commands:
   plan               write the whole plan to --out DIR; changes nothing in the cloud
   upgrade            rolling update to --image-tag, workers before the API
   troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
+  verify             DNS, TLS and health of each public URL of the domain (exit 0 all pass, 1 not)
   uninstall          remove what the installer created (not in this version yet)
 
 Options (a command refuses one it does not take; --name, --state-dir and --yes go with every command):
@@ -101,8 +104,9 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --domain DOMAIN          overrides "domain" (services get api., ui., console. subdomains)
   --image-tag TAG          overrides "imageTag"
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
-  --json                   with status: the state as one JSON document; with install, resume, upgrade:
-                           one JSON event a line on stdout and nothing else (it never prompts: a cloud changes only with --yes)
+  --json                   with status, verify: one JSON document (the state; the checks);
+                           with install, resume, upgrade: one JSON event a line on stdout and nothing else
+                           (it never prompts: a cloud changes only with --yes)
   --verbose                with install, resume, upgrade: the review lists every step and every note
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)

@@ -19,6 +19,8 @@ async function run(options: CliOptions): Promise<number> {
       return (await import('./commands/plan.js')).plan(options);
     case 'troubleshoot':
       return (await import('./commands/troubleshoot.js')).troubleshoot(options, { env: process.env });
+    case 'verify':
+      return (await import('./commands/verify.js')).verify(options);
     case 'uninstall':
       throw new UsageError(`${options.command} is not in this version yet. See README.md for the manual steps.`);
   }

@@ -88,9 +88,9 @@ describe('parseCli', () => {
   it.each([
     [['install', '--out', 'plan-dir'], '--out is not an option of install; it goes with plan.'],
     [['--bundle', 'b.tar.gz'], '--bundle is not an option of install; it goes with troubleshoot.'],
-    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, upgrade.'],
-    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, upgrade.'],
-    [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, upgrade, uninstall.'],
+    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, verify, upgrade.'],
+    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, verify, upgrade.'],
+    [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, verify, upgrade, uninstall.'],
     [['plan', '--out', 'd', '--rollout-timeout', '5'], '--rollout-timeout is not an option of plan; it goes with install, resume, upgrade.'],
     [['status', '--out', 'd'], '--out is not an option of status; it goes with plan.'],
     [['plan', '--demo', '--demo-fail', 'api', '--out', 'd'], '--demo-fail is not an option of plan; it goes with install, resume, upgrade.'],

@@ -1,0 +1,50 @@
+// verify: is each public URL of the deployment reachable as a user will reach it? DNS, TLS and
+// health per host (source/verify/), shown as plain lines or one JSON document. It contacts only
+// the hosts of the deployment's own domain.
+import type { CliOptions } from '../args.js';
+import { UsageError } from '../errors.js';
+import { shellQuote } from '../exec/command.js';
+import { publicHosts, verifyHosts, type HostResult } from '../verify/index.js';
+import { line } from '../ui/terminal.js';
+import { openJournal } from './journal-of.js';
+import { givenAnswers, resolveDeployment } from './context.js';
+
+export async function verify(options: CliOptions): Promise<number> {
+  if (options.demo) {
+    throw new UsageError('verify has nothing to check in the demo: its domain and load balancer are simulated, so no real host answers. Run verify for a real deployment (--name, or --config answers.json).');
+  }
+  const journal = openJournal(options);
+  const { answers, fromFile } = await givenAnswers(options, journal);
+  if (!journal.state && !fromFile) {
+    throw new UsageError(`No deployment named "${options.name}" is recorded here. Give --config answers.json to verify a deployment made by hand.`);
+  }
+  const { settings } = resolveDeployment(options, answers);
+  const hosts = publicHosts(settings);
+  if (!options.json) line(`Verifying ${hosts.map(({ host }) => `https://${host}`).join(', ')} …`);
+  const results = await verifyHosts({ hosts, cloud: settings.answers.cloud, troubleshoot: troubleshootCommand(options) });
+  const ok = results.every((result) => result.ok);
+  if (options.json) {
+    line(JSON.stringify({ name: settings.name, domain: settings.answers.domain, ok, hosts: results.map(({ host, checks }) => ({ host, checks })) }, null, 2));
+  } else {
+    printResults(results);
+  }
+  return ok ? 0 : 1;
+}
+
+/** The troubleshoot command for this deployment, as the user types it. */
+function troubleshootCommand({ name, stateDir, config }: CliOptions): string {
+  return ['create-membrane-deploy troubleshoot --name', name, ...(stateDir ? ['--state-dir', shellQuote(stateDir)] : []), ...(config ? ['--config', shellQuote(config)] : [])].join(' ');
+}
+
+function printResults(results: HostResult[]): void {
+  const width = Math.max(...results.map(({ host }) => host.length));
+  for (const { host, checks } of results) {
+    for (const check of checks) {
+      line(`${check.ok ? '✔' : '✖'} ${host.padEnd(width)}   ${check.detail}`);
+      if (check.cause) line(`    cause: ${check.cause}`);
+      if (check.fix) line(`    fix:   ${check.fix}`);
+    }
+  }
+  const failing = results.filter((result) => !result.ok).length;
+  line(failing ? `${failing} of ${results.length} hosts fail.` : `All ${results.length} hosts pass.`);
+}
