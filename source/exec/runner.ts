@@ -75,24 +75,58 @@ export interface RunnerOptions {
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_ATTEMPTS = 4;
+/** How long a CLI's process group has after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+
+/** Signals every process of a CLI's group; one that is already gone needs nothing. */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the whole group has exited.
+  }
+}
 
 /** Runs the real CLI: argv arrays, never a shell. */
 export const spawnCli: Spawn = async ({ file, args, input, timeoutMs, env, signal }) => {
-  const result = await execa(file, args, {
+  const subprocess = execa(file, args, {
     ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
     reject: false,
-    timeout: timeoutMs,
     env,
     extendEnv: true,
-    cancelSignal: signal,
     // Its own process group: a Ctrl-C in the terminal reaches us, not the running CLI,
     // so the first press can let the command finish.
     detached: true,
     stripFinalNewline: true,
   });
-  const exitCode = result.exitCode ?? undefined;
-  const missing = (result as { code?: string }).code === 'ENOENT' || (result.failed && exitCode === undefined && /ENOENT/.test(String(result.message)));
-  return { exitCode, stdout: String(result.stdout), stderr: String(result.stderr), missing, timedOut: result.timedOut, canceled: result.isCanceled };
+  // Not execa's timeout and cancelSignal: they signal the CLI alone, then wait for its pipes,
+  // which a child it started (wrappers do) keeps open forever. Stop the whole group instead,
+  // and after the grace stop reading the pipes, in case a child left the group.
+  let stopped: 'timeout' | 'cancel' | undefined;
+  const stop = (reason: 'timeout' | 'cancel') => {
+    if (stopped) return;
+    stopped = reason;
+    signalGroup(subprocess.pid, 'SIGTERM');
+    setTimeout(() => {
+      signalGroup(subprocess.pid, 'SIGKILL');
+      subprocess.stdout?.destroy();
+      subprocess.stderr?.destroy();
+    }, KILL_GRACE_MS);
+  };
+  const timer = setTimeout(() => stop('timeout'), timeoutMs);
+  const onAbort = () => stop('cancel');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  try {
+    const result = await subprocess;
+    const exitCode = result.exitCode ?? undefined;
+    const missing = (result as { code?: string }).code === 'ENOENT' || (result.failed && exitCode === undefined && /ENOENT/.test(String(result.message)));
+    return { exitCode, stdout: String(result.stdout), stderr: String(result.stderr), missing, timedOut: stopped === 'timeout', canceled: stopped === 'cancel' };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
 };
 
 export function createRunner(options: RunnerOptions): Runner {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fileAuditSink, type AuditEntry } from '../../source/exec/audit.js';
 import { displayArgv, shellQuote, type Command, type FileArg } from '../../source/exec/command.js';
 import { CliError, classifyFailure, cliMessage } from '../../source/exec/errors.js';
@@ -116,6 +116,16 @@ describe('shellQuote', () => {
   });
 });
 
+/** True while the process runs; a zombie (killed, not yet reaped by init) counts as gone. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
 describe('createRunner with real processes', () => {
   const NODE = process.execPath;
   let dir: string;
@@ -123,6 +133,12 @@ describe('createRunner with real processes', () => {
     dir = await mkdtemp(join(tmpdir(), 'runner-test-'));
   });
   afterAll(async () => {
+    // After a regression the children of holdsStdout would outlive the tests: end them by pid.
+    for (const name of await readdir(dir)) {
+      if (!name.endsWith('.pid')) continue;
+      const pid = Number(await readFile(join(dir, name), 'utf8'));
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -317,6 +333,48 @@ describe('createRunner with real processes', () => {
     expect(error.cliMessage).toMatch(/timed out/);
     expect(entries).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  /**
+   * A CLI wrapper that starts a child holding its stdout (one that ignores SIGTERM, too), and
+   * either exits at once or waits for it. The child's pid is in PATH.pid.
+   */
+  async function holdsStdout(end: '' | 'wait'): Promise<string> {
+    const script = join(dir, `holds-stdout-${++counters}.sh`);
+    await writeFile(script, `#!/bin/sh\ntrap '' TERM\nsleep 60 &\necho "$!" > "$0.pid"\n${end}\n`, { mode: 0o700 });
+    return script;
+  }
+  const childOf = async (script: string) => Number(await readFile(`${script}.pid`, 'utf8'));
+
+  it.each([
+    ['exits', ''],
+    ['waits for it', 'wait'],
+  ] as const)('times out a CLI whose child keeps stdout open (the wrapper %s): kills the group, transient', async (_, end) => {
+    const script = await holdsStdout(end);
+    const { entries, runner } = setup();
+    const started = Date.now();
+    const error = await failure(runner.run({ argv: [script] }, { timeoutMs: 500, attempts: 1 }));
+    expect(Date.now() - started).toBeLessThan(500 + 5000);
+    expect(error.kind).toBe('transient');
+    expect(error.cliMessage).toMatch(/timed out/);
+    expect(entries).toHaveLength(1);
+    const child = await childOf(script);
+    await vi.waitFor(() => expect(running(child)).toBe(false), { timeout: 1000 });
+  });
+
+  it('cancels a CLI whose child keeps stdout open: kills the group, without retrying', async () => {
+    const script = await holdsStdout('wait');
+    const stop = new AbortController();
+    const entries: AuditEntry[] = [];
+    const runner = createRunner({ audit: (entry) => entries.push(entry), redact: createRedactor([]), signal: stop.signal, backoffMs: 1 });
+    setTimeout(() => stop.abort(), 300);
+    const started = Date.now();
+    const error = await failure(runner.run({ argv: [script] }));
+    expect(Date.now() - started).toBeLessThan(300 + 5000);
+    expect(error.cliMessage).toBe('cancelled');
+    expect(entries).toHaveLength(1);
+    const child = await childOf(script);
+    await vi.waitFor(() => expect(running(child)).toBe(false), { timeout: 1000 });
   });
 });
 
