@@ -79,9 +79,8 @@ export interface DnsOutcome {
 export async function checkDns({ host, service, expectedTarget }: VerifyHost, cloud: Cloud): Promise<DnsOutcome> {
   const pointAt = expectedTarget ?? frontOf(cloud, service).address;
   const found = await resolveName(host);
-  const chain = `${found.cnames.join(' → ')} (CNAME)`;
-  if (found.error) return { result: unresolved(host, found, chain, pointAt) };
-  const shown = found.cnames.length ? chain : found.addresses.join(', ');
+  if (found.error) return { result: unresolved(host, found.error, found.cnames, pointAt) };
+  const shown = found.cnames.length ? `${found.cnames.join(' → ')} (CNAME)` : found.addresses.join(', ');
   if (!expectedTarget) return { result: passed('dns', `DNS → ${shown}`), address: found.addresses[0] };
   const how = await reaches(found, expectedTarget);
   if (how === 'alias') return { result: passed('dns', `DNS → ${shown} (alias of ${expectedTarget})`), address: found.addresses[0] };
@@ -90,11 +89,11 @@ export async function checkDns({ host, service, expectedTarget }: VerifyHost, cl
   return { result: failed('dns', `DNS → ${shown}`, `${elsewhere}, not to the platform address ${expectedTarget}`, `replace its record with ${recordFor(host, expectedTarget)}`) };
 }
 
-function unresolved(host: string, found: Resolution, chain: string, pointAt: string): CheckResult {
-  const code = found.error!;
+function unresolved(host: string, code: string, cnames: string[], pointAt: string): CheckResult {
   if (NO_RECORD.has(code)) {
-    return found.cnames.length
-      ? failed('dns', `DNS → ${chain}, which does not resolve`, `${host} is a CNAME to ${found.cnames.at(-1)}, which does not resolve`, `point the CNAME ${host} at ${pointAt}`)
+    return cnames.length
+      ? failed('dns', `DNS → ${cnames.join(' → ')} (CNAME), which does not resolve`, `${host} is a CNAME to ${cnames.at(-1)}, which does not resolve`,
+        cnames.map(normal).includes(normal(pointAt)) ? `${pointAt} itself does not resolve: check that it still exists in the cloud` : `point the CNAME ${host} at ${pointAt}`)
       : failed('dns', 'DNS: no record', `${host} does not resolve (no A, AAAA or CNAME record)`, `create ${recordFor(host, pointAt)}`);
   }
   if (code === 'ESERVFAIL') {

@@ -39,7 +39,11 @@ export function checkTls({ host, service }: VerifyHost, address: string, cloud: 
     const timer = setTimeout(() => finish(failed('tls', `TLS: no handshake within ${TIMEOUT_MS / 1000} s`,
       `${at} does not complete a TLS handshake within ${TIMEOUT_MS / 1000} s: a firewall or security group drops the connection`,
       `allow inbound TCP ${HTTPS_PORT} from the internet to ${terminator}`)), TIMEOUT_MS);
-    socket.once('secureConnect', () => finish(judge(host, socket.authorizationError?.toString(), socket.getPeerCertificate(), terminator, now)));
+    socket.once('secureConnect', () => {
+      // Node sets authorizationError to the failure's code (a string), whatever its type says.
+      const error = socket.authorized ? undefined : String(socket.authorizationError);
+      finish(judge(host, error, socket.getPeerCertificate(), terminator, now));
+    });
     socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNREFUSED'
       ? failed('tls', `TLS: ${at} refuses the connection`, `nothing accepts connections on ${at}`, `make ${terminator} listen for HTTPS on port ${HTTPS_PORT}`)
       : failed('tls', `TLS: handshake failed (${error.code ?? error.message})`,

@@ -162,14 +162,16 @@ describe('verify', () => {
     expect(linesOf(run.stdout, 'ui.example.com')).toContain('cause: ui.example.com accepts the connection but the ui service does not answer GET / within 5 s');
   });
 
-  it('a name that does not resolve: says which record to create; the other hosts are still checked', async () => {
+  it('a name that does not resolve, and a CNAME to nowhere: says which record to make; the other hosts are still checked', async () => {
     const resolve = Object.fromEntries(Object.entries(RESOLVE).filter(([host]) => host !== 'console.example.com'));
-    const run = await verify([], { CREATE_MEMBRANE_DEPLOY_TEST_RESOLVE: JSON.stringify(resolve) });
+    // api: a CNAME left behind to a load balancer that is gone.
+    const run = await verify([], { CREATE_MEMBRANE_DEPLOY_TEST_RESOLVE: JSON.stringify({ ...resolve, 'api.example.com': 'gone-alb.elb.amazonaws.com' }) });
     expect(run.exitCode).toBe(1);
     const console = linesOf(run.stdout, 'console.example.com');
     expect(console).toContain('cause: console.example.com does not resolve (no A, AAAA or CNAME record)');
     expect(console).toContain('fix:   create a CNAME console.example.com -> the load balancer\'s DNS name');
     expect(console).not.toContain('TLS');
+    expect(linesOf(run.stdout, 'api.example.com')).toContain('cause: api.example.com is a CNAME to gone-alb.elb.amazonaws.com, which does not resolve\n    fix:   point the CNAME api.example.com at the load balancer\'s DNS name');
     expect(run.stdout).toMatch(/✔ ui\.example\.com +GET \//);
   });
 
