@@ -14,7 +14,7 @@ import { withRollouts } from '../engine/plan.js';
 import { runPreflight, type PreflightEvent } from '../engine/preflight.js';
 import type { Runner } from '../exec/runner.js';
 import { InterruptedError, StepFailedError, UsageError } from '../errors.js';
-import { takeOverInterrupts } from '../interrupt.js';
+import { exitCodeFor, takeOverInterrupts, type StopSignal } from '../interrupt.js';
 import { lockDeployment } from '../engine/lock.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { symptomFor } from '../troubleshoot/hints.js';
@@ -76,12 +76,12 @@ export async function deploy(options: CliOptions, requested: DeployMode, context
   // (prompts handle their own) stops them and exits with nothing changed.
   const lookups = new AbortController();
   const releaseInterrupts = takeOverInterrupts({ first: cancel, second: cancel });
-  function cancel() {
+  function cancel(signal: StopSignal) {
     lookups.abort();
     release();
     forgetUnstartedDemo(workspace);
     presenter.interrupted('Cancelled. Nothing was changed.');
-    context.exit(130);
+    context.exit(exitCodeFor(signal));
   }
   try {
     const prompting = presenter.interactive && !options.yes;
@@ -164,19 +164,22 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
   });
   const view = await presenter.deployment(bus, [...SERVICE_IDS]);
 
-  // First Ctrl-C: finish the running command, save, exit 130. Second: kill it and exit now
-  // (the journal is consistent at every instant; the killed step runs again on resume).
+  // First Ctrl-C (or SIGTERM, SIGHUP): finish the running command, save, exit 128+signal. Second:
+  // kill it and exit now (the journal is consistent at every instant; the killed step runs again on resume).
+  let stoppedBy: StopSignal = 'SIGINT';
   const releaseInterrupts = takeOverInterrupts({
-    first() {
+    first(signal) {
+      stoppedBy = signal;
       stop.abort();
-      bus.emit({ type: 'note', message: 'Stopping after the running command… (Ctrl-C again to stop at once)' });
+      const repeat = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
+      bus.emit({ type: 'note', message: `Stopping after the running command… (${repeat} to stop at once)` });
     },
-    second() {
+    second(signal) {
       stopNow.abort();
       journal.finish('interrupted');
       release();
       presenter.interrupted(`Stopped. Continue with: ${again.resume}`);
-      context.exit(130);
+      context.exit(exitCodeFor(signal));
     },
   });
 
@@ -203,8 +206,8 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
   } catch (error) {
     if (error instanceof InterruptedError) {
       journal.finish('interrupted');
-      bus.emit({ type: 'done', outcome: 'interrupted', summary: [`Interrupted. Continue with: ${again.resume}`] });
-      return 130;
+      bus.emit({ type: 'done', outcome: 'interrupted', summary: [`Interrupted${stoppedBy === 'SIGINT' ? '' : ` (${stoppedBy})`}. Continue with: ${again.resume}`] });
+      return exitCodeFor(stoppedBy);
     }
     if (!(error instanceof StepFailedError)) throw error;
     journal.finish('failed');

@@ -295,6 +295,28 @@ describe('faults from the AWS APIs', () => {
     for (const id of ['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker']) expect(status.services[id].state, id).toBe('healthy');
   }, RUN_TIMEOUT_MS);
 
+  it('stops on SIGTERM as on Ctrl-C: the running command finishes, the lock is freed, exit 143, and resume completes', async () => {
+    const release = proxy.delay({ service: 'ecs', operation: 'CreateService', times: 1 });
+    const run = startCli(installArgs(), env);
+    await proxy.waitFor('CreateService', { service: 'ecs', timeoutMs: 240_000 });
+    run.child.kill('SIGTERM');
+    // The held create-service finishes, then the installer stops before the next step.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    const stopped = await run.done;
+    expect(stopped.exitCode, stopped.stdout + stopped.stderr).toBe(143);
+    expect(stopped.stdout).toContain('Stopping after the running command… (SIGTERM again to stop at once)');
+    expect(stopped.stdout).toContain(`Interrupted (SIGTERM). Continue with: create-membrane-deploy resume --name default --state-dir ${stateDir()} --yes`);
+    expect(existsSync(join(stateDir(), 'default', 'lock'))).toBe(false);
+    const status = JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir()], env)).stdout);
+    expect(status.status).toBe('interrupted');
+    expect(status.services['custom-code-runner'].state).not.toBe('pending');
+
+    const resumed = await runCli(resumeArgs(), env, RUN_TIMEOUT_MS);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    await expectCompleteDeployment();
+  }, RUN_TIMEOUT_MS);
+
   it('refuses a second installer on the same deployment, and takes over the lock of a killed one', async () => {
     // Hold the first installer in its first create-service, past preflight and the journal's start.
     const release = proxy.delay({ service: 'ecs', operation: 'CreateService', times: 1 });
