@@ -9,7 +9,7 @@ import { failed, passed, type CheckContext, type CheckResult } from './result.js
 
 const TIMEOUT_MS = 5_000;
 
-type Answer = { status: number; location?: string; seconds: number } | { error: Error; seconds: number };
+type Answer = { status: number; location?: string; seconds: number } | { error: Error };
 
 /** One GET to the address DNS gave, with the host's name as SNI and Host header; settles within TIMEOUT_MS. */
 function get(host: string, address: string, path: string): Promise<Answer> {
@@ -29,7 +29,7 @@ function get(host: string, address: string, path: string): Promise<Answer> {
       resolve({ status: res.statusCode ?? 0, location: res.headers.location, seconds: seconds() });
       req.destroy();
     });
-    req.once('error', (error) => resolve({ error, seconds: seconds() }));
+    req.once('error', (error) => resolve({ error }));
     req.end();
   });
 }

@@ -1,5 +1,6 @@
 // TLS: a handshake with the host's address, sending its name (SNI); the certificate must be
 // for the name, trusted (Node's CAs plus NODE_EXTRA_CA_CERTS) and not expire within 14 days.
+import { isIPv6 } from 'node:net';
 import { connect, type PeerCertificate } from 'node:tls';
 import type { Cloud } from '../answers/schema.js';
 import { HTTPS_PORT } from './knobs.js';
@@ -27,7 +28,7 @@ function namesOf(cert: PeerCertificate): string[] {
 
 export function checkTls({ host, service }: VerifyHost, address: string, cloud: Cloud, now = new Date()): Promise<CheckResult> {
   const { terminator } = frontOf(cloud, service);
-  const at = `${address}:${HTTPS_PORT}`;
+  const at = `${isIPv6(address) ? `[${address}]` : address}:${HTTPS_PORT}`;
   return new Promise((resolve) => {
     // Not rejecting lets us read the certificate and say what is wrong with it; authorizationError still holds Node's verdict.
     const socket = connect({ host: address, port: HTTPS_PORT, servername: host, rejectUnauthorized: false });
