@@ -288,6 +288,21 @@ describe('the fake az', () => {
       expect(await az({ ...env(), AZ_FAKE_READY_AFTER: '0' }, ['containerapp', 'list', '-g', RG, '--environment', ENV_NAME, '--query', '[].name'])).toHaveLength(2);
     });
 
+    it('keeps custom domains as ARM does: null until added, Disabled without a certificate, SniEnabled once bound; list shows them and the verification id', async () => {
+      const fields = async () => (await az(env(), ['containerapp', 'list', '-g', RG])).find((a: any) => a.name === 'membrane-api').properties;
+      const before = await fields();
+      expect(before.configuration.ingress.customDomains).toBeNull();
+      const environment = await az(env(), ['containerapp', 'env', 'show', '-n', ENV_NAME, '-g', RG]);
+      expect(before.customDomainVerificationId).toBe(environment.properties.customDomainConfiguration.customDomainVerificationId);
+      await az(env(), ['containerapp', 'hostname', 'add', '--name', 'membrane-api', '--resource-group', RG, '--hostname', 'api.example.com']);
+      expect((await fields()).configuration.ingress.customDomains).toEqual([{ name: 'api.example.com', bindingType: 'Disabled' }]);
+      await az(env(), ['containerapp', 'hostname', 'bind', '--name', 'membrane-api', '--resource-group', RG, '--hostname', 'api.example.com', '--environment', ENV_NAME, '--validation-method', 'CNAME']);
+      expect((await fields()).configuration.ingress.customDomains).toEqual([
+        { name: 'api.example.com', bindingType: 'SniEnabled', certificateId: `${envId}/managedCertificates/mc-api-example-com` },
+      ]);
+      expect((await failure(['containerapp', 'hostname', 'bind', '--name', 'membrane-api', '-g', RG, '--hostname', 'api.example.com', '--validation-method', 'DNS'])).exitCode).toBe(2);
+    });
+
     it('cuts a new revision when the template changes, not when only configuration does', async () => {
       const before = fake.state().apps[`${RG}/membrane-api`];
       const updated = await createApp('membrane-api', appDoc({ image: 'harbor.example.com/core/api:1.1.0' }), 'update');

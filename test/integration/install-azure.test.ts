@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_VAULT_TRIES } from '../../source/clouds/azure/propagation.js';
+import { recordedEndpoints } from '../../source/clouds/endpoints.js';
 import { SERVICES } from '../../source/membrane/services.js';
 import { azRun, startFakeAz, type FakeAz } from '../support/az.js';
 import { CANARY_MARKERS, CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
@@ -38,6 +39,11 @@ const answers = (subscription: string) => ({
 const cliEnv = (extra: Record<string, string> = {}) => ({ ...azure.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200', CREATE_MEMBRANE_DEPLOY_BACKOFF_MS: '50', ...extra });
 const installArgs = (stateDir: string) => ['--config', join(work, 'answers.json'), '--yes', '--state-dir', stateDir];
 const app = (service: string) => azure.state().apps[`${RG}/membrane-${service}`]!.resource;
+/** The endpoints the last run of STATE_DIR's default deployment recorded in its journal. */
+const recorded = async (stateDir: string) => {
+  const journal = JSON.parse(await readFile(join(stateDir, 'default', 'journal.json'), 'utf8'));
+  return recordedEndpoints(journal.state.steps.endpoints.outputs)!;
+};
 /** az calls that change something. */
 const changing = (calls: { argv: string[] }[]) =>
   calls.map((call) => call.argv.slice(0, 4).join(' ')).filter((cmd) => /(create|update|set)$/.test(cmd) || / (create|update|set) /.test(`${cmd} `));
@@ -60,9 +66,10 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     expect(first.stderr).toBe('');
     expect(first.exitCode, first.stdout).toBe(0);
     expect(first.stdout).toContain('7/7 healthy');
-    // Container Apps has no load balancer: the end screen says how to add the custom domains.
+    // Container Apps has no load balancer: the end screen names each app's FQDN and the records its custom domain needs.
     expect(first.stdout).not.toMatch(/load balancer/i);
-    expect(first.stdout).toContain('TXT asuid.api.example.com');
+    expect(first.stdout).toMatch(new RegExp(`asuid\\.api\\.example\\.com\\s+TXT\\s+${app('api').properties.customDomainVerificationId}`));
+    expect(first.stdout).toContain(`api.example.com: on the platform at ${app('api').properties.configuration.ingress.fqdn}`);
     console.info(`Container Apps install: ${firstSeconds.toFixed(1)} s, ${(await auditLines(join(work, 'state', 'default', 'audit.log'))).length} az calls`);
   });
 
@@ -128,18 +135,29 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     }
   });
 
-  it('prints custom-domain commands that az accepts: the TXT value and the FQDN they name, hostname add and bind', async () => {
-    const commands = first.stdout.split('\n').flatMap((line) => line.match(/\((az containerapp [^)]*)\)|^\s+(az containerapp hostname .*?)(?:\s{3}\(|$)/)?.slice(1).filter(Boolean) ?? []);
-    expect(commands).toHaveLength(4);
-    const outputs = [];
-    for (const command of commands) {
-      const run = await azRun(azure.env, command!.split(' ').slice(1));
-      expect(run.exitCode, `${command}: ${run.stderr}`).toBe(0);
-      outputs.push(run.stdout.trim());
+  it('records each public app\'s FQDN, the CNAME and asuid TXT records, and no TLS yet', async () => {
+    const endpoints = await recorded(join(work, 'state'));
+    expect(endpoints.services.map((e) => [e.host, e.target, e.tls.ok])).toEqual(
+      (['api', 'ui', 'console'] as const).map((service) => [`${service}.example.com`, app(service).properties.configuration.ingress.fqdn, false]),
+    );
+    for (const service of ['api', 'ui', 'console']) {
+      expect(endpoints.records).toContainEqual({ name: `${service}.example.com`, type: 'CNAME', value: app(service).properties.configuration.ingress.fqdn });
+      // The value Azure checks: the app's customDomainVerificationId (the environment shows the same).
+      expect(endpoints.records).toContainEqual({ name: `asuid.${service}.example.com`, type: 'TXT', value: app(service).properties.customDomainVerificationId });
     }
-    expect(outputs[0]).toBe(app('api').properties.configuration.ingress.fqdn);
-    expect(outputs[1]).toBe(app('api').properties.customDomainVerificationId);
-    expect(app('api').properties.configuration.ingress.customDomains).toEqual([expect.objectContaining({ name: 'api.example.com', bindingType: 'SniEnabled' })]);
+    expect(endpoints.records).toHaveLength(6);
+  });
+
+  it('prints custom-domain commands that az accepts: hostname add and bind for each public app', async () => {
+    const commands = first.stdout.split('\n').flatMap((line) => line.match(/^\s+(az containerapp hostname .*)$/)?.[1] ?? []);
+    expect(commands).toHaveLength(6);
+    for (const command of commands) {
+      const run = await azRun(azure.env, command.split(' ').slice(1));
+      expect(run.exitCode, `${command}: ${run.stderr}`).toBe(0);
+    }
+    for (const service of ['api', 'ui', 'console']) {
+      expect(app(service).properties.configuration.ingress.customDomains, service).toEqual([expect.objectContaining({ name: `${service}.example.com`, bindingType: 'SniEnabled' })]);
+    }
   });
 
   it('never put a secret value in any argv az received, the state, the audit log or the output', async () => {
@@ -156,6 +174,10 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     expect(again.stdout).toContain('7/7 healthy');
     expect(changing(azure.calls().slice(before))).toEqual([]);
     for (const spec of SERVICES) expect(Object.keys(azure.state().apps[`${RG}/membrane-${spec.id}`]!.revisions), spec.id).toHaveLength(1);
+    // The domains bound above: the endpoints read again says so, and asks for no more commands.
+    const endpoints = await recorded(join(work, 'state'));
+    expect(endpoints.services.map((e) => e.tls)).toEqual(['api', 'ui', 'console'].map((service) => ({ ok: true, detail: `custom domain of membrane-${service}, bound with managed certificate mc-${service}-example-com` })));
+    expect(again.stdout).not.toContain('az containerapp hostname');
   }, RUN_TIMEOUT_MS);
 
   it('fails an app whose revision does not start, with its reason, and leaves later waves alone', async () => {

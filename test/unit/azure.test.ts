@@ -136,18 +136,60 @@ describe('Container Apps plan', () => {
   });
 });
 
-describe('Container Apps custom domains', () => {
-  it('tells Azure users to add each public app\'s custom domain, not to point DNS at a load balancer', () => {
-    const adapter = azureAdapter(azureSettings());
-    const next = adapter.nextSteps!().join('\n');
-    expect(next).toContain('CNAME api.example.com');
-    expect(next).toContain('az containerapp show --name membrane-api --resource-group membrane-rg --query properties.configuration.ingress.fqdn');
-    expect(next).toContain('TXT asuid.api.example.com');
-    expect(next).toContain('az containerapp env show --name membrane-env --resource-group membrane-rg --query properties.customDomainConfiguration.customDomainVerificationId');
+describe('the endpoints step: each public app\'s FQDN and what its custom domain needs', () => {
+  const ENV_DOMAIN = 'happy-river-1.eastus.azurecontainerapps.io';
+  const VERIFICATION = 'F1E2D3C4B5A6978812345678901234567890ABCDEF1234567890ABCDEF123456';
+  const listedApp = (service: string, customDomains: unknown[] | null = null) => ({
+    name: `membrane-${service}`,
+    properties: { customDomainVerificationId: VERIFICATION, configuration: { ingress: { fqdn: `membrane-${service}.${ENV_DOMAIN}`, customDomains } } },
+  });
+  async function read(apps: unknown[]) {
+    const calls: string[][] = [];
+    const runner: Runner = { run: async (command) => (calls.push(displayArgv(command)), { stdout: JSON.stringify(apps), stderr: '', exitCode: 0 }) as any, backoff: async () => {} };
+    const step = azureAdapter(azureSettings()).plan().find((s) => s.id === 'endpoints')!;
+    expect(step.kind).toBe('action');
+    const result = await (step as any).apply({ runner, outputs, progress: () => {}, stop: new AbortController().signal });
+    return { calls, endpoints: JSON.parse(result.outputs.endpoints), result };
+  }
+
+  it('reads every app in one az containerapp list and asks for a CNAME to each FQDN and an asuid TXT record', async () => {
+    const { calls, endpoints, result } = await read(['api', 'ui', 'console', 'orchestrator'].map((s) => listedApp(s)));
+    expect(result.outcome).toBe('checked');
+    expect(calls).toEqual([['az', 'containerapp', 'list', '--resource-group', 'membrane-rg', '--subscription', expect.any(String), '--output', 'json', '--only-show-errors']]);
+    expect(endpoints.services.map((e: any) => [e.host, e.target, e.tls.ok])).toEqual([
+      ['api.example.com', `membrane-api.${ENV_DOMAIN}`, false],
+      ['ui.example.com', `membrane-ui.${ENV_DOMAIN}`, false],
+      ['console.example.com', `membrane-console.${ENV_DOMAIN}`, false],
+    ]);
+    expect(endpoints.services[0].tls.detail).toMatch(/^no custom domain yet/);
+    expect(endpoints.records).toContainEqual({ name: 'api.example.com', type: 'CNAME', value: `membrane-api.${ENV_DOMAIN}` });
+    expect(endpoints.records).toContainEqual({ name: 'asuid.console.example.com', type: 'TXT', value: VERIFICATION });
+    expect(endpoints.records).toHaveLength(6);
+    const next = endpoints.nextSteps.join('\n');
     expect(next).toContain('az containerapp hostname add --name membrane-api --resource-group membrane-rg --hostname api.example.com');
-    expect(next).toContain('az containerapp hostname bind --name membrane-api --resource-group membrane-rg --hostname api.example.com --environment membrane-env --validation-method CNAME');
-    expect(next).toMatch(/ui\.example\.com.*membrane-ui.*console\.example\.com.*membrane-console/s);
-    expect(`${next}\n${adapter.notes().join('\n')}`).not.toMatch(/load balancer/i);
+    expect(next).toContain('az containerapp hostname bind --name membrane-console --resource-group membrane-rg --hostname console.example.com --environment membrane-env --validation-method CNAME');
+    expect(next).toContain('/auth/register');
+    expect(next).not.toMatch(/load balancer/i);
+  });
+
+  it('says a bound host has TLS, and gives only the commands still missing for the others', async () => {
+    const { endpoints } = await read([
+      listedApp('api', [{ name: 'api.example.com', bindingType: 'SniEnabled', certificateId: '/subscriptions/s/.../managedEnvironments/membrane-env/managedCertificates/mc-api' }]),
+      listedApp('ui', [{ name: 'ui.example.com', bindingType: 'Disabled' }]),
+      listedApp('console'),
+    ]);
+    expect(endpoints.services.map((e: any) => e.tls.ok)).toEqual([true, false, false]);
+    expect(endpoints.services[0].tls.detail).toBe('custom domain of membrane-api, bound with managed certificate mc-api');
+    const commands = endpoints.nextSteps.filter((line: string) => line.startsWith('  az '));
+    expect(commands).toEqual([
+      '  az containerapp hostname bind --name membrane-ui --resource-group membrane-rg --hostname ui.example.com --environment membrane-env --validation-method CNAME',
+      '  az containerapp hostname add --name membrane-console --resource-group membrane-rg --hostname console.example.com',
+      '  az containerapp hostname bind --name membrane-console --resource-group membrane-rg --hostname console.example.com --environment membrane-env --validation-method CNAME',
+    ]);
+  });
+
+  it('no longer keeps next steps on the adapter: the endpoints step says them', () => {
+    expect(azureAdapter(azureSettings()).nextSteps).toBeUndefined();
   });
 });
 

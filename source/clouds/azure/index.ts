@@ -3,7 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { azureDiagnostics } from './diagnostics.js';
 import { containerAppCpu, containerAppSizeProblem } from './documents.js';
-import { customDomainSteps } from './domains.js';
+import { azureEndpointsStep } from './endpoints.js';
 import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
 import { askAzure } from './questions.js';
@@ -23,7 +23,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
       ...SERVICES.flatMap((spec) => (APP_NAME.test(names.app(spec.id)) ? [] : [`--name ${settings.name}: the app name ${names.app(spec.id)} is longer than Azure's 32 characters; use a shorter deployment name.`])),
     ],
     preflight: (runner) => azurePreflight(settings, runner),
-    plan: () => azureSteps(settings),
+    plan: () => [...azureSteps(settings), azureEndpointsStep(settings)],
     observe: (runner) => observeAzure(settings, runner),
     diagnostics: () => azureDiagnostics(settings),
     notes: () => [
@@ -36,7 +36,6 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
       `Storage: the engine uses storage account ${names.storageAccount} through ${names.identity('engine')} (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
       `The runner has internal ingress only; the orchestrator and workers have no ingress. api., ui. and console.${settings.answers.domain} become custom domains of the public apps (a CNAME to each app's FQDN, an asuid TXT record, a managed certificate): the end screen lists the commands.`,
     ],
-    nextSteps: () => customDomainSteps(settings),
   };
 }
 
