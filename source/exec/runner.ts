@@ -1,6 +1,7 @@
-// The only place that spawns processes: argv arrays (never a shell), secrets and
-// documents in 0600 temp files removed afterwards, timeouts, retries with backoff for
-// transient failures, and one audit line per attempt.
+// The only place that spawns processes: argv arrays (never a shell), secrets and documents in
+// 0600 temp files removed afterwards (or, after a killed run, by the next one), timeouts,
+// retries with backoff for transient failures, and one audit line per attempt.
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,14 +130,58 @@ export const spawnCli: Spawn = async ({ file, args, input, timeoutMs, env, signa
   }
 };
 
+/** Temp dirs are named after the process that made them, so a later run can tell they are stale. */
+const TEMP_DIR = /^membrane-deploy-(\d+)-/;
+const tempDirPrefix = () => join(tmpdir(), `membrane-deploy-${process.pid}-`);
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp dirs (which may hold secrets) of runs killed before their `finally`: only
+ * this user's, and only when the process that made them is gone.
+ */
+export function removeLeftoverTempDirs(root = tmpdir()): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(TEMP_DIR.exec(name)?.[1]);
+    if (!pid || isRunning(pid)) continue;
+    const path = join(root, name);
+    try {
+      const stats = lstatSync(path);
+      if (stats.isDirectory() && stats.uid === process.getuid?.()) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Removed meanwhile by another run, or not ours to remove.
+    }
+  }
+}
+
+let leftoversRemoved = false;
+
 export function createRunner(options: RunnerOptions): Runner {
   const backoffMs = options.backoffMs ?? 1000;
   const spawn = options.spawn ?? spawnCli;
+  if (!leftoversRemoved) {
+    leftoversRemoved = true;
+    removeLeftoverTempDirs();
+  }
 
   async function attempt(command: Command, timeoutMs: number): Promise<RunResult> {
     const shown = displayArgv(command).map(options.redact);
     const files = command.argv.filter(isFileArg);
-    const dir = files.length ? await mkdtemp(join(tmpdir(), 'membrane-deploy-')) : undefined;
+    const dir = files.length ? await mkdtemp(tempDirPrefix()) : undefined;
     try {
       const argv: string[] = [];
       for (const arg of command.argv) {

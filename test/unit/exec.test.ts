@@ -1,14 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fileAuditSink, type AuditEntry } from '../../source/exec/audit.js';
 import { displayArgv, shellQuote, type Command, type FileArg } from '../../source/exec/command.js';
 import { CliError, classifyFailure, cliMessage } from '../../source/exec/errors.js';
 import { createRedactor } from '../../source/exec/redact.js';
-import { createRunner, NOT_REPEATABLE, type RunOptions } from '../../source/exec/runner.js';
+import { createRunner, NOT_REPEATABLE, removeLeftoverTempDirs, type RunOptions } from '../../source/exec/runner.js';
 import { CANARY } from './fixtures.js';
 
 describe('classifyFailure', () => {
@@ -208,6 +208,7 @@ describe('createRunner with real processes', () => {
     expect(seen.mode).toBe(0o600);
     expect(existsSync(seen.path)).toBe(false);
     expect(existsSync(dirname(seen.path))).toBe(false);
+    expect(basename(dirname(seen.path))).toMatch(new RegExp(`^membrane-deploy-${process.pid}-`));
     expect(entries[0]!.argv.at(-1)).toBe('file://task-definitions/api.json');
   });
 
@@ -375,6 +376,61 @@ describe('createRunner with real processes', () => {
     expect(entries).toHaveLength(1);
     const child = await childOf(script);
     await vi.waitFor(() => expect(running(child)).toBe(false), { timeout: 1000 });
+  });
+});
+
+describe('temp dirs left by a killed run', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'leftovers-test-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** The pid of a process that has come and gone. */
+  const deadPid = () => spawnSync('true').pid!;
+
+  function leftover(name: string, uid?: number): string {
+    const path = join(root, name);
+    mkdirSync(path, { mode: 0o700 });
+    writeFileSync(join(path, 'MEMBRANE_SECRET'), CANARY.secret, { mode: 0o600 });
+    if (uid !== undefined) chownSync(path, uid, uid);
+    return path;
+  }
+
+  it('removes those of dead processes, and keeps those of live ones and other files', () => {
+    const dead = leftover(`membrane-deploy-${deadPid()}-AbC123`);
+    const ours = leftover(`membrane-deploy-${process.pid}-XyZ789`);
+    const parents = leftover(`membrane-deploy-${process.ppid}-QwE456`);
+    const unnamed = leftover('membrane-deploy-k3Jd8s');
+    const other = leftover(`other-${deadPid()}-AbC123`);
+    removeLeftoverTempDirs(root);
+    expect(existsSync(dead)).toBe(false);
+    for (const kept of [ours, parents, unnamed, other]) expect(existsSync(join(kept, 'MEMBRANE_SECRET'))).toBe(true);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("keeps another user's, even when its process is gone", () => {
+    const theirs = leftover(`membrane-deploy-${deadPid()}-NoB0dy`, 65534);
+    removeLeftoverTempDirs(root);
+    expect(existsSync(theirs)).toBe(true);
+  });
+
+  it('are removed when the first runner of a process is created', async () => {
+    const dead = leftover(`membrane-deploy-${deadPid()}-FiRsT1`);
+    vi.stubEnv('TMPDIR', root);
+    try {
+      // A fresh copy of the module: this process made runners already.
+      vi.resetModules();
+      const runner = await import('../../source/exec/runner.js');
+      runner.createRunner({ redact: createRedactor([]) });
+      expect(existsSync(dead)).toBe(false);
+      const later = leftover(`membrane-deploy-${deadPid()}-LaTeR2`);
+      runner.createRunner({ redact: createRedactor([]) });
+      expect(existsSync(later)).toBe(true);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
