@@ -10,6 +10,7 @@ import { adapterFor, CLI_ENV } from '../clouds/index.js';
 import { SECRET_STEP_PREFIX, type CloudAdapter } from '../clouds/types.js';
 import type { Journal } from '../engine/journal.js';
 import { fileAuditSink } from '../exec/audit.js';
+import { shellQuote } from '../exec/command.js';
 import { createRedactor } from '../exec/redact.js';
 import { createRunner, type Runner } from '../exec/runner.js';
 import { UsageError } from '../errors.js';
@@ -36,6 +37,24 @@ export function openWorkspace(options: CliOptions, env: NodeJS.ProcessEnv): Work
   // Tests run the demo faster; users see its realistic pace.
   const speed = Number(env.CREATE_MEMBRANE_DEPLOY_DEMO_SPEED) || 1;
   return { journal, demo: options.demo ? demoCloud(journal.dir, { failService: options.demoFail, speed }) : undefined };
+}
+
+/** The commands that continue, examine or check this deployment, as the user types them. */
+export interface NextCommands {
+  resume: string;
+  troubleshoot: string;
+  verify: string;
+}
+
+export function nextCommands(options: CliOptions, interactive: boolean): NextCommands {
+  const which = ['--name', options.name, ...(options.stateDir ? ['--state-dir', shellQuote(options.stateDir)] : []), ...(options.demo ? ['--demo'] : [])].join(' ');
+  // A deployment made by hand has no journal: its answers file says what to look at.
+  const answers = options.config ? ` --config ${shellQuote(options.config)}` : '';
+  return {
+    resume: `create-membrane-deploy resume ${which}${interactive ? '' : ' --yes'}`,
+    troubleshoot: `create-membrane-deploy troubleshoot ${which}${answers}`,
+    verify: `create-membrane-deploy verify ${which}${answers}`,
+  };
 }
 
 export interface Deployment {

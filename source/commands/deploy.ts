@@ -19,24 +19,13 @@ import { lockDeployment } from '../engine/lock.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { symptomFor } from '../troubleshoot/hints.js';
 import type { Presenter } from '../ui/presenter.js';
-import { createAuditedRunner, openWorkspace, type CommandContext, type Workspace } from './context.js';
+import { createAuditedRunner, nextCommands, openWorkspace, type CommandContext, type NextCommands, type Workspace } from './context.js';
 import { gatherInputs, offerToResume, offerToSaveAnswers, type Inputs } from './inputs.js';
 import { reviewLines, summaryLines } from './review.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade';
 
 const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
-
-/** The commands that continue or examine this deployment, as the user types them. */
-export interface NextCommands {
-  resume: string;
-  troubleshoot: string;
-}
-
-function nextCommands(options: CliOptions, interactive: boolean): NextCommands {
-  const which = `--name ${options.name}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}${options.demo ? ' --demo' : ''}`;
-  return { resume: `create-membrane-deploy resume ${which}${interactive ? '' : ' --yes'}`, troubleshoot: `create-membrane-deploy troubleshoot ${which}` };
-}
 
 /** One run of the flow: what every stage reads. */
 interface Run {
@@ -199,7 +188,9 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
     });
     journal.finish('done');
     const endpoints = recordedEndpoints(journal.outputs());
-    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? endpointLines(endpoints) : adapter.nextSteps?.());
+    // The demo's hosts exist nowhere: there is nothing for verify to reach.
+    const check = workspace.demo ? [] : [`Once the records exist, check DNS, TLS and health end to end: ${again.verify}`];
+    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : adapter.nextSteps?.());
     const nothing = 'Nothing changed: everything already matched the answers.';
     bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
     return 0;

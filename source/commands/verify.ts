@@ -2,12 +2,12 @@
 // health per host (source/verify/), shown as plain lines or one JSON document. It contacts only
 // the hosts of the deployment's own domain.
 import type { CliOptions } from '../args.js';
+import { recordedEndpoints } from '../clouds/endpoints.js';
 import { UsageError } from '../errors.js';
-import { shellQuote } from '../exec/command.js';
 import { publicHosts, verifyHosts, type HostResult } from '../verify/index.js';
 import { line } from '../ui/terminal.js';
 import { openJournal } from './journal-of.js';
-import { givenAnswers, resolveDeployment } from './context.js';
+import { givenAnswers, nextCommands, resolveDeployment } from './context.js';
 
 export async function verify(options: CliOptions): Promise<number> {
   if (options.demo) {
@@ -19,9 +19,11 @@ export async function verify(options: CliOptions): Promise<number> {
     throw new UsageError(`No deployment named "${options.name}" is recorded here. Give --config answers.json to verify a deployment made by hand.`);
   }
   const { settings } = resolveDeployment(options, answers);
-  const hosts = publicHosts(settings);
+  // The platform addresses the last install read from the cloud: each host's DNS must lead there.
+  const endpoints = recordedEndpoints(journal.outputs());
+  const hosts = publicHosts(settings, Object.fromEntries((endpoints?.services ?? []).map((endpoint) => [endpoint.host, endpoint.target])));
   if (!options.json) line(`Verifying ${hosts.map(({ host }) => `https://${host}`).join(', ')} …`);
-  const results = await verifyHosts({ hosts, cloud: settings.answers.cloud, troubleshoot: troubleshootCommand(options) });
+  const results = await verifyHosts({ hosts, cloud: settings.answers.cloud, troubleshoot: nextCommands(options, false).troubleshoot });
   const ok = results.every((result) => result.ok);
   if (options.json) {
     line(JSON.stringify({ name: settings.name, domain: settings.answers.domain, ok, hosts: results.map(({ host, checks }) => ({ host, checks })) }, null, 2));
@@ -29,11 +31,6 @@ export async function verify(options: CliOptions): Promise<number> {
     printResults(results);
   }
   return ok ? 0 : 1;
-}
-
-/** The troubleshoot command for this deployment, as the user types it. */
-function troubleshootCommand({ name, stateDir, config }: CliOptions): string {
-  return ['create-membrane-deploy troubleshoot --name', name, ...(stateDir ? ['--state-dir', shellQuote(stateDir)] : []), ...(config ? ['--config', shellQuote(config)] : [])].join(' ');
 }
 
 function printResults(results: HostResult[]): void {

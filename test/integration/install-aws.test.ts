@@ -201,6 +201,16 @@ describe('install on AWS ECS against moto', () => {
     expect(first.stdout).toContain(`aws acm request-certificate --domain-name '*.${domain}' --validation-method DNS --region ${fixture.region}`);
     expect(first.stdout).toContain(`aws elbv2 create-listener --load-balancer-arn ${fixture.loadBalancerArn} --protocol HTTPS --port 443`);
     expect(first.stdout).toContain(`curl -X POST https://api.${domain}/auth/register`);
+    expect(first.stdout).toContain(`Once the records exist, check DNS, TLS and health end to end: create-membrane-deploy verify --name default --state-dir ${join(work, 'state')} --config ${join(work, 'answers.json')}`);
+
+    // verify holds each host to the address the install read: a CNAME to another balancer is named as such.
+    const resolve = { [`api.${domain}`]: 'old-balancer.example.net', 'old-balancer.example.net': '127.0.0.1' };
+    const verified = await runCli(['verify', '--json', '--state-dir', join(work, 'state')], { ...env, CREATE_MEMBRANE_DEPLOY_TEST_RESOLVE: JSON.stringify(resolve) });
+    expect(verified.exitCode, verified.stdout + verified.stderr).toBe(1);
+    const api = JSON.parse(verified.stdout).hosts.find((host: { host: string }) => host.host === `api.${domain}`);
+    expect(api.checks).toHaveLength(1);
+    expect(api.checks[0]).toMatchObject({ check: 'dns', ok: false });
+    expect(JSON.stringify(api.checks[0])).toContain(target);
 
     // An HTTPS listener with a certificate for the names, still being validated: the next run says so.
     const { CertificateArn } = await aws(moto.env, ['acm', 'request-certificate', '--domain-name', `*.${domain}`, '--validation-method', 'DNS']);
