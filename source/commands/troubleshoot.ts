@@ -9,11 +9,11 @@ import { withRollouts } from '../engine/plan.js';
 import { toServiceState } from '../engine/events.js';
 import { StepFailedError, UsageError } from '../errors.js';
 import { CliError } from '../exec/errors.js';
-import { createRedactor } from '../exec/redact.js';
+import { createRedactor, type Redactor } from '../exec/redact.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { planDocument } from '../plan/write-plan.js';
 import { writeBundle } from '../troubleshoot/bundle.js';
-import { buildChecklist } from '../troubleshoot/checklist.js';
+import { buildChecklist, type Finding } from '../troubleshoot/checklist.js';
 import { reportLines } from '../troubleshoot/report.js';
 import { createChecklistRunner, type ChecklistEvent } from '../troubleshoot/run.js';
 import { diagnose, initialChecklist, reduceChecklist } from '../ui/checklist-store.js';
@@ -53,7 +53,9 @@ export async function troubleshoot(options: CliOptions, context: Pick<CommandCon
   const items = buildChecklist({ settings, diagnostics, runner, inspections, focus, registryPassword: secrets.registryPassword, logs,
     registryOutOfReach: demo ? 'the demo\'s registry is simulated: a real troubleshoot logs in to yours with MEMBRANE_REGISTRY_PASSWORD' : undefined });
   const bus = createEventBus<ChecklistEvent>();
-  const checklist = createChecklistRunner(items, bus.emit);
+  // Findings quote the cloud and the apps' logs: each secret the user gave (and its parts) is masked before anything shows them.
+  const redact = createRedactor(Object.values(secrets));
+  const checklist = createChecklistRunner(items, (event) => bus.emit(event.type === 'item-finished' ? { ...event, finding: redactFinding(event.finding, redact) } : event));
   // The report and the exit code read the same store the Ink checklist renders.
   let state = initialChecklist(items);
   bus.subscribe((event) => (state = reduceChecklist(state, event)));
@@ -80,9 +82,18 @@ export async function troubleshoot(options: CliOptions, context: Pick<CommandCon
       auditLogPath: journal.auditLogPath,
       inspections,
       logs,
-      redact: createRedactor(Object.values(secrets)),
+      redact,
     });
     line(`Support bundle: ${resolve(options.bundle)} (${files.length} files, secrets removed)`);
   }
   return diagnose(state).cause ? 1 : 0;
+}
+
+function redactFinding(finding: Finding, redact: Redactor): Finding {
+  return {
+    ...finding,
+    summary: redact(finding.summary),
+    evidence: finding.evidence.map(redact),
+    ...(finding.cause ? { cause: { ...finding.cause, title: redact(finding.cause.title), fix: redact(finding.cause.fix) } } : {}),
+  };
 }

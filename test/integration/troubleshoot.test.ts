@@ -273,12 +273,18 @@ describe('troubleshoot on AWS ECS (real aws, moto behind a rewriting proxy)', ()
     await aws(moto.env, ['logs', 'create-log-stream', '--log-group-name', '/ecs/membrane', '--log-stream-name', stream]);
     const now = Date.now();
     await aws(moto.env, ['logs', 'put-log-events', '--log-group-name', '/ecs/membrane', '--log-stream-name', stream,
-      '--log-events', JSON.stringify([{ timestamp: now - 2000, message: 'Starting Membrane custom code runner' }, { timestamp: now - 1000, message: MONGO_DOWN }])]);
+      '--log-events', JSON.stringify([
+        { timestamp: now - 3000, message: 'Starting Membrane custom code runner' },
+        // An app that prints its connection string (a query appended) and the password: masked on screen.
+        { timestamp: now - 2000, message: `MongoServerSelectionError: ${CANARY_SECRETS.MEMBRANE_MONGO_URI}?retryWrites=true unreachable (password=canary-mongo-T4n6)` },
+        { timestamp: now - 1000, message: MONGO_DOWN },
+      ])]);
     const stop = proxy.failRollout(RUNNER, 'Essential container in task exited');
     try {
       const run = await troubleshoot(cloud, stateDir());
       expectDiagnosis(run, 'Container fails to start', /custom-code-runner cannot reach MongoDB or Redis/);
       expect(run.stdout).toContain(MONGO_DOWN);
+      expect(run.stdout).toContain('MongoServerSelectionError: ***?retryWrites=true unreachable (password=***)');
     } finally {
       stop();
     }
