@@ -6,8 +6,12 @@ import { request, type RequestOptions } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordedEndpoints } from '../../source/clouds/endpoints.js';
+import { gcpEndpointsStep } from '../../source/clouds/gcp/endpoints.js';
+import type { Runner } from '../../source/exec/runner.js';
 import { startGcpFakeServer } from '../support/gcp-fake.js';
 import { gcloud, GcloudCliError, gcloudRun, startGcpFake, type GcpHarness } from '../support/gcloud.js';
+import { gcpSettings } from '../unit/fixtures.js';
 
 const PROJECT = 'membrane-demo';
 const NUMBER = '123456789012';
@@ -327,8 +331,52 @@ describe('gcloud against the loopback fake', () => {
     }
   });
 
+  it('serves Cloud Run domain mappings as gcloud beta reads and creates them: verified domains only, a CNAME to ghs.googlehosted.com., Ready once the certificate is provisioned', async () => {
+    const mappings = ['beta', 'run', 'domain-mappings'];
+    const { result: none, requests } = await during(() => gcloud(env(), [...mappings, 'list', `--region=${REGION}`, P, '--format=json']));
+    expect(none).toEqual([]);
+    expect(requests.map((r) => `${r.method} ${r.host}${r.path}`)).toEqual([`GET ${REGION}-run.fake/apis/domains.cloudrun.com/v1/namespaces/${PROJECT}/domainmappings`]);
+    const create = [...mappings, 'create', '--service=api', '--domain=api.example.com', `--region=${REGION}`, P, '--format=json'];
+    // gcloud asks for the verified domains first, and refuses before creating anything.
+    expect((await failure(create)).stderr).toContain('The provided domain does not appear to be verified');
+    fake().setVerifiedDomains(['example.com']);
+    expect(await gcloud(env(), create)).toEqual([{ name: 'api', type: 'CNAME', rrdata: 'ghs.googlehosted.com.' }]);
+    expect((await failure(create)).stderr).toContain('already exists');
+    expect((await failure([...mappings, 'create', '--service=nope', '--domain=nope.example.com', `--region=${REGION}`, P])).stderr).toContain("Service 'nope' does not exist");
+    const [pending] = await gcloud(env(), [...mappings, 'list', `--region=${REGION}`, P, '--format=json']);
+    expect(pending).toMatchObject({ metadata: { name: 'api.example.com' }, spec: { routeName: 'api' } });
+    expect(condition(pending, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'CertificatePending' });
+    fake().provisionCertificates();
+    const [ready] = await gcloud(env(), [...mappings, 'list', `--region=${REGION}`, P, '--format=json']);
+    expect(condition(ready, 'Ready').status).toBe('True');
+    expect(Object.keys(fake().domainMappings())).toEqual(['api.example.com']);
+  });
+
   it('nothing tried to leave loopback or reached an unknown route', () => {
     expect(fake().strayRequests).toEqual([]);
+  });
+});
+
+describe('the load-balancer commands the endpoints step prints where Cloud Run has no domain mappings', () => {
+  it('are all accepted by gcloud 528 (they reach the Compute Engine API, which this fake does not serve: exit 1, never 2)', async () => {
+    const settings = gcpSettings((raw) => (raw.gcp.region = 'europe-west3'));
+    const runner: Runner = { run: async () => ({ stdout: '[]', stderr: '', exitCode: 0 }), backoff: async () => {} };
+    const result = await gcpEndpointsStep(settings).apply({ runner, outputs: { get: () => '' }, secrets: {}, progress: () => {}, stop: new AbortController().signal });
+    const commands = (recordedEndpoints(result.outputs!)!.nextSteps).filter((line) => line.startsWith('  gcloud compute ')).map((line) => line.trim().split(' ').slice(1));
+    expect(commands).toHaveLength(17);
+    const lb = await startGcpFake({ project: settings.answers.gcp.project, region: 'europe-west3' });
+    try {
+      for (const args of commands) {
+        const run = await gcloudRun(lb.env, args);
+        expect([run.exitCode, run.stderr], args.join(' ')).toEqual([1, expect.stringContaining('The fake has no route for')]);
+      }
+      // Every resource but the serverless NEGs is global; the NEGs are in the services' region.
+      expect(new Set(lb.fake.strayRequests.map((r) => new URL(r.url).pathname.split('/').slice(5, 7).join('/')))).toEqual(
+        new Set(['global/addresses', 'global/backendServices', 'global/urlMaps', 'global/sslCertificates', 'global/targetHttpsProxies', 'global/forwardingRules', 'regions/europe-west3']),
+      );
+    } finally {
+      await lb.stop();
+    }
   });
 });
 

@@ -6,9 +6,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordedEndpoints } from '../../source/clouds/endpoints.js';
 import { SERVICES } from '../../source/membrane/services.js';
 import { CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
-import { startGcpFake, type GcpHarness } from '../support/gcloud.js';
+import { gcloudRun, startGcpFake, type GcpHarness } from '../support/gcloud.js';
 import { auditLines, MARKER_VAR, runAndKill, waitForOrphans } from '../support/kill.js';
 
 const PROJECT = 'acme-membrane';
@@ -42,6 +43,11 @@ const changes = (from = 0) => gcp.fake.requests.slice(from)
   .filter((r) => r.method !== 'GET' && !r.path.endsWith(':getIamPolicy') && r.host !== 'token.fake')
   .map((r) => `${r.method} ${r.path}`);
 const containerOf = (service: Record<string, any>) => service.spec.template.spec.containers[0];
+/** The endpoints the last run of STATE_DIR's default deployment recorded in its journal. */
+const recorded = async (stateDir: string) => {
+  const journal = JSON.parse(await readFile(join(stateDir, 'default', 'journal.json'), 'utf8'));
+  return recordedEndpoints(journal.state.steps.endpoints.outputs)!;
+};
 
 beforeAll(async () => {
   gcp = await startGcpFake({ project: PROJECT });
@@ -159,6 +165,32 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
     expect(gcp.fake.strayRequests).toEqual([]);
   });
 
+  it('records each public service\'s URL, a CNAME to ghs.googlehosted.com. per host and the domain-mapping commands (us-central1 has domain mappings)', async () => {
+    const endpoints = await recorded(join(work, 'state'));
+    expect(endpoints.services.map((e) => [e.host, e.target, e.tls.ok])).toEqual(
+      ['api', 'ui', 'console'].map((service) => [`${service}.example.com`, gcp.fake.services()[`membrane-${service}`]!.status.url, false]),
+    );
+    expect(endpoints.services[0]!.tls.detail).toBe('no custom domain yet: no domain mapping (commands below)');
+    expect(endpoints.records).toEqual(['api', 'ui', 'console'].map((service) => ({ name: `${service}.example.com`, type: 'CNAME', value: 'ghs.googlehosted.com.' })));
+    expect(endpoints.nextSteps.join('\n')).toMatch(/Preview.*load balancer/is);
+    expect(first.stdout).toContain(`api.example.com: on the platform at ${gcp.fake.services()['membrane-api']!.status.url}`);
+  });
+
+  it('prints domain-mapping commands gcloud accepts: after they ran and the certificates are provisioned, the next run records TLS', async () => {
+    const commands = first.stdout.split('\n').flatMap((line) => line.match(/^\s+(gcloud beta run domain-mappings create .*)$/)?.[1] ?? []);
+    expect(commands).toHaveLength(3);
+    // What `gcloud domains verify example.com` does in Search Console.
+    gcp.fake.setVerifiedDomains(['example.com']);
+    for (const command of commands) {
+      const run = await gcloudRun(gcp.env, command.split(' ').slice(1));
+      expect(run.exitCode, `${command}: ${run.stderr}`).toBe(0);
+    }
+    expect(Object.fromEntries(Object.entries(gcp.fake.domainMappings()).map(([domain, m]) => [domain, m.spec.routeName]))).toEqual({
+      'api.example.com': 'membrane-api', 'ui.example.com': 'membrane-ui', 'console.example.com': 'membrane-console',
+    });
+    gcp.fake.provisionCertificates();
+  });
+
   it('changes nothing on a second run', async () => {
     const before = gcp.fake.requests.length;
     const again = await runCli(installArgs(join(work, 'state')), cliEnv(), RUN_TIMEOUT_MS);
@@ -167,6 +199,11 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
     expect(changes(before)).toEqual([]);
     for (const name of SECRET_NAMES) expect(gcp.fake.secrets()[name]!.versions).toHaveLength(1);
     for (const service of Object.values(gcp.fake.services())) expect(service.metadata.generation).toBe(1);
+    // The domain mappings made above are ready: the endpoints say so, and ask for no more commands.
+    expect((await recorded(join(work, 'state'))).services.map((e) => e.tls)).toEqual(
+      ['api', 'ui', 'console'].map((service) => ({ ok: true, detail: `domain mapping to membrane-${service}, with a Google-managed certificate` })),
+    );
+    expect(again.stdout).not.toContain('domain-mappings create');
   }, RUN_TIMEOUT_MS);
 });
 

@@ -7,8 +7,9 @@
 //
 // Covered: the service-account token grant, Cloud Resource Manager v1 (projects.get), Service Usage
 // v1 (list, get, enable, batchEnable), Secret Manager v1 (secrets, versions, IAM), Artifact Registry
-// v1 (repositories), Cloud Run v1 (Knative services, IAM), Compute Engine v1 (network, subnet and
-// routers of the VPC), IAM v1 (service accounts and their policy) and the project's IAM policy.
+// v1 (repositories), Cloud Run v1 (Knative services, IAM, domain mappings, authorized domains),
+// Compute Engine v1 (network, subnet and routers of the VPC), IAM v1 (service accounts and their
+// policy) and the project's IAM policy.
 // Errors use Google's JSON error shapes.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -72,6 +73,12 @@ export interface GcpFake {
   failRevision(name: string, message?: string | null): void;
   /** What `gcloud logging read` returns for a service (oldest first); `null` forgets them. */
   setLogs(name: string, lines: string[] | null): void;
+  /** Cloud Run domain mappings, keyed by domain (domains.cloudrun.com/v1 DomainMapping objects). */
+  domainMappings(): Record<string, Record<string, any>>;
+  /** Domains the caller has verified (Search Console; `gcloud domains verify`); default none. */
+  setVerifiedDomains(domains: string[]): void;
+  /** DNS now resolves: every domain mapping's Google-managed certificate is provisioned (Ready). */
+  provisionCertificates(): void;
   disableApi(api: string): void;
   /** Changes the VPC (defaults: all true). */
   setVpc(change: Partial<FakeVpc>): void;
@@ -148,6 +155,9 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   let failures = new Map<string, string | undefined>();
   /** Log lines per Cloud Run service, oldest first (setLogs). */
   let logs = new Map<string, string[]>();
+  /** Domain mappings by domain, and the domains the caller verified. */
+  let mappings = new Map<string, Record<string, any>>();
+  let verified: string[] = [];
   const DEFAULT_VPC: FakeVpc = { network: true, privateGoogleAccess: true, nat: true };
   let vpc = { ...DEFAULT_VPC };
   const defaultProjectIam = (): IamBinding[] => (owner ? [{ role: 'roles/owner', members: [owner] }] : []);
@@ -429,6 +439,63 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   route('GET', 'run', runIam, iamHandler);
   route('POST', 'run', runIam, iamHandler);
 
+  // ---- Cloud Run domain mappings (domains.cloudrun.com/v1, regional host), as `gcloud beta run
+  // domain-mappings` reads and creates them. Only in the regions that have them
+  // (cloud.google.com/run/docs/mapping-custom-domains, "Limitations"), stated here on their own.
+  const DOMAIN_MAPPING_REGIONS = ['asia-east1', 'asia-northeast1', 'asia-southeast1', 'europe-north1', 'europe-west1', 'europe-west4', 'us-central1', 'us-east1', 'us-east4', 'us-west1'];
+  const mappingPath = /^\/apis\/domains\.cloudrun\.com\/v1\/namespaces\/([^/]+)\/domainmappings(?:\/([^/:]+))?$/;
+  const PENDING = 'Waiting for certificate provisioning. You must configure your DNS records for certificate issuance to begin.';
+  const mappingConditions = (ready: boolean) => [
+    { type: 'Ready', status: ready ? 'True' : 'Unknown', ...(!ready && { reason: 'CertificatePending', message: PENDING }), lastTransitionTime: now() },
+    { type: 'CertificateProvisioned', status: ready ? 'True' : 'Unknown', ...(!ready && { reason: 'CertificatePending', message: PENDING }), lastTransitionTime: now() },
+    { type: 'DomainRoutable', status: 'True', lastTransitionTime: now() },
+  ];
+  function mappingRegion(host: string | undefined): string {
+    const region = regional(host);
+    // The fake's wording: what Google answers in the other regions is not documented.
+    if (!DOMAIN_MAPPING_REGIONS.includes(region)) throw notFound(`fake: Cloud Run domain mappings are not available in ${region}`);
+    return region;
+  }
+  route('GET', 'run', mappingPath, ([, p, domain], _req, host) => {
+    const region = mappingRegion(host);
+    checkProject(p);
+    const inThisRegion = [...mappings.values()].filter((m) => m.metadata.labels['cloud.googleapis.com/location'] === region);
+    if (!domain) return { apiVersion: 'domains.cloudrun.com/v1', kind: 'DomainMappingList', metadata: {}, items: clone(inThisRegion) };
+    const found = inThisRegion.find((m) => m.metadata.name === domain);
+    if (!found) throw notFound(`Resource '${domain}' of kind 'DOMAIN_MAPPING' in region '${region}' in project '${project}' does not exist.`);
+    return clone(found);
+  });
+  route('POST', 'run', mappingPath, ([, p, name], req, host) => {
+    const region = mappingRegion(host);
+    checkProject(p);
+    const body = req.body as Record<string, any>;
+    const domain: string | undefined = body?.metadata?.name;
+    if (name || !domain) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata.name is required');
+    if (!verified.some((v) => domain === v || domain.endsWith(`.${v}`))) throw new HttpError(403, 'PERMISSION_DENIED', `Caller is not authorized to administer the domain ${domain}. If you own ${domain}, you can obtain authorization by verifying ownership of the domain, or any of its parent domains, via the Webmaster Central portal: https://www.google.com/webmasters/verification/verification?domain=${domain}. We recommend verifying ownership of the largest scope you wish to use with subdomains (eg. verify 'example.com' if you wish to map 'subdomain.example.com').`);
+    if (mappings.has(domain)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource '${domain}' already exists.`);
+    const routeName = body.spec?.routeName as string | undefined;
+    if (!routeName || !inRegion(region, routeName)) throw new HttpError(400, 'INVALID_ARGUMENT', `spec.routeName: Service '${routeName}' does not exist in region '${region}'.`);
+    const subdomain = domain.split('.').length > 2 ? domain.split('.').slice(0, -2).join('.') : undefined;
+    const mapping = {
+      apiVersion: 'domains.cloudrun.com/v1', kind: 'DomainMapping',
+      metadata: { ...body.metadata, namespace: projectNumber, selfLink: `/apis/domains.cloudrun.com/v1/namespaces/${projectNumber}/domainmappings/${domain}`, uid: randomUUID(),
+        resourceVersion: Buffer.from(randomBytes(9)).toString('base64'), generation: 1, creationTimestamp: now(),
+        labels: { ...body.metadata.labels, 'cloud.googleapis.com/location': region }, annotations: { ...body.metadata.annotations, 'serving.knative.dev/creator': 'deployer', 'serving.knative.dev/lastModifier': 'deployer' } },
+      spec: { certificateMode: 'AUTOMATIC', ...body.spec },
+      // A subdomain gets a CNAME to ghs.googlehosted.com.; an apex domain A and AAAA records (not needed here).
+      status: { conditions: mappingConditions(false), observedGeneration: 1, mappedRouteName: routeName,
+        resourceRecords: subdomain ? [{ name: subdomain, type: 'CNAME', rrdata: 'ghs.googlehosted.com.' }] : [{ type: 'A', rrdata: '216.239.32.21' }] },
+    };
+    mappings.set(domain, mapping);
+    return clone(mapping);
+  });
+  // `create` first lists the domains the caller verified (global host).
+  route('GET', 'run', /^\/v1\/projects\/([^/]+)\/authorizeddomains$/, ([, p], _req, host) => {
+    if (host) throw notFound('authorized domains are served by run.googleapis.com');
+    checkProject(p);
+    return { domains: verified.map((id) => ({ name: `projects/${project}/authorizedDomains/${id}`, id })) };
+  });
+
   // ---- Compute Engine v1: what the preflight reads of the VPC. Links are www.googleapis.com ones,
   // as Google's are whatever endpoint was asked; errors are Compute's (`errors[]`, no `status`).
   const computeLink = (path: string) => `https://www.googleapis.com/compute/v1/projects/${project}/${path}`;
@@ -579,6 +646,11 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     setReadyAfterPolls: (n) => void (readyAfterPolls = n),
     failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
     setLogs: (name, lines) => void (lines === null ? logs.delete(name) : logs.set(name, lines)),
+    domainMappings: () => Object.fromEntries([...mappings].map(([domain, m]) => [domain, clone(m)])),
+    setVerifiedDomains: (domains) => void (verified = [...domains]),
+    provisionCertificates() {
+      for (const mapping of mappings.values()) mapping.status.conditions = mappingConditions(true);
+    },
     disableApi: (api) => void enabled.delete(api),
     setVpc: (change) => void Object.assign(vpc, change),
     setProjectIamBindings: (bindings) => void (projectIam = clone(bindings)),
@@ -586,6 +658,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     reset() {
       requests.length = strayRequests.length = 0;
       [enabled, secrets, repos, run, failures, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map()];
+      [mappings, verified] = [new Map(), []];
       [vpc, projectIam, accounts] = [{ ...DEFAULT_VPC }, defaultProjectIam(), defaultAccounts()];
       readyAfterPolls = 1;
     },

@@ -287,3 +287,82 @@ describe('Cloud Run preflight, on what gcloud answers', () => {
     expect(results[0]).toMatchObject({ ok: false, fix: `gcloud iam service-accounts add-iam-policy-binding ${SA} --member=user:${ME} --role=roles/iam.serviceAccountUser --project=acme-membrane` });
   });
 });
+
+describe('the endpoints step: each public service\'s URL and what Google offers for its custom domain', () => {
+  const url = (service: string) => `https://membrane-${service}-123456789012.us-central1.run.app`;
+  const listed = ['api', 'ui', 'console', 'orchestrator'].map((service) => ({ metadata: { name: `membrane-${service}` }, status: { url: url(service) } }));
+  const mapping = (host: string, routeName: string, ready: 'True' | 'Unknown') => ({
+    metadata: { name: host }, spec: { routeName },
+    status: { conditions: [{ type: 'Ready', status: ready, ...(ready !== 'True' && { reason: 'CertificatePending', message: 'Waiting for certificate provisioning.' }) }] },
+  });
+  /** The step's answer and the calls it made, each call answered by what `answer` gives for its argv. */
+  async function read(answer: (argv: string) => unknown, settings = gcpSettings()) {
+    const calls: string[] = [];
+    const runner: Runner = {
+      run: async (command) => {
+        const argv = displayArgv(command).join(' ');
+        calls.push(argv);
+        return { stdout: JSON.stringify(answer(argv)), stderr: '', exitCode: 0 };
+      },
+      backoff: async () => {},
+    };
+    const step = gcpAdapter(settings).plan().find((s) => s.id === 'endpoints') as ActionStep;
+    const result = await step.apply({ runner, outputs: { get: () => '' }, secrets: {}, progress: () => {}, stop: new AbortController().signal });
+    expect(result.outcome).toBe('checked');
+    return { calls, endpoints: JSON.parse(result.outputs!.endpoints!) };
+  }
+
+  it('in a region with domain mappings: the URLs from one services list, a CNAME to ghs.googlehosted.com. per host, and the commands for the hosts not mapped yet', async () => {
+    const { calls, endpoints } = await read((argv) => (argv.includes('domain-mappings') ? [mapping('api.example.com', 'membrane-api', 'True'), mapping('ui.example.com', 'membrane-ui', 'Unknown')] : listed));
+    expect(calls).toEqual([
+      'gcloud run services list --region=us-central1 --project=acme-membrane --format=json --quiet',
+      'gcloud beta run domain-mappings list --region=us-central1 --project=acme-membrane --format=json --quiet',
+    ]);
+    expect(endpoints.services.map((e: any) => [e.host, e.target, e.tls.ok])).toEqual([
+      ['api.example.com', url('api'), true], ['ui.example.com', url('ui'), false], ['console.example.com', url('console'), false],
+    ]);
+    expect(endpoints.services[1].tls.detail).toBe('domain mapping to membrane-ui not ready yet: Waiting for certificate provisioning.');
+    expect(endpoints.records).toEqual(['api', 'ui', 'console'].map((s) => ({ name: `${s}.example.com`, type: 'CNAME', value: 'ghs.googlehosted.com.' })));
+    const next = endpoints.nextSteps.join('\n');
+    expect(next).toContain('gcloud domains verify example.com');
+    expect(endpoints.nextSteps.filter((line: string) => line.includes('domain-mappings create'))).toEqual([
+      '  gcloud beta run domain-mappings create --service=membrane-console --domain=console.example.com --region=us-central1 --project=acme-membrane',
+    ]);
+    expect(next).toMatch(/Preview/);
+    expect(next).toContain('/auth/register');
+  });
+
+  it('says so when a host is mapped to another service', async () => {
+    const { endpoints } = await read((argv) => (argv.includes('domain-mappings') ? [mapping('api.example.com', 'legacy-api', 'True')] : listed));
+    expect(endpoints.services[0].tls).toEqual({ ok: false, detail: 'api.example.com is mapped to legacy-api, not membrane-api' });
+  });
+
+  it('in a region without domain mappings: no domain-mapping read, and the load balancer\'s commands with an A record to its address', async () => {
+    const { calls, endpoints } = await read(() => listed, gcpSettings((raw) => (raw.gcp.region = 'europe-west3')));
+    expect(calls).toEqual(['gcloud run services list --region=europe-west3 --project=acme-membrane --format=json --quiet']);
+    expect(endpoints.services.map((e: any) => e.tls.ok)).toEqual([false, false, false]);
+    expect(endpoints.services[0].tls.detail).toMatch(/^no custom domain yet: europe-west3 has no Cloud Run domain mappings/);
+    expect(endpoints.records).toEqual([]);
+    const next = endpoints.nextSteps.join('\n');
+    for (const expected of [
+      'gcloud compute addresses create membrane-ip --global',
+      'gcloud compute network-endpoint-groups create membrane-ui-neg --region=europe-west3 --network-endpoint-type=serverless --cloud-run-service=membrane-ui',
+      'gcloud compute url-maps add-path-matcher membrane-lb --path-matcher-name=console --default-service=membrane-console-backend --new-hosts=console.example.com --global',
+      'gcloud compute ssl-certificates create membrane-cert --domains=api.example.com,ui.example.com,console.example.com --global',
+      'gcloud compute forwarding-rules create membrane-https --global --load-balancing-scheme=EXTERNAL_MANAGED --address=membrane-ip --target-https-proxy=membrane-https-proxy --ports=443',
+      'an A record for each of api.example.com, ui.example.com, console.example.com',
+    ]) expect(next).toContain(expected);
+    expect(next).not.toContain('domain-mappings');
+  });
+
+  it('asks for gcloud\'s beta commands in a region with domain mappings, which they read', async () => {
+    const versions = (extra: object) => ({ 'gcloud version': { 'Google Cloud SDK': '528.0.0', ...extra } });
+    const check = async (canned: object, settings = gcpSettings()) => {
+      const runner: Runner = { run: async () => ({ stdout: JSON.stringify(Object.values(canned)[0]), stderr: '', exitCode: 0 }), backoff: async () => {} };
+      return gcpPreflight(settings, runner).find((c) => c.title === 'gcloud CLI installed')!.run();
+    };
+    expect(await check(versions({}))).toMatchObject({ ok: false, fix: expect.stringContaining('gcloud components install beta') });
+    expect(await check(versions({ beta: '2025.06.20' }))).toEqual({ ok: true, detail: 'Google Cloud SDK 528.0.0' });
+    expect((await check(versions({}), gcpSettings((raw) => (raw.gcp.region = 'europe-west3')))).ok).toBe(true);
+  });
+});

@@ -3,6 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { gcpDiagnostics } from './diagnostics.js';
 import { cloudRunSizeProblem } from './documents.js';
+import { DOMAIN_MAPPING_REGIONS, gcpEndpointsStep } from './endpoints.js';
 import { gcpNames } from './names.js';
 import { observeGcp } from './observe.js';
 import { askGcp } from './questions.js';
@@ -16,7 +17,7 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
   return {
     inputProblems: () => SERVICES.flatMap((spec) => cloudRunSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
     preflight: (runner) => gcpPreflight(settings, runner),
-    plan: () => gcpSteps(settings),
+    plan: () => [...gcpSteps(settings), gcpEndpointsStep(settings)],
     observe: (runner) => observeGcp(settings, runner),
     diagnostics: () => gcpDiagnostics(settings),
     notes: () => [
@@ -24,7 +25,9 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
       `Services run as ${gcp.serviceAccount ?? 'the project\'s default compute service account'}${gcp.serviceAccount ? '' : ' (set gcp.serviceAccount to a dedicated one)'}; it may read only the secrets it uses.`,
       'Cloud Run ends a request after at most 60 minutes. The workers and the orchestrator keep their CPU allocated between requests (--no-cpu-throttling), but a task that must run longer than that in one request belongs on GKE or Compute Engine.',
       `The code runner has internal ingress; the engine services reach it, MongoDB and Redis through VPC network ${gcp.network}/${gcp.subnet} (Direct VPC egress, all traffic). The subnet needs Private Google Access (without it their calls to the runner do not count as internal) and a Cloud NAT (their only way to the internet); the install's preflight checks both.`,
-      `Point api., ui. and console.${settings.answers.domain} at the services with Cloud Run domain mappings or an external Application Load Balancer with serverless NEGs.`,
+      DOMAIN_MAPPING_REGIONS.includes(gcp.region)
+        ? `api., ui. and console.${settings.answers.domain} become Cloud Run domain mappings (${gcp.region} has them; Preview): a CNAME to ghs.googlehosted.com. each; the end screen lists the commands.`
+        : `api., ui. and console.${settings.answers.domain} need a global external Application Load Balancer with serverless NEGs (${gcp.region} has no Cloud Run domain mappings): the end screen lists the commands.`,
     ],
   };
 }

@@ -9,6 +9,7 @@ import type { Runner } from '../../exec/runner.js';
 import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
+import { DOMAIN_MAPPING_REGIONS } from './endpoints.js';
 import { COMPUTE_API, gcloudArgv, REQUIRED_APIS, serviceAccounts } from './names.js';
 
 /** Direct VPC egress (--network/--subnet on run deploy) is GA from this release on. */
@@ -48,6 +49,8 @@ export function gcpPreflight(settings: SettingsFor<'gcp'>, runner: Runner): Pref
       const versions = await runJson(runner, { argv: ['gcloud', 'version', '--format=json'] }, { attempts: 1 });
       const sdk = String(versions['Google Cloud SDK'] ?? '');
       if (Number(sdk.split('.')[0]) < MIN_GCLOUD_MAJOR) return fail(`Google Cloud SDK ${sdk || 'of unknown version'}`, `update it to ${MIN_GCLOUD_MAJOR}.0.0 or later: gcloud components update`);
+      // The end of the install reads the domain mappings, which only gcloud beta knows.
+      if (DOMAIN_MAPPING_REGIONS.includes(region) && versions.beta === undefined) return fail(`Google Cloud SDK ${sdk} without its beta commands (Cloud Run domain mappings are read with gcloud beta)`, 'install them: gcloud components install beta (or your package manager\'s google-cloud-cli, which has them)');
       return pass(`Google Cloud SDK ${sdk}`);
     }],
     ['Logged in to Google Cloud', async () => {
