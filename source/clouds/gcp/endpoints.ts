@@ -24,7 +24,7 @@ export const DOMAIN_MAPPING_REGIONS: readonly string[] = [
   'asia-east1', 'asia-northeast1', 'asia-southeast1', 'europe-north1', 'europe-west1', 'europe-west4', 'us-central1', 'us-east1', 'us-east4', 'us-west1',
 ];
 /** What Google's answer to a domain mapping of a subdomain names as its CNAME target. */
-export const DOMAIN_MAPPING_TARGET = 'ghs.googlehosted.com.';
+const DOMAIN_MAPPING_TARGET = 'ghs.googlehosted.com.';
 
 interface Condition { type: string; status: 'True' | 'False' | 'Unknown'; message?: string; reason?: string }
 interface DomainMapping {
