@@ -161,9 +161,7 @@ export interface CloudAdapter {
   observe(runner: Runner, known?: Readonly<Record<string, string>>): Promise<ServiceObservation[]>;
   /** What the review screen says about this cloud beyond the steps (caveats, manual follow-ups). */
   notes(): string[];
-  /** The end screen's next steps, where this cloud's differ from pointing DNS at a load balancer. */
-  nextSteps?(): string[];
-  /** Absent for the demo, whose cloud exists only while it runs. */
+  /** The cloud's half of the troubleshooting checklist. */
   diagnostics?(): CloudDiagnostics;
 }
 

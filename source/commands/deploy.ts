@@ -190,7 +190,7 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
     const endpoints = recordedEndpoints(journal.outputs());
     // The demo's hosts exist nowhere: there is nothing for verify to reach.
     const check = workspace.demo ? [] : [`Once the records exist, check DNS, TLS and health end to end: ${again.verify}`];
-    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : adapter.nextSteps?.());
+    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : []);
     const nothing = 'Nothing changed: everything already matched the answers.';
     bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
     return 0;

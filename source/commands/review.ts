@@ -100,13 +100,13 @@ function braced(names: string[]): string {
   return names.length < 2 || !prefix ? names.join(', ') : `${prefix}{${names.map((name) => name.slice(prefix.length)).join(', ')}}`;
 }
 
-/** `next`: the adapter's next steps (CloudAdapter.nextSteps), when its cloud has no load balancer to point DNS at. */
-export function summaryLines(settings: Settings, paths: { auditLog: string; journal: string }, next?: string[]): string[] {
+/** `next`: what the domain still needs, from the endpoints the run read from the cloud (clouds/endpoints.ts). */
+export function summaryLines(settings: Settings, paths: { auditLog: string; journal: string }, next: string[]): string[] {
   return [
     `API: ${settings.urls.api}`,
     `UI: ${settings.urls.ui}`,
     `Console: ${settings.urls.console}`,
-    ...(next ?? [`Next: point DNS for api., ui. and console.${settings.answers.domain} at your load balancer and serve TLS there.`]),
+    ...next,
     `Audit log: ${paths.auditLog}`,
     `State: ${paths.journal}`,
   ];

@@ -187,10 +187,6 @@ describe('the endpoints step: each public app\'s FQDN and what its custom domain
       '  az containerapp hostname bind --name membrane-console --resource-group membrane-rg --hostname console.example.com --environment membrane-env --validation-method CNAME',
     ]);
   });
-
-  it('no longer keeps next steps on the adapter: the endpoints step says them', () => {
-    expect(azureAdapter(azureSettings()).nextSteps).toBeUndefined();
-  });
 });
 
 describe('waiting while Azure propagates a Key Vault role', () => {
