@@ -19,6 +19,7 @@ const OPTIONS = {
   bundle: { type: 'string' },
   cloud: { type: 'string' },
   domain: { type: 'string' },
+  'dns-zone': { type: 'string' },
   'image-tag': { type: 'string' },
   'rollout-timeout': { type: 'string', default: '30' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -28,7 +29,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Every command takes these: which deployment, where its state is, and "never prompt". */
 const COMMON: readonly OptionName[] = ['name', 'state-dir', 'yes', 'help', 'version'];
-const ANSWERS: readonly OptionName[] = ['config', 'cloud', 'domain', 'image-tag'];
+const ANSWERS: readonly OptionName[] = ['config', 'cloud', 'domain', 'dns-zone', 'image-tag'];
 const DEPLOY: readonly OptionName[] = [...ANSWERS, 'demo', 'demo-fail', 'json', 'verbose', 'rollout-timeout'];
 
 /** The options each command reads besides COMMON; any other is refused rather than silently ignored. */
@@ -73,6 +74,8 @@ export interface CliOptions {
   bundle?: string;
   cloud?: string;
   domain?: string;
+  /** Overrides "dns.zone": the zone in the same account where the installer creates the records. */
+  dnsZone?: string;
   imageTag?: string;
   rolloutTimeoutMinutes: number;
   help: boolean;
@@ -102,6 +105,8 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --cloud aws|azure|gcp    overrides "cloud" in the answers file (--config, --cloud, --domain, --image-tag:
                            every command but status)
   --domain DOMAIN          overrides "domain" (services get api., ui., console. subdomains)
+  --dns-zone ZONE          overrides "dns.zone": the domain's zone in the same account (AWS: a Route 53 hosted
+                           zone); the installer then creates the DNS records itself, and checks them
   --image-tag TAG          overrides "imageTag"
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
   --json                   with status, verify: one JSON document (the state; the checks);
@@ -174,6 +179,7 @@ export function parseCli(argv: string[]): CliOptions {
     bundle: values.bundle,
     cloud: values.cloud,
     domain: values.domain,
+    dnsZone: values['dns-zone'],
     imageTag: values['image-tag'],
     rolloutTimeoutMinutes,
     help: values.help,

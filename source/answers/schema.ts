@@ -101,6 +101,8 @@ export type Cloud = (typeof CLOUDS)[number];
 const answersObject = z.strictObject({
   cloud: z.enum(CLOUDS, `must be one of ${CLOUDS.join(', ')}`),
   domain: domainName('example.com'),
+  /** The domain's DNS zone in the same account: the installer creates the records there (AWS: a Route 53 hosted zone). */
+  dns: z.strictObject({ zone: domainName('example.com') }).optional(),
   imageTag: z.string().regex(IMAGE_TAG, 'must be an image tag like 2025-09-19'),
   registry: z.strictObject({
     server: z.string().regex(HOST_AND_PORT, 'must be a registry host like harbor.integration.app').default('harbor.integration.app'),

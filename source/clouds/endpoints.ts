@@ -26,8 +26,10 @@ export interface DnsRecord {
 
 export interface Endpoints {
   services: PublicEndpoint[];
-  /** The records to create in the domain's zone. */
+  /** The records the domain's zone needs. */
   records: DnsRecord[];
+  /** Where the installer itself keeps them (dns.zone), in the cloud's words; absent when the user creates them. */
+  zone?: string;
   /** What is left to do besides the records, in the cloud's words and commands. */
   nextSteps: string[];
 }
@@ -65,7 +67,9 @@ export function certificateCovers(name: string, host: string): boolean {
 export function endpointLines(endpoints: Endpoints): string[] {
   return [
     ...endpoints.services.map((e) => `${e.host}: on the platform at ${e.target}; TLS: ${e.tls.ok ? '' : 'not yet: '}${e.tls.detail}`),
-    ...(endpoints.records.length ? ['DNS records to create in your zone:', ...endpoints.records.map((r) => `  ${r.name.padEnd(32)} ${r.type.padEnd(5)} ${r.value}`)] : []),
+    ...(endpoints.records.length
+      ? [endpoints.zone ? `DNS records, kept by the installer in ${endpoints.zone}:` : 'DNS records to create in your zone:', ...endpoints.records.map((r) => `  ${r.name.padEnd(32)} ${r.type.padEnd(5)} ${r.value}`)]
+      : []),
     ...endpoints.nextSteps,
   ];
 }

@@ -67,7 +67,7 @@ export interface Deployment {
 /** Saved answers < base (the demo's) < answers file < flags. */
 export async function givenAnswers(options: CliOptions, journal: Journal, base?: RawAnswers): Promise<{ answers: RawAnswers; fromFile: boolean }> {
   const file = options.config ? await readAnswersFile(options.config) : undefined;
-  const flags = { cloud: options.cloud, domain: options.domain, imageTag: options.imageTag };
+  const flags = { cloud: options.cloud, domain: options.domain, imageTag: options.imageTag, dns: options.dnsZone ? { zone: options.dnsZone } : undefined };
   return { answers: mergeAnswers(journal.state?.answers, base, file, flags), fromFile: Boolean(file) };
 }
 

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import type { CliOptions } from '../args.js';
 import type { Settings } from '../answers/settings.js';
 import { cloudName } from '../clouds/index.js';
-import { endpointLines, recordedEndpoints } from '../clouds/endpoints.js';
+import { endpointLines, recordedEndpoints, type Endpoints } from '../clouds/endpoints.js';
 import type { CloudAdapter } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
 import { createEventBus } from '../engine/event-bus.js';
@@ -188,8 +188,7 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
     });
     journal.finish('done');
     const endpoints = recordedEndpoints(journal.outputs());
-    // The demo's hosts exist nowhere: there is nothing for verify to reach.
-    const check = workspace.demo ? [] : [`Once the records exist, check DNS, TLS and health end to end: ${again.verify}`];
+    const check = await endToEnd(settings, endpoints, workspace, again);
     const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : []);
     const nothing = 'Nothing changed: everything already matched the answers.';
     bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
@@ -220,4 +219,18 @@ function failureSummary(error: StepFailedError, settings: Settings, again: NextC
     `Fix the cause, then continue with: ${again.resume}`,
     `Audit log: ${journal.auditLogPath}`,
   ];
+}
+
+/**
+ * With the records in the user's zone (dns.zone), the install checks DNS, TLS and health as users will
+ * reach the hosts; otherwise it says how to once the user has created them. The demo's hosts exist nowhere.
+ */
+async function endToEnd(settings: Settings, endpoints: Endpoints | undefined, workspace: Workspace, again: NextCommands): Promise<string[]> {
+  if (workspace.demo) return [];
+  if (!settings.answers.dns || !endpoints) return [`Once the records exist, check DNS, TLS and health end to end: ${again.verify}`];
+  const { publicHosts, resultLines, verifyHosts } = await import('../verify/index.js');
+  const expected = Object.fromEntries(endpoints.services.map((endpoint) => [endpoint.host, endpoint.target]));
+  const results = await verifyHosts({ hosts: publicHosts(settings, expected), cloud: settings.answers.cloud, troubleshoot: again.troubleshoot });
+  const passed = results.every((result) => result.ok);
+  return ['Checking each public host as users will reach it:', ...resultLines(results), ...(passed ? [] : [`New records can take minutes to reach every resolver; check again with: ${again.verify}`])];
 }

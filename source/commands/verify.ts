@@ -4,7 +4,7 @@
 import type { CliOptions } from '../args.js';
 import { recordedEndpoints } from '../clouds/endpoints.js';
 import { UsageError } from '../errors.js';
-import { publicHosts, verifyHosts, type HostResult } from '../verify/index.js';
+import { publicHosts, resultLines, verifyHosts } from '../verify/index.js';
 import { line } from '../ui/terminal.js';
 import { openJournal } from './journal-of.js';
 import { givenAnswers, nextCommands, resolveDeployment } from './context.js';
@@ -28,20 +28,7 @@ export async function verify(options: CliOptions): Promise<number> {
   if (options.json) {
     line(JSON.stringify({ name: settings.name, domain: settings.answers.domain, ok, hosts: results.map(({ host, checks }) => ({ host, checks })) }, null, 2));
   } else {
-    printResults(results);
+    for (const text of resultLines(results)) line(text);
   }
   return ok ? 0 : 1;
-}
-
-function printResults(results: HostResult[]): void {
-  const width = Math.max(...results.map(({ host }) => host.length));
-  for (const { host, checks } of results) {
-    for (const check of checks) {
-      line(`${check.ok ? '✔' : '✖'} ${host.padEnd(width)}   ${check.detail}`);
-      if (check.cause) line(`    cause: ${check.cause}`);
-      if (check.fix) line(`    fix:   ${check.fix}`);
-    }
-  }
-  const failing = results.filter((result) => !result.ok).length;
-  line(failing ? `${failing} of ${results.length} hosts fail.` : `All ${results.length} hosts pass.`);
 }

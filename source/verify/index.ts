@@ -43,3 +43,15 @@ async function verifyHost(target: VerifyHost, context: CheckContext): Promise<Ho
   checks.push(await checkHealth(target.host, target.service, dns.address, target.healthPath, context));
   return done();
 }
+
+/** The results as a person reads them: one line per check, its cause and fix below, then the verdict. */
+export function resultLines(results: HostResult[]): string[] {
+  const width = Math.max(...results.map(({ host }) => host.length));
+  const lines = results.flatMap(({ host, checks }) => checks.flatMap((check) => [
+    `${check.ok ? '✔' : '✖'} ${host.padEnd(width)}   ${check.detail}`,
+    ...(check.cause ? [`    cause: ${check.cause}`] : []),
+    ...(check.fix ? [`    fix:   ${check.fix}`] : []),
+  ]));
+  const failing = results.filter((result) => !result.ok).length;
+  return [...lines, failing ? `${failing} of ${results.length} hosts fail.` : `All ${results.length} hosts pass.`];
+}

@@ -222,6 +222,43 @@ describe('install on AWS ECS against moto', () => {
     expect(again.stdout).not.toContain('aws elbv2 create-listener');
   });
 
+  it('with --dns-zone: creates the CNAME records in the Route 53 zone once, never over another record, then checks the hosts', async () => {
+    const { domain } = answersFor(fixture);
+    const hosts = ['api', 'ui', 'console'].map((service) => `${service}.${domain}`);
+    const { LoadBalancers } = await aws(moto.env, ['elbv2', 'describe-load-balancers', '--load-balancer-arns', fixture.loadBalancerArn]);
+    const target = LoadBalancers[0].DNSName as string;
+    // No DNS from the tests: every name "does not resolve" (the verify knob), so the check's failure is seen and no resolver is asked.
+    const zonedEnv = { ...env, CREATE_MEMBRANE_DEPLOY_TEST_RESOLVE: '{}' };
+    const args = (zone: string) => ['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state'), '--dns-zone', zone];
+
+    const missing = await runCli(args(`other-${domain}`), zonedEnv);
+    expect(missing.exitCode, missing.stdout + missing.stderr).toBe(2);
+    expect(missing.stdout).toContain(`no public Route 53 hosted zone named other-${domain} in this account`);
+
+    const { HostedZone } = await aws(moto.env, ['route53', 'create-hosted-zone', '--name', domain, '--caller-reference', 'membrane-install-test']);
+    const records = async () => ((await aws(moto.env, ['route53', 'list-resource-record-sets', '--hosted-zone-id', HostedZone.Id])).ResourceRecordSets as { Name: string; Type: string; ResourceRecords: { Value: string }[] }[])
+      .filter((set) => set.Type === 'CNAME').map((set) => [set.Name.replace(/\.$/, ''), set.ResourceRecords[0]!.Value]);
+    const zoned = await runCli(args(domain), zonedEnv);
+    expect(zoned.exitCode, zoned.stdout + zoned.stderr).toBe(0);
+    expect(await records()).toEqual(hosts.map((host) => [host, target]).sort());
+    expect(zoned.stdout).toContain(`DNS records, kept by the installer in Route 53 hosted zone ${domain}:`);
+    expect(zoned.stdout).toContain('Checking each public host as users will reach it:');
+    expect(zoned.stdout).toContain(`✖ api.${domain}`);
+    expect(zoned.stdout).toContain('New records can take minutes to reach every resolver; check again with: create-membrane-deploy verify');
+
+    // Again: nothing to write. A record the installer did not make is never overwritten.
+    const before = (await auditLines()).length;
+    expect((await runCli(args(domain), zonedEnv)).exitCode).toBe(0);
+    expect((await auditLines()).slice(before).filter((line) => line.argv[2] === 'change-resource-record-sets')).toEqual([]);
+    const batch = (value: string, action: string) => JSON.stringify({ Changes: [{ Action: action, ResourceRecordSet: { Name: hosts[1], Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: value }] } }] });
+    await aws(moto.env, ['route53', 'change-resource-record-sets', '--hosted-zone-id', HostedZone.Id, '--change-batch', batch('legacy-ui.example.net', 'UPSERT')]);
+    const clash = await runCli(args(domain), zonedEnv);
+    expect(clash.exitCode, clash.stdout + clash.stderr).toBe(1);
+    expect(clash.stdout).toContain(`${hosts[1]} CNAME is legacy-ui.example.net, not ${target}. The installer does not overwrite records it did not make`);
+    expect(await records()).toContainEqual([hosts[1], 'legacy-ui.example.net']);
+    await aws(moto.env, ['route53', 'change-resource-record-sets', '--hosted-zone-id', HostedZone.Id, '--change-batch', batch(target, 'UPSERT')]);
+  });
+
   it('never leaks a secret to the terminal, the audit log or the state directory', async () => {
     expect(leakedCanaries(first.stdout + first.stderr)).toEqual([]);
     const files = await readTree(join(work, 'state'));

@@ -53,8 +53,10 @@ export function awsEndpointsStep(settings: SettingsFor<'aws'>): ActionStep {
     const withoutHttps = balancers.filter((b) => !certificatesOf.has(b.LoadBalancerArn));
     const uncovered = services.filter((s) => !s.tls.ok && !withoutHttps.some((b) => b.DNSName === s.target));
     const wildcard = `*.${settings.answers.domain}`;
+    const zone = settings.answers.dns?.zone;
     return {
       services,
+      ...(zone ? { zone: `Route 53 hosted zone ${zone}` } : {}),
       records: services.filter((s) => balancers.some((b) => b.DNSName === s.target)).map((s) => ({ name: s.host, type: 'CNAME' as const, value: s.target })),
       nextSteps: [
         ...(withoutHttps.length || uncovered.length ? [`TLS: an ACM certificate for ${wildcard} (DNS validation: create the CNAME records ACM gives you):`, `  ${fix(`aws acm request-certificate --domain-name '${wildcard}' --validation-method DNS`)}`] : []),

@@ -3,6 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { fargateSizeProblem, runnerUri } from './documents.js';
 import { awsDiagnostics } from './diagnostics.js';
+import { dnsRecordsStep } from './dns.js';
 import { awsEndpointsStep } from './endpoints.js';
 import { awsNames } from './names.js';
 import { observeAws } from './observe.js';
@@ -17,7 +18,10 @@ export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
     inputProblems: () =>
       SERVICES.flatMap((spec) => fargateSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
     preflight: (runner) => awsPreflight(settings, runner),
-    plan: () => [...awsSteps(settings), awsEndpointsStep(settings)],
+    plan: () => {
+      const zone = settings.answers.dns?.zone;
+      return [...awsSteps(settings), awsEndpointsStep(settings), ...(zone ? [dnsRecordsStep(settings, zone)] : [])];
+    },
     observe: (runner, known) => observeAws(settings, runner, known),
     diagnostics: () => awsDiagnostics(settings),
     notes: () => [

@@ -6,6 +6,7 @@ import { PORT } from '../../membrane/services.js';
 import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
+import { hostedZoneCheck } from './dns.js';
 import { awsArgv } from './names.js';
 import { allowsPort, type IpPermission } from './security-groups.js';
 
@@ -128,6 +129,7 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
       return pass('trusted by ecs-tasks.amazonaws.com');
     }]),
     ['Target groups for api, ui, console', targetGroupCheck],
+    ...(settings.answers.dns ? [hostedZoneCheck(settings, runner, settings.answers.dns.zone)] : []),
   ];
 
   return definitions(checks, FIXES);
