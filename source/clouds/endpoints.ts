@@ -2,6 +2,7 @@
 // and exactly what the user's domain still needs (DNS records, certificates, custom domains),
 // in that cloud's words. One step at the end of every cloud's plan reads it; its answer is kept
 // in the journal, so the end screen, `status` and `verify` show the same addresses offline.
+import type { Settings } from '../answers/settings.js';
 import type { Command } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
 import type { PublicServiceId } from '../membrane/services.js';
@@ -72,4 +73,11 @@ export function endpointLines(endpoints: Endpoints): string[] {
       : []),
     ...endpoints.nextSteps,
   ];
+}
+
+/** dns.zone on a cloud whose zone the installer cannot write yet: refused before anything runs, never ignored. */
+export function unsupportedZone(settings: Settings, zoneKind: string): string[] {
+  return settings.answers.dns
+    ? [`dns.zone (--dns-zone): creating the records in ${zoneKind} is not in this version; leave it out, and create the records the end screen lists.`]
+    : [];
 }

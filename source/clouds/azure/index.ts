@@ -3,6 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { azureDiagnostics } from './diagnostics.js';
 import { containerAppCpu, containerAppSizeProblem } from './documents.js';
+import { unsupportedZone } from '../endpoints.js';
 import { azureEndpointsStep } from './endpoints.js';
 import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
@@ -21,6 +22,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
     inputProblems: () => [
       ...SERVICES.flatMap((spec) => containerAppSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
       ...SERVICES.flatMap((spec) => (APP_NAME.test(names.app(spec.id)) ? [] : [`--name ${settings.name}: the app name ${names.app(spec.id)} is longer than Azure's 32 characters; use a shorter deployment name.`])),
+      ...unsupportedZone(settings, 'an Azure DNS zone'),
     ],
     preflight: (runner) => azurePreflight(settings, runner),
     plan: () => [...azureSteps(settings), azureEndpointsStep(settings)],

@@ -3,6 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { gcpDiagnostics } from './diagnostics.js';
 import { cloudRunSizeProblem } from './documents.js';
+import { unsupportedZone } from '../endpoints.js';
 import { DOMAIN_MAPPING_REGIONS, gcpEndpointsStep } from './endpoints.js';
 import { gcpNames } from './names.js';
 import { observeGcp } from './observe.js';
@@ -15,7 +16,10 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
   const names = gcpNames(settings);
   const gcp = settings.answers.gcp;
   return {
-    inputProblems: () => SERVICES.flatMap((spec) => cloudRunSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
+    inputProblems: () => [
+      ...SERVICES.flatMap((spec) => cloudRunSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
+      ...unsupportedZone(settings, 'a Cloud DNS managed zone'),
+    ],
     preflight: (runner) => gcpPreflight(settings, runner),
     plan: () => [...gcpSteps(settings), gcpEndpointsStep(settings)],
     observe: (runner) => observeGcp(settings, runner),
