@@ -127,6 +127,17 @@ describe('the demo: the real AWS adapter against a simulated account kept in the
     expect(resumed.events.at(-1)).toMatchObject({ type: 'done', outcome: 'complete' });
   });
 
+  it('ends with what the domain needs, read from the account: at a domain its certificate does not cover, the listener to add one to', async () => {
+    const dir = await stateDir();
+    const covered = await run('install', ['--state-dir', dir]);
+    expect(covered.events.at(-1)!.summary).toContain('api.demo.example.com: on the platform at membrane-alb-1234567890.us-east-1.elb.amazonaws.com; TLS: HTTPS listener with ACM certificate *.demo.example.com, valid until 2027-10-01');
+    const other = await run('install', ['--state-dir', dir, '--name', 'acme', '--domain', 'acme.example.org']);
+    const summary: string[] = other.events.at(-1)!.summary;
+    expect(summary).toContain('  api.acme.example.org             CNAME membrane-alb-1234567890.us-east-1.elb.amazonaws.com');
+    expect(summary.find((line) => line.includes('add-listener-certificates'))).toContain(
+      "membrane-alb's HTTPS listener: aws elbv2 add-listener-certificates --listener-arn arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/membrane-alb/0de30a11ce5b0b00/0de30a11ce5b0b43");
+  });
+
   it('starts a finished demo over on install, from a fresh simulated account', async () => {
     const dir = await stateDir();
     expect((await run('install', ['--state-dir', dir])).code).toBe(0);

@@ -25,6 +25,7 @@ export function awsEndpointsStep(settings: SettingsFor<'aws'>): ActionStep {
     const { LoadBalancers = [] } = await call(runner, 'elbv2', 'describe-load-balancers', '--load-balancer-arns', ...balancerArns);
     // Each balancer's HTTPS listeners and every certificate on them (describe-listeners names only the default one).
     const certificatesOf = new Map<string, Certificate[]>();
+    const httpsListenersOf = new Map<string, string[]>();
     await Promise.all((LoadBalancers as LoadBalancer[]).map(async (balancer) => {
       const { Listeners = [] } = await call(runner, 'elbv2', 'describe-listeners', '--load-balancer-arn', balancer.LoadBalancerArn);
       const https = (Listeners as Listener[]).filter((listener) => listener.Protocol === 'HTTPS');
@@ -34,6 +35,7 @@ export function awsEndpointsStep(settings: SettingsFor<'aws'>): ActionStep {
       }))).flat();
       const certificates = await Promise.all([...new Set(arns)].filter((arn) => arn.includes(':acm:')).map(async (arn) => (await call(runner, 'acm', 'describe-certificate', '--certificate-arn', arn)).Certificate as Certificate));
       if (https.length) certificatesOf.set(balancer.LoadBalancerArn, certificates);
+      httpsListenersOf.set(balancer.LoadBalancerArn, https.map((listener) => listener.ListenerArn));
     }));
 
     const services = PUBLIC_SERVICES.map((service): PublicEndpoint => {
@@ -61,7 +63,8 @@ export function awsEndpointsStep(settings: SettingsFor<'aws'>): ActionStep {
       nextSteps: [
         ...(withoutHttps.length || uncovered.length ? [`TLS: an ACM certificate for ${wildcard} (DNS validation: create the CNAME records ACM gives you):`, `  ${fix(`aws acm request-certificate --domain-name '${wildcard}' --validation-method DNS`)}`] : []),
         ...withoutHttps.map((b) => `  then an HTTPS listener on ${b.LoadBalancerName}, with host rules forwarding to the target groups as on its HTTP listener: ${fix(`aws elbv2 create-listener --load-balancer-arn ${b.LoadBalancerArn} --protocol HTTPS --port 443 --certificates CertificateArn=<certificate ARN> --default-actions Type=forward,TargetGroupArn=${aws.targetGroups.api}`)}`),
-        ...(uncovered.length ? [`  then add it to the HTTPS listener: ${fix('aws elbv2 add-listener-certificates --listener-arn <HTTPS listener ARN> --certificates CertificateArn=<certificate ARN>')}`] : []),
+        ...balancers.filter((b) => uncovered.some((s) => s.target === b.DNSName)).flatMap((b) => (httpsListenersOf.get(b.LoadBalancerArn) ?? []).map((listener) =>
+          `  then add it to ${b.LoadBalancerName}'s HTTPS listener: ${fix(`aws elbv2 add-listener-certificates --listener-arn ${listener} --certificates CertificateArn=<certificate ARN>`)}`)),
         ...firstUseSteps(settings),
       ],
     };
