@@ -3,7 +3,7 @@
 // here is a UsageError (exit 2) listing every problem at once.
 import type { CliOptions } from '../args.js';
 import { mergeAnswers, readAnswersFile, validateAnswers, validateSecrets, type RawAnswers } from '../answers/load.js';
-import type { Answers, SecretKey, Secrets } from '../answers/schema.js';
+import { SECRET_ENV, type Answers, type SecretKey, type Secrets } from '../answers/schema.js';
 import { deriveSettings, sizingProblems, type Settings } from '../answers/settings.js';
 import { demoCloud, type DemoCloud } from '../clouds/demo/index.js';
 import { adapterFor, CLI_ENV } from '../clouds/index.js';
@@ -128,6 +128,7 @@ export function createAuditedRunner({ journal, demo }: Workspace, secrets: Parti
     redact: createRedactor(Object.values(secrets ?? {})),
     signal,
     env: CLI_ENV,
+    withheld: Object.values(SECRET_ENV),
     backoffMs: BACKOFF_MS,
     spawn: demo?.spawn,
   });

@@ -45,7 +45,8 @@ export interface SpawnRequest {
   /** Standard input, when the command has a secret to pass there. */
   input?: string;
   timeoutMs: number;
-  env?: NodeJS.ProcessEnv;
+  /** The child's whole environment. */
+  env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 
@@ -65,7 +66,10 @@ export type Spawn = (request: SpawnRequest) => Promise<SpawnResult>;
 export interface RunnerOptions {
   audit?: AuditSink;
   redact: Redactor;
+  /** Added to this process's environment for every child. */
   env?: NodeJS.ProcessEnv;
+  /** Variables of this process that no child gets (the secrets: a CLI has no use for them). */
+  withheld?: readonly string[];
   /** Base delay of the exponential backoff; tests shorten it. */
   backoffMs?: number;
   /** Aborts running commands (second Ctrl-C). */
@@ -95,7 +99,7 @@ export const spawnCli: Spawn = async ({ file, args, input, timeoutMs, env, signa
     ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
     reject: false,
     env,
-    extendEnv: true,
+    extendEnv: false,
     // Its own process group: a Ctrl-C in the terminal reaches us, not the running CLI,
     // so the first press can let the command finish.
     detached: true,
@@ -173,6 +177,8 @@ let leftoversRemoved = false;
 export function createRunner(options: RunnerOptions): Runner {
   const backoffMs = options.backoffMs ?? 1000;
   const spawn = options.spawn ?? spawnCli;
+  const withheld = new Set(options.withheld);
+  const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !withheld.has(name))), ...options.env };
   if (!leftoversRemoved) {
     leftoversRemoved = true;
     removeLeftoverTempDirs();
@@ -199,7 +205,7 @@ export function createRunner(options: RunnerOptions): Runner {
       const [file, ...args] = argv;
       const input = command.stdin?.secret.value;
       if (command.stdin && input === undefined) throw new Error(`internal: no value for ${command.stdin.name}`);
-      const result = await spawn({ file: file!, args, input, timeoutMs, env: options.env, signal: options.signal });
+      const result = await spawn({ file: file!, args, input, timeoutMs, env: childEnv, signal: options.signal });
       const { exitCode } = result;
       options.audit?.({
         time: new Date(started).toISOString(),

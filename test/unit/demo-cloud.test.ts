@@ -166,7 +166,7 @@ describe('the simulated aws', () => {
   it('answers a command it does not know as a bug of the demo, and an unknown resource as AWS does', async () => {
     const dir = await stateDir();
     const { spawn } = simulatedAws({ file: join(dir, 'account.json'), speed: 0, now: Date.now });
-    const ask = (...args: string[]) => spawn({ file: 'aws', args, timeoutMs: 1000 });
+    const ask = (...args: string[]) => spawn({ file: 'aws', args, timeoutMs: 1000, env: {} });
     expect(await ask('ec2', 'run-instances')).toMatchObject({ exitCode: 252, stderr: expect.stringContaining('does not answer "aws ec2 run-instances"') });
     expect(await ask('ecs', 'describe-clusters', '--clusters', 'prod')).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('"reason": "MISSING"') });
     expect(await ask('secretsmanager', 'describe-secret', '--secret-id', 'nope')).toMatchObject({ exitCode: 254, stderr: expect.stringContaining('(ResourceNotFoundException)') });

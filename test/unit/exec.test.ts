@@ -4,6 +4,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAuditedRunner } from '../../source/commands/context.js';
+import { Journal } from '../../source/engine/journal.js';
 import { fileAuditSink, type AuditEntry } from '../../source/exec/audit.js';
 import { displayArgv, shellQuote, type Command, type FileArg } from '../../source/exec/command.js';
 import { CliError, classifyFailure, cliMessage } from '../../source/exec/errors.js';
@@ -197,6 +199,32 @@ describe('createRunner with real processes', () => {
     const runner = createRunner({ redact: createRedactor([]), env: { MEMBRANE_RUNNER_TEST: 'from-options' } });
     const result = await runner.run({ argv: [NODE, '-e', 'process.stdout.write(process.env.MEMBRANE_RUNNER_TEST + " " + (process.env.PATH ? "path" : "nopath"))'] });
     expect(result.stdout).toBe('from-options path');
+  });
+
+  it('gives no child the variables it withholds (the secrets), and every other one', async () => {
+    vi.stubEnv('MEMBRANE_RUNNER_SECRET', 'canary-withheld');
+    vi.stubEnv('MEMBRANE_RUNNER_PLAIN', 'kept');
+    try {
+      const runner = createRunner({ redact: createRedactor([]), withheld: ['MEMBRANE_RUNNER_SECRET'] });
+      const result = await runner.run({ argv: [NODE, '-e', 'process.stdout.write(JSON.stringify([process.env.MEMBRANE_RUNNER_SECRET ?? null, process.env.MEMBRANE_RUNNER_PLAIN]))'] });
+      expect(JSON.parse(result.stdout)).toEqual([null, 'kept']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("the installer's runner withholds every secret variable from the CLIs it runs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runner-withheld-'));
+    vi.stubEnv('MEMBRANE_MONGO_URI', 'mongodb+srv://membrane:canary-withheld@cluster0.example.net/membrane');
+    vi.stubEnv('MEMBRANE_REGISTRY_PASSWORD', 'canary-withheld-registry');
+    try {
+      const runner = createAuditedRunner({ journal: new Journal(dir) }, undefined);
+      const result = await runner.run({ argv: [NODE, '-e', 'process.stdout.write(Object.keys(process.env).filter((name) => name.startsWith("MEMBRANE_")).join(","))'] });
+      expect(result.stdout).toBe('');
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes a document to a 0600 temp file for the run and removes it afterwards', async () => {
