@@ -46,6 +46,12 @@ async function main(argv: string[]): Promise<number> {
   return run(options);
 }
 
+// `status | head -1`: a reader that stops reading is not an error of ours; end quietly, as other CLIs do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const argv = process.argv.slice(2);
 // Known before parsing can fail: a --json run gets its error as JSON too, whatever went wrong.
 const json = argv.includes('--json');
