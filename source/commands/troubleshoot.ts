@@ -2,6 +2,7 @@
 // Starts from the journal of --name (or only --config, for a deployment made by hand), looks
 // into the services that are not healthy, and ends with the most likely cause and its fix.
 import { resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import type { CliOptions } from '../args.js';
 import { secretsFromEnv } from '../answers/load.js';
 import { createEventBus } from '../engine/event-bus.js';
@@ -53,9 +54,10 @@ export async function troubleshoot(options: CliOptions, context: Pick<CommandCon
   const items = buildChecklist({ settings, diagnostics, runner, inspections, focus, registryPassword: secrets.registryPassword, logs,
     registryOutOfReach: demo ? 'the demo\'s registry is simulated: a real troubleshoot logs in to yours with MEMBRANE_REGISTRY_PASSWORD' : undefined });
   const bus = createEventBus<ChecklistEvent>();
-  // Findings quote the cloud and the apps' logs: each secret the user gave (and its parts) is masked before anything shows them.
+  // Findings quote the cloud and the apps' logs: each secret the user gave (and its parts) is masked, and
+  // terminal escapes dropped, before anything shows them.
   const redact = createRedactor(Object.values(secrets));
-  const checklist = createChecklistRunner(items, (event) => bus.emit(event.type === 'item-finished' ? { ...event, finding: redactFinding(event.finding, redact) } : event));
+  const checklist = createChecklistRunner(items, (event) => bus.emit(event.type === 'item-finished' ? { ...event, finding: safeFinding(event.finding, redact) } : event));
   // The report and the exit code read the same store the Ink checklist renders.
   let state = initialChecklist(items);
   bus.subscribe((event) => (state = reduceChecklist(state, event)));
@@ -89,11 +91,13 @@ export async function troubleshoot(options: CliOptions, context: Pick<CommandCon
   return diagnose(state).cause ? 1 : 0;
 }
 
-function redactFinding(finding: Finding, redact: Redactor): Finding {
+/** What a finding may show: no secret the user gave, and no control or escape sequence a log line carried. */
+function safeFinding(finding: Finding, redact: Redactor): Finding {
+  const safe = (text: string) => stripVTControlCharacters(redact(text)).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
   return {
     ...finding,
-    summary: redact(finding.summary),
-    evidence: finding.evidence.map(redact),
-    ...(finding.cause ? { cause: { ...finding.cause, title: redact(finding.cause.title), fix: redact(finding.cause.fix) } } : {}),
+    summary: safe(finding.summary),
+    evidence: finding.evidence.map(safe),
+    ...(finding.cause ? { cause: { ...finding.cause, title: safe(finding.cause.title), fix: safe(finding.cause.fix) } } : {}),
   };
 }

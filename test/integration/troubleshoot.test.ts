@@ -277,6 +277,8 @@ describe('troubleshoot on AWS ECS (real aws, moto behind a rewriting proxy)', ()
         { timestamp: now - 3000, message: 'Starting Membrane custom code runner' },
         // An app that prints its connection string (a query appended) and the password: masked on screen.
         { timestamp: now - 2000, message: `MongoServerSelectionError: ${CANARY_SECRETS.MEMBRANE_MONGO_URI}?retryWrites=true unreachable (password=canary-mongo-T4n6)` },
+        // A log line that would retitle the terminal and clear the screen: shown without its escapes.
+        { timestamp: now - 1500, message: 'MongoNetworkError: \u001b]0;pwned\u0007\u001b[2Jconnection reset' },
         { timestamp: now - 1000, message: MONGO_DOWN },
       ])]);
     const stop = proxy.failRollout(RUNNER, 'Essential container in task exited');
@@ -285,6 +287,8 @@ describe('troubleshoot on AWS ECS (real aws, moto behind a rewriting proxy)', ()
       expectDiagnosis(run, 'Container fails to start', /custom-code-runner cannot reach MongoDB or Redis/);
       expect(run.stdout).toContain(MONGO_DOWN);
       expect(run.stdout).toContain('MongoServerSelectionError: ***?retryWrites=true unreachable (password=***)');
+      expect(run.stdout).toContain('MongoNetworkError: connection reset');
+      expect(run.stdout).not.toMatch(/\u001b|\u0007/);
     } finally {
       stop();
     }
