@@ -6,7 +6,7 @@ import { mergeAnswers, readAnswersFile, secretsFromEnv, validateAnswers, validat
 import type { RawAnswers } from '../../source/answers/load.js';
 import type { SecretKey } from '../../source/answers/schema.js';
 import { UsageError } from '../../source/errors.js';
-import { AUTH0, CANARY, SMTP, awsAnswers, awsAnswersRaw, type RawEdit } from './fixtures.js';
+import { AUTH0, CANARY, SMTP, awsAnswers, awsAnswersRaw, azureAnswersRaw, gcpAnswersRaw, type RawEdit } from './fixtures.js';
 
 /** The UsageError a call throws; fails the test when it does not throw one. */
 function usageErrorOf(call: () => unknown): UsageError {
@@ -158,6 +158,65 @@ describe('validateAnswers', () => {
   it('rejects an auth0 block without its settings, naming the path', () => {
     const problems = answerProblems((raw) => (raw.auth = { mode: 'auth0' }));
     expect(problems).toEqual([expect.stringMatching(/^auth\.auth0: missing/)]);
+  });
+});
+
+const withSmtp = () => ({ ...awsAnswersRaw(), auth: structuredClone(SMTP) });
+const withAuth0 = () => ({ ...awsAnswersRaw(), auth: structuredClone(AUTH0) });
+
+/** Every string the answers take, with complete answers it belongs in. */
+const STRING_FIELDS: [string, () => Record<string, any>][] = [
+  ['domain', awsAnswersRaw],
+  ['imageTag', awsAnswersRaw],
+  ['registry.server', awsAnswersRaw],
+  ['registry.username', awsAnswersRaw],
+  ['auth.smtp.host', withSmtp],
+  ['auth.smtp.user', withSmtp],
+  ['auth.smtp.from', withSmtp],
+  ['auth.auth0.domain', withAuth0],
+  ['auth.auth0.clientId', withAuth0],
+  ['storage.tmpBucket', awsAnswersRaw],
+  ['storage.connectorsBucket', awsAnswersRaw],
+  ['storage.staticBucket', awsAnswersRaw],
+  ['storage.staticUri', awsAnswersRaw],
+  ['aws.region', awsAnswersRaw],
+  ['aws.cluster', awsAnswersRaw],
+  ['aws.subnets.0', awsAnswersRaw],
+  ['aws.securityGroups.0', awsAnswersRaw],
+  ['aws.executionRoleArn', awsAnswersRaw],
+  ['aws.taskRoleArn', awsAnswersRaw],
+  ['aws.targetGroups.api', awsAnswersRaw],
+  ['aws.logGroup', awsAnswersRaw],
+  ['aws.namespace', awsAnswersRaw],
+  ['azure.subscription', azureAnswersRaw],
+  ['azure.resourceGroup', azureAnswersRaw],
+  ['azure.environment', azureAnswersRaw],
+  ['azure.location', azureAnswersRaw],
+  ['azure.keyVault', azureAnswersRaw],
+  ['azure.identity', azureAnswersRaw],
+  ['azure.storageAccount', azureAnswersRaw],
+  ['gcp.project', gcpAnswersRaw],
+  ['gcp.region', gcpAnswersRaw],
+  ['gcp.repository', gcpAnswersRaw],
+  ['gcp.serviceAccount', gcpAnswersRaw],
+  ['gcp.network', gcpAnswersRaw],
+  ['gcp.subnet', gcpAnswersRaw],
+];
+
+/** The problems of `base` answers with `value` at the dotted `field`. */
+function problemsWith(base: () => Record<string, any>, field: string, value: unknown): string[] {
+  return answerProblems((raw) => {
+    Object.assign(raw, base());
+    const keys = field.split('.');
+    let node = raw;
+    for (const key of keys.slice(0, -1)) node = node[key] ??= {};
+    node[keys.at(-1)!] = value;
+  });
+}
+
+describe('option injection', () => {
+  it.each(STRING_FIELDS)('refuses %s starting with "-", naming the field', (field, base) => {
+    expect(problemsWith(base, field, '--debug')).toEqual([`${field}: "--debug" must not start with "-" (a CLI would read it as an option).`]);
   });
 });
 
