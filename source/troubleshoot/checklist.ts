@@ -157,9 +157,11 @@ export function buildChecklist(context: ChecklistContext): ChecklistItem[] {
         if (!context.registryPassword) return skip('set MEMBRANE_REGISTRY_PASSWORD to look the images up');
         const images = [...new Set(SERVICES.map((s) => s.image))];
         const results = await Promise.all(images.map((image) => checkImageExists({ server: registry.server, username: registry.username, password: context.registryPassword!, image, tag: imageTag })));
-        const missing = images.filter((_, i) => !results[i]!.ok);
+        // Only the registry's own 404 says a tag is missing; no answer at all is the login item's to explain.
+        const missing = images.filter((_, i) => results[i]!.status === 404);
         const evidence = results.map((r, i) => `${images[i]}:${imageTag}: ${r.summary}`);
-        if (missing.length === 0) return pass(`${images.length} images found`, evidence);
+        if (results.every((r) => r.ok)) return pass(`${images.length} images found`, evidence);
+        if (missing.length === 0) return skip(`could not look the images up: ${results.find((r) => !r.ok)!.summary}`);
         return fail(`not found: ${missing.map((i) => `${i}:${imageTag}`).join(', ')}`, evidence, {
           symptom: 'pull',
           title: `image tag ${imageTag} does not exist for ${missing.join(', ')}`,

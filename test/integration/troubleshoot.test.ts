@@ -237,6 +237,22 @@ describe('troubleshoot on AWS ECS (real aws, moto behind a rewriting proxy)', ()
     }
   }, RUN_TIMEOUT_MS);
 
+  it('cannot pull image: a registry that does not answer is not a missing image tag', async () => {
+    // The answers name a registry nothing listens on (loopback, a closed port).
+    const answers = join(work, 'unreachable-registry.json');
+    await writeFile(answers, JSON.stringify({ ...cloud.answers(), registry: { server: '127.0.0.1:9', username: 'robot$core+acme' } }));
+    const stop = proxy.failRollout(RUNNER, 'CannotPullContainerError: failed to resolve ref 127.0.0.1:9/core/custom-code-runner: dial tcp 127.0.0.1:9: connect: connection refused');
+    try {
+      const run = await troubleshoot(cloud, stateDir(), ['--config', answers]);
+      expectDiagnosis(run, 'Cannot pull image', /custom-code-runner cannot pull its image/);
+      expect(run.stdout).toContain('✖ Registry login to 127.0.0.1:9 as robot$core+acme');
+      expect(run.stdout).toMatch(/– Images exist with tag \S+: could not look the images up: /);
+      expect(run.stdout).not.toContain('does not exist for');
+    } finally {
+      stop();
+    }
+  }, RUN_TIMEOUT_MS);
+
   it('health checks failing: the tasks fail their health checks', async () => {
     const stop = proxy.failRollout(RUNNER, `(service ${RUNNER}) (task 0a1b2c3d) failed container health checks.`);
     try {
