@@ -67,7 +67,7 @@ async function createApp(name: string, doc: unknown = appDoc(), verb = 'create')
 
 describe('the fake az', () => {
   beforeAll(async () => {
-    fake = await startFakeAz({ resourceGroup: RG, environment: ENV_NAME, keyVault: KV, location: 'eastus' });
+    fake = await startFakeAz({ resourceGroup: RG, environment: ENV_NAME, keyVault: KV, location: 'eastus', dnsZones: [{ name: 'example.org', resourceGroup: RG, recordSets: [{ name: 'www', type: 'A', values: ['203.0.113.7'] }] }] });
     work = await mkdtemp(join(tmpdir(), 'fake-az-test-'));
   });
 
@@ -399,6 +399,44 @@ describe('the fake az', () => {
       }
       expect(fake.state().apps[`${RG}/membrane-propagating`]).toBeUndefined();
       expect(await createApp('membrane-propagating')).toMatchObject({ name: 'membrane-propagating' });
+    });
+  });
+  describe('Azure DNS, custom domains and managed certificates', () => {
+    const zone = ['--resource-group', RG, '--zone-name', 'example.org'];
+    it('lists the subscription\'s zones with their group; record-set list shows SOA, NS and the seeded records', async () => {
+      expect(await az(env(), ['network', 'dns', 'zone', 'list'])).toEqual([expect.objectContaining({ name: 'example.org', resourceGroup: RG, zoneType: 'Public' })]);
+      expect((await failure(['network', 'dns', 'zone', 'list', '--zone-name', 'example.org'])).exitCode).toBe(2);
+      const sets = await az(env(), ['network', 'dns', 'record-set', 'list', ...zone]);
+      expect(sets.map((set: any) => `${set.name} ${set.type}`)).toEqual(['@ Microsoft.Network/dnszones/SOA', '@ Microsoft.Network/dnszones/NS', 'www Microsoft.Network/dnszones/A']);
+      expect((await failure(['network', 'dns', 'record-set', 'list', '-g', RG, '-z', 'nope.example'])).exitCode).toBe(3);
+    });
+
+    it('creates CNAME and TXT record sets; --if-none-match refuses an existing one; a CNAME never sits beside another type', async () => {
+      const cname = await az(env(), ['network', 'dns', 'record-set', 'cname', 'set-record', ...zone, '--record-set-name', 'api', '--cname', 'membrane-api.example.net', '--if-none-match']);
+      expect(cname).toMatchObject({ name: 'api', fqdn: 'api.example.org.', CNAMERecord: { cname: 'membrane-api.example.net' }, type: 'Microsoft.Network/dnszones/CNAME' });
+      const again = await failure(['network', 'dns', 'record-set', 'cname', 'set-record', ...zone, '--record-set-name', 'api', '--cname', 'other.example.net', '--if-none-match']);
+      expect(again.stderr).toContain('(PreconditionFailed) The Record set api exists already');
+      expect((await failure(['network', 'dns', 'record-set', 'cname', 'set-record', ...zone, '--record-set-name', 'www', '--cname', 'x.example.net'])).stderr).toContain('A CNAME record set cannot coexist');
+      const txt = await az(env(), ['network', 'dns', 'record-set', 'txt', 'add-record', ...zone, '--record-set-name', 'asuid.api', '--value', 'abc', '--if-none-match']);
+      expect(txt).toMatchObject({ name: 'asuid.api', TXTRecords: [{ value: ['abc'] }] });
+      expect((await failure(['network', 'dns', 'record-set', 'txt', 'add-record', ...zone, '--record-set-name', 'asuid.api', '--value', 'abc', '--ttl', '300'])).exitCode).toBe(2);
+    });
+
+    it('adds a hostname in one of its zones only when the CNAME and asuid TXT are there; bind issues a managed certificate, Pending at first', async () => {
+      const api = await az(env(), ['containerapp', 'show', '-n', 'membrane-api', '-g', RG]);
+      const host = ['--name', 'membrane-api', '--resource-group', RG, '--hostname', 'app.example.org'];
+      expect((await failure(['containerapp', 'hostname', 'add', ...host])).stderr).toContain(`A TXT record pointing from asuid.app.example.org to ${api.properties.customDomainVerificationId} was not found.`);
+      await az(env(), ['network', 'dns', 'record-set', 'txt', 'add-record', ...zone, '-n', 'asuid.app', '-v', api.properties.customDomainVerificationId]);
+      expect((await failure(['containerapp', 'hostname', 'add', ...host])).stderr).toContain(`A CNAME record pointing from app.example.org to ${api.properties.configuration.ingress.fqdn} was not found.`);
+      await az(env(), ['network', 'dns', 'record-set', 'cname', 'set-record', ...zone, '-n', 'app', '-c', api.properties.configuration.ingress.fqdn]);
+      expect((await failure(['containerapp', 'hostname', 'bind', ...host, '--environment', ENV_NAME, '--validation-method', 'CNAME'])).stderr).toContain("requires hostname 'app.example.org' added as a custom hostname");
+      await az(env(), ['containerapp', 'hostname', 'add', ...host]);
+      await az(env(), ['containerapp', 'hostname', 'bind', ...host, '--environment', ENV_NAME, '--validation-method', 'CNAME']);
+      const certificates = ['containerapp', 'env', 'certificate', 'list', '--name', ENV_NAME, '--resource-group', RG, '--managed-certificates-only'];
+      const pending = { ...env(), AZ_FAKE_CERT_READY_AFTER: '2' };
+      const subject = (list: any[]) => list.find((c) => c.properties.subjectName === 'app.example.org').properties.provisioningState;
+      expect(subject(await az(pending, certificates))).toBe('Pending');
+      expect(subject(await az(pending, certificates))).toBe('Succeeded');
     });
   });
 });

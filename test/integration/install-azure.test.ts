@@ -194,6 +194,75 @@ describe('install on Azure Container Apps against the strict fake az', () => {
   }, RUN_TIMEOUT_MS);
 });
 
+describe('Container Apps install with --dns-zone: an Azure DNS zone in another resource group', () => {
+  const DNS_RG = 'dns-rg';
+  let zoned: FakeAz;
+  let dir: string;
+  const hosts = ['api', 'ui', 'console'];
+  const env = (extra: Record<string, string> = {}) => ({ ...zoned.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200', CREATE_MEMBRANE_DEPLOY_BACKOFF_MS: '50',
+    // No DNS from the tests: every name "does not resolve" (the verify knob), so no resolver is asked.
+    CREATE_MEMBRANE_DEPLOY_TEST_RESOLVE: '{}', ...extra });
+  const args = (zone: string) => ['--config', join(dir, 'answers.json'), '--yes', '--state-dir', join(dir, 'state'), '--dns-zone', zone];
+  const zonedApp = (service: string) => zoned.state().apps[`${RG}/membrane-${service}`]!.resource;
+  const recordSets = () => Object.values(zoned.state().dnsZones['example.com']!.recordSets).filter((set) => set.type === 'CNAME' || set.type === 'TXT')
+    .map((set) => [set.name, set.type, [set.values[0]].flat().join('')]);
+  const dnsWrites = (calls: { argv: string[] }[]) => calls.filter((call) => /^(network dns record-set (cname set-record|txt add-record)|containerapp hostname (add|bind)) /.test(`${call.argv.join(' ')} `));
+
+  beforeAll(async () => {
+    zoned = await startFakeAz({ resourceGroup: RG, environment: 'membrane-env', keyVault: VAULT, location: 'eastus', readyAfter: 0, dnsZones: [{ name: 'example.com', resourceGroup: DNS_RG }] });
+    dir = await mkdtemp(join(tmpdir(), 'membrane-azure-dns-'));
+    await writeFile(join(dir, 'answers.json'), JSON.stringify(answers(zoned.subscription)));
+  });
+  afterAll(async () => {
+    await zoned?.stop();
+  });
+
+  it('refuses a zone the subscription does not have before anything changes', async () => {
+    const missing = await runCli(args('nope.example'), env(), RUN_TIMEOUT_MS);
+    expect(missing.exitCode, missing.stdout + missing.stderr).toBe(2);
+    expect(missing.stdout).toContain(`no public Azure DNS zone named nope.example in subscription ${zoned.subscription}`);
+    expect(missing.stdout).toContain('az network dns zone create --name nope.example');
+    expect(Object.keys(zoned.state().apps)).toEqual([]);
+  }, RUN_TIMEOUT_MS);
+
+  it('creates the CNAME and asuid TXT records in the zone, waits until Azure sees them, adds and binds the three hosts; the endpoints say so', async () => {
+    // Azure's validation sees each new record set only at its second look.
+    const run = await runCli(args('example.com'), env({ AZ_FAKE_DNS_SEEN_AFTER: '1' }), RUN_TIMEOUT_MS);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(recordSets().sort()).toEqual(hosts.flatMap((service) => [
+      [service, 'CNAME', zonedApp(service).properties.configuration.ingress.fqdn],
+      [`asuid.${service}`, 'TXT', zonedApp(service).properties.customDomainVerificationId],
+    ]).sort());
+    for (const service of hosts) {
+      expect(zonedApp(service).properties.configuration.ingress.customDomains, service).toEqual([{ name: `${service}.example.com`, bindingType: 'SniEnabled', certificateId: expect.stringContaining(`/managedCertificates/mc-${service}-example-com`) }]);
+    }
+    const endpoints = await recorded(join(dir, 'state'));
+    expect(endpoints.zone).toBe('Azure DNS zone example.com');
+    expect(endpoints.services.map((e) => e.tls)).toEqual(hosts.map((service) => ({ ok: true, detail: `custom domain of membrane-${service}, bound with managed certificate mc-${service}-example-com` })));
+    expect(run.stdout).toContain('DNS records, kept by the installer in Azure DNS zone example.com:');
+    expect(run.stdout).not.toContain('az containerapp hostname');
+    expect(run.stdout).toContain('Checking each public host as users will reach it:');
+    expect(zoned.calls().filter((call) => call.argv[1] === 'hostname' && call.exitCode === 1).length, 'refused while Azure did not see the records').toBeGreaterThan(0);
+  }, RUN_TIMEOUT_MS);
+
+  it('creates and binds nothing on a second run', async () => {
+    const before = zoned.calls().length;
+    const again = await runCli(args('example.com'), env(), RUN_TIMEOUT_MS);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(dnsWrites(zoned.calls().slice(before))).toEqual([]);
+  }, RUN_TIMEOUT_MS);
+
+  it('refuses a record set it did not make, naming it, and leaves it as it is', async () => {
+    await azRun(zoned.env, ['network', 'dns', 'record-set', 'cname', 'set-record', '-g', DNS_RG, '-z', 'example.com', '-n', 'ui', '-c', 'legacy-ui.example.net']);
+    const before = zoned.calls().length;
+    const clash = await runCli(args('example.com'), env(), RUN_TIMEOUT_MS);
+    expect(clash.exitCode, clash.stdout + clash.stderr).toBe(1);
+    expect(clash.stdout).toContain(`ui.example.com CNAME is legacy-ui.example.net, not ${zonedApp('ui').properties.configuration.ingress.fqdn}. The installer does not overwrite records it did not make`);
+    expect(dnsWrites(zoned.calls().slice(before))).toEqual([]);
+    expect(recordSets()).toContainEqual(['ui', 'CNAME', 'legacy-ui.example.net']);
+  }, RUN_TIMEOUT_MS);
+});
+
 describe('Container Apps install killed with SIGKILL while the apps are being created', () => {
   it('resumes to one complete deployment, creating nothing twice', async () => {
     await azure.stop();

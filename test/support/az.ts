@@ -33,6 +33,15 @@ export interface FakeAzOptions {
   readyAfter?: number;
   /** AZ_FAKE_VERSION: what `az version` reports as azure-cli (default 2.75.0). */
   version?: string;
+  /** Public Azure DNS zones (each with its SOA and NS record sets) and any record sets already in them. */
+  dnsZones?: { name: string; resourceGroup: string; recordSets?: FakeRecordSet[] }[];
+}
+
+/** A record set as seeded: name relative to the zone; a TXT value is one record. */
+export interface FakeRecordSet {
+  name: string;
+  type: 'A' | 'CNAME' | 'TXT';
+  values: string[];
 }
 
 export interface FakeAzCall {
@@ -69,6 +78,10 @@ export interface FakeAzState {
   identities: Record<string, { id: string; name: string; clientId: string; principalId: string; tenantId: string; location: string; resourceGroup: string }>;
   roleAssignments: Record<string, any>[];
   apps: Record<string, FakeApp>;
+  /** Keyed by lower-case zone name; record sets by `name/TYPE` (name lower-case, relative to the zone). */
+  dnsZones: Record<string, { name: string; resourceGroup: string; id: string; recordSets: Record<string, { name: string; type: string; ttl: number; values: (string | string[])[] }> }>;
+  /** Keyed by `environment id/hostname`, lower-case. */
+  managedCertificates: Record<string, { id: string; name: string; subjectName: string; provisioningState: 'Pending' | 'Succeeded'; reads: number }>;
 }
 
 export interface FakeAz {
@@ -154,9 +167,11 @@ export async function startFakeAz(options: FakeAzOptions): Promise<FakeAz> {
   const tenantId = options.tenantId ?? '72f988bf-86f1-41af-91ab-2d7cd011db47';
   writeJsonAtomic(join(dir, 'seed.json'), {
     subscription: { id: subscription, name: options.subscriptionName ?? 'Fake Subscription', tenantId },
-    resourceGroups: [{ name: options.resourceGroup, location }],
+    // A zone's group exists too (it may be another one than the deployment's).
+    resourceGroups: [...new Set([options.resourceGroup, ...(options.dnsZones ?? []).map((zone) => zone.resourceGroup)])].map((name) => ({ name, location })),
     environments: [{ name: options.environment, resourceGroup: options.resourceGroup, location }],
     keyVaults: [{ name: options.keyVault, resourceGroup: options.resourceGroup, location }],
+    dnsZones: options.dnsZones ?? [],
   });
   const env: Record<string, string> = {
     ...childEnv(),

@@ -139,13 +139,22 @@ describe('Container Apps plan', () => {
 describe('the endpoints step: each public app\'s FQDN and what its custom domain needs', () => {
   const ENV_DOMAIN = 'happy-river-1.eastus.azurecontainerapps.io';
   const VERIFICATION = 'F1E2D3C4B5A6978812345678901234567890ABCDEF1234567890ABCDEF123456';
+  const ENV_ID = '/subscriptions/s/resourceGroups/membrane-rg/providers/Microsoft.App/managedEnvironments/membrane-env';
   const listedApp = (service: string, customDomains: unknown[] | null = null) => ({
     name: `membrane-${service}`,
     properties: { customDomainVerificationId: VERIFICATION, configuration: { ingress: { fqdn: `membrane-${service}.${ENV_DOMAIN}`, customDomains } } },
   });
-  async function read(apps: unknown[]) {
+  const certificate = (host: string, provisioningState: string) => ({ id: `${ENV_ID}/managedCertificates/mc-${host}`, name: `mc-${host}`, properties: { provisioningState, subjectName: `${host}.example.com` } });
+  async function read(apps: unknown[], certificates: unknown[] = []) {
     const calls: string[][] = [];
-    const runner: Runner = { run: async (command) => (calls.push(displayArgv(command)), { stdout: JSON.stringify(apps), stderr: '', exitCode: 0 }) as any, backoff: async () => {} };
+    const runner: Runner = {
+      run: async (command) => {
+        const argv = displayArgv(command);
+        calls.push(argv);
+        return { stdout: JSON.stringify(argv.includes('certificate') ? certificates : apps), stderr: '', exitCode: 0 } as any;
+      },
+      backoff: async () => {},
+    };
     const step = azureAdapter(azureSettings()).plan().find((s) => s.id === 'endpoints')!;
     expect(step.kind).toBe('action');
     const result = await (step as any).apply({ runner, outputs, progress: () => {}, stop: new AbortController().signal });
@@ -173,11 +182,12 @@ describe('the endpoints step: each public app\'s FQDN and what its custom domain
   });
 
   it('says a bound host has TLS, and gives only the commands still missing for the others', async () => {
-    const { endpoints } = await read([
-      listedApp('api', [{ name: 'api.example.com', bindingType: 'SniEnabled', certificateId: '/subscriptions/s/.../managedEnvironments/membrane-env/managedCertificates/mc-api' }]),
+    const { endpoints, calls } = await read([
+      listedApp('api', [{ name: 'api.example.com', bindingType: 'SniEnabled', certificateId: `${ENV_ID}/managedCertificates/mc-api` }]),
       listedApp('ui', [{ name: 'ui.example.com', bindingType: 'Disabled' }]),
       listedApp('console'),
-    ]);
+    ], [certificate('api', 'Succeeded')]);
+    expect(calls[1]).toEqual(['az', 'containerapp', 'env', 'certificate', 'list', '--name', 'membrane-env', '--resource-group', 'membrane-rg', '--managed-certificates-only', '--subscription', expect.any(String), '--output', 'json', '--only-show-errors']);
     expect(endpoints.services.map((e: any) => e.tls.ok)).toEqual([true, false, false]);
     expect(endpoints.services[0].tls.detail).toBe('custom domain of membrane-api, bound with managed certificate mc-api');
     const commands = endpoints.nextSteps.filter((line: string) => line.startsWith('  az '));
@@ -186,6 +196,66 @@ describe('the endpoints step: each public app\'s FQDN and what its custom domain
       '  az containerapp hostname add --name membrane-console --resource-group membrane-rg --hostname console.example.com',
       '  az containerapp hostname bind --name membrane-console --resource-group membrane-rg --hostname console.example.com --environment membrane-env --validation-method CNAME',
     ]);
+  });
+
+  it('says a managed certificate Azure has not issued yet is pending, not TLS', async () => {
+    const bound = (service: string) => listedApp(service, [{ name: `${service}.example.com`, bindingType: 'SniEnabled', certificateId: `${ENV_ID}/managedCertificates/mc-${service}` }]);
+    const { endpoints } = await read(['api', 'ui', 'console'].map(bound), [certificate('api', 'Succeeded'), certificate('ui', 'Pending')]);
+    expect(endpoints.services.map((e: any) => e.tls.ok)).toEqual([true, false, false]);
+    expect(endpoints.services[1].tls.detail).toBe('custom domain of membrane-ui; managed certificate mc-ui not issued yet (Pending): Azure issues it minutes after the bind, and verify checks the host then');
+    expect(endpoints.services[2].tls.detail).toContain('not issued yet (unknown)');
+    expect(endpoints.nextSteps.filter((line: string) => line.startsWith('  az '))).toEqual([]);
+  });
+});
+
+describe('the dns-records step (dns.zone): records, custom domains and managed certificates', () => {
+  const FQDN = (service: string) => `membrane-${service}.happy-river-1.eastus.azurecontainerapps.io`;
+  const apps = ['api', 'ui', 'console'].map((service) => ({ name: `membrane-${service}`, properties: { customDomainVerificationId: 'VERIFY', configuration: { ingress: { fqdn: FQDN(service), customDomains: null } } } }));
+  const set = (name: string, type: string, data: object) => ({ name, type: `Microsoft.Network/dnszones/${type}`, ...data });
+  async function apply(sets: unknown[]) {
+    const calls: string[][] = [];
+    const runner: Runner = {
+      run: async (command) => {
+        const argv = displayArgv(command);
+        calls.push(argv);
+        const asked = argv.slice(1, 5).join(' ');
+        const answer = asked === 'network dns zone list' ? [{ name: 'example.com', resourceGroup: 'dns-rg', zoneType: 'Public' }] : asked === 'network dns record-set list' ? sets : apps;
+        return { stdout: JSON.stringify(answer), stderr: '', exitCode: 0 } as any;
+      },
+      backoff: async () => {},
+    };
+    const step = azureAdapter(azureSettings((raw) => (raw.dns = { zone: 'example.com' }))).plan().find((s) => s.id === 'dns-records')!;
+    const result = await (step as any).apply({ runner, outputs, progress: () => {}, stop: new AbortController().signal }).catch((error: Error) => error);
+    return { calls, result };
+  }
+
+  it('refuses records it did not make: a CNAME elsewhere, a set of another type beside a CNAME, a TXT set with other values; it writes nothing', async () => {
+    const { calls, result } = await apply([
+      set('api', 'CNAME', { CNAMERecord: { cname: 'legacy.example.net' } }),
+      set('ui', 'A', { ARecords: [{ ipv4Address: '203.0.113.7' }] }),
+      set('asuid.console', 'TXT', { TXTRecords: [{ value: ['someone-else'] }] }),
+      set('asuid.ui', 'A', { ARecords: [{ ipv4Address: '203.0.113.8' }] }),
+    ]);
+    expect(result).toBeInstanceOf(Error);
+    expect(result.message).toBe('Azure DNS zone example.com already has other records: api.example.com CNAME is legacy.example.net, not ' + FQDN('api') +
+      '; ui.example.com has a A record set, which a CNAME record cannot sit beside; asuid.console.example.com TXT is someone-else, not VERIFY. The installer does not overwrite records it did not make: change or delete them, then run resume.');
+    expect(calls.filter((argv) => argv.includes('set-record') || argv.includes('add-record') || argv.includes('hostname'))).toEqual([]);
+  });
+
+  it('creates only the missing records, in the zone\'s own resource group, then adds and binds each host with a managed certificate', async () => {
+    const { calls, result } = await apply([set('api', 'CNAME', { CNAMERecord: { cname: FQDN('api') } }), set('asuid.api', 'TXT', { TXTRecords: [{ value: ['VERIFY'] }] })]);
+    expect(result).toEqual({ outcome: 'created' });
+    const line = (argv: string[]) => argv.slice(0, argv.indexOf('--subscription')).join(' ');
+    expect(calls.filter((argv) => argv.includes('set-record') || argv.includes('add-record')).map(line).sort()).toEqual([
+      `az network dns record-set cname set-record --record-set-name console --cname ${FQDN('console')} --if-none-match --resource-group dns-rg --zone-name example.com`,
+      `az network dns record-set cname set-record --record-set-name ui --cname ${FQDN('ui')} --if-none-match --resource-group dns-rg --zone-name example.com`,
+      'az network dns record-set txt add-record --record-set-name asuid.console --value VERIFY --if-none-match --resource-group dns-rg --zone-name example.com',
+      'az network dns record-set txt add-record --record-set-name asuid.ui --value VERIFY --if-none-match --resource-group dns-rg --zone-name example.com',
+    ]);
+    expect(calls.filter((argv) => argv[2] === 'hostname').map(line).sort()).toEqual(['api', 'console', 'ui'].flatMap((service) => [
+      `az containerapp hostname add --name membrane-${service} --resource-group membrane-rg --hostname ${service}.example.com`,
+      `az containerapp hostname bind --name membrane-${service} --resource-group membrane-rg --hostname ${service}.example.com --environment membrane-env --validation-method CNAME`,
+    ]).sort());
   });
 });
 

@@ -3,7 +3,7 @@ import { SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { azureDiagnostics } from './diagnostics.js';
 import { containerAppCpu, containerAppSizeProblem } from './documents.js';
-import { unsupportedZone } from '../endpoints.js';
+import { azureDnsStep } from './dns.js';
 import { azureEndpointsStep } from './endpoints.js';
 import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
@@ -22,10 +22,13 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
     inputProblems: () => [
       ...SERVICES.flatMap((spec) => containerAppSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
       ...SERVICES.flatMap((spec) => (APP_NAME.test(names.app(spec.id)) ? [] : [`--name ${settings.name}: the app name ${names.app(spec.id)} is longer than Azure's 32 characters; use a shorter deployment name.`])),
-      ...unsupportedZone(settings, 'an Azure DNS zone'),
     ],
     preflight: (runner) => azurePreflight(settings, runner),
-    plan: () => [...azureSteps(settings), azureEndpointsStep(settings)],
+    plan: () => {
+      const zone = settings.answers.dns?.zone;
+      // The domains are bound before the endpoints are read, so the journal's endpoints say so (dns.ts).
+      return [...azureSteps(settings), ...(zone ? [azureDnsStep(settings, zone)] : []), azureEndpointsStep(settings)];
+    },
     observe: (runner) => observeAzure(settings, runner),
     diagnostics: () => azureDiagnostics(settings),
     notes: () => [
@@ -36,7 +39,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
       `Every secret reaches its env var through secretref:; plain env values hold nothing secret.`,
       `Sizes follow the Consumption plan (2 GiB per vCPU): the engine services get ${containerAppCpu(settings.sizing.api.cpu, settings.sizing.api.memory)} vCPU to have the 2 GiB they need.`,
       `Storage: the engine uses storage account ${names.storageAccount} through ${names.identity('engine')} (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
-      `The runner has internal ingress only; the orchestrator and workers have no ingress. api., ui. and console.${settings.answers.domain} become custom domains of the public apps (a CNAME to each app's FQDN, an asuid TXT record, a managed certificate): the end screen lists the commands.`,
+      `The runner has internal ingress only; the orchestrator and workers have no ingress. api., ui. and console.${settings.answers.domain} become custom domains of the public apps (a CNAME to each app's FQDN, an asuid TXT record, a managed certificate): ${settings.answers.dns ? `the installer creates the records in Azure DNS zone ${settings.answers.dns.zone}, adds the domains and binds the certificates` : 'the end screen lists the commands'}.`,
     ],
   };
 }

@@ -5,6 +5,7 @@ import type { Runner } from '../../exec/runner.js';
 import { definitions, fail, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
+import { dnsZoneCheck } from './dns.js';
 import { azArgv } from './names.js';
 
 /** containerapp commands with --yaml, secrets as Key Vault references, need az 2.70 or later. */
@@ -49,6 +50,7 @@ export function azurePreflight(settings: SettingsFor<'azure'>, runner: Runner): 
       }
       return pass(vault.properties?.vaultUri ?? azure.keyVault);
     }],
+    ...(settings.answers.dns ? [dnsZoneCheck(settings, runner, settings.answers.dns.zone)] : []),
   ];
   return definitions(checks, FIXES);
 }
