@@ -1,17 +1,31 @@
 // Gathers answers from their sources (saved state < answers file < flags) and secrets from
 // the environment, then validates both with the one schema. Nothing here touches a cloud.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { answersSchema, secretsSchema, SECRET_ENV, type Answers, type SecretKey, type Secrets } from './schema.js';
 
 export type RawAnswers = Record<string, unknown>;
 
+/** Far above any real answers file, which is a few KB. */
+const MAX_FILE_BYTES = 1024 * 1024;
+/** The answers nest 4 levels at most (auth.auth0.domain); deeper is not an answers file. */
+const MAX_DEPTH = 16;
+
 export async function readAnswersFile(file: string): Promise<RawAnswers> {
   let text: string;
   try {
+    // Looked at before it is opened: a FIFO would block the open, a huge file would be read whole.
+    const info = await stat(file);
+    if (!info.isFile()) {
+      throw new UsageError(`The answers file ${file} is ${info.isDirectory() ? 'a directory' : 'not a regular file (a pipe, socket or device)'}. Give --config the path of a JSON file.`);
+    }
+    if (info.size > MAX_FILE_BYTES) {
+      throw new UsageError(`The answers file ${file} is ${(info.size / 1024 / 1024).toFixed(1)} MB; an answers file may be at most 1 MB. Check the --config path.`);
+    }
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`Cannot read the answers file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the --config path.`);
   }
   let parsed: unknown;
@@ -23,7 +37,22 @@ export async function readAnswersFile(file: string): Promise<RawAnswers> {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`The answers file ${file} must hold a JSON object, like {"cloud": "aws", ...}.`);
   }
+  if (nestsDeeperThan(parsed, MAX_DEPTH)) {
+    throw new UsageError(`The answers file ${file} nests objects or arrays more than ${MAX_DEPTH} levels deep; answers go 4 levels deep at most. Check the file.`);
+  }
   return parsed as RawAnswers;
+}
+
+/** Without recursion: a hostile file 10,000 levels deep must not exhaust the stack here or later. */
+function nestsDeeperThan(root: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[root, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Later sources win; nested objects merge key by key, arrays are replaced whole. */
@@ -104,10 +133,16 @@ function describeIssues(error: z.ZodError, raw: Record<string, unknown>, kind: '
       const how = FLAG_FOR[field] ? `Pass ${FLAG_FOR[field]} or add "${field}"` : `Add "${field}"`;
       lines.push(`${field}: missing${why}. ${how} to the answers file (--config).`);
     } else {
-      lines.push(`${field}: ${JSON.stringify(value)} ${issue.message}.`);
+      lines.push(`${field}: ${shown(value)} ${issue.message}.`);
     }
   }
   return lines;
+}
+
+/** The bad value as given, cut short when long (a 1 MB username would flood the terminal). */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.length <= 160 ? json : `${json.slice(0, 100)}… (${json.length} characters)`;
 }
 
 function valueAt(root: unknown, path: string[]): unknown {

@@ -13,34 +13,42 @@ const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
- * Every string answer. It never starts with "-": passed to a CLI as its own argv word (a log
- * group named --debug), it would be read as an option.
+ * Every string answer: at most `max` characters (the cloud's own limit where it has one), and
+ * never starting with "-": passed to a CLI as its own argv word (a log group named --debug), it
+ * would be read as an option. The first failed check ends the field's checks: one problem each.
  */
-const answer = () => z.string().refine((value) => !value.startsWith('-'), { error: 'must not start with "-" (a CLI would read it as an option)', abort: true });
+const answer = (max: number) =>
+  z
+    .string()
+    .max(max, { error: `must be at most ${max} characters`, abort: true })
+    .refine((value) => !value.startsWith('-'), { error: 'must not start with "-" (a CLI would read it as an option)', abort: true });
+
+/** Far above any real secret: a bound, so that a file pasted into a variable by mistake is refused. */
+const secretValue = () => z.string().max(64 * 1024, { error: 'must be at most 64 KB', abort: true });
 
 const domainName = (what: string) =>
-  answer().regex(DNS_NAME, `must be a bare DNS name like ${what} (no scheme, no path, no port)`);
+  answer(253).regex(DNS_NAME, `must be a bare DNS name like ${what} (no scheme, no path, no port)`);
 
 const smtpSchema = z.strictObject({
   host: domainName('smtp.example.com'),
   port: z.number().int().min(1).max(65535).default(587),
-  user: answer().min(1, 'must not be empty'),
-  from: answer().pipe(z.email('must be an email address like noreply@example.com')),
+  user: answer(254).min(1, 'must not be empty'),
+  from: answer(254).pipe(z.email('must be an email address like noreply@example.com')),
 });
 
 const authSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('password'), smtp: smtpSchema.optional() }),
   z.strictObject({
     mode: z.literal('auth0'),
-    auth0: z.strictObject({ domain: domainName('your-tenant.auth0.com'), clientId: answer().min(1, 'must not be empty') }),
+    auth0: z.strictObject({ domain: domainName('your-tenant.auth0.com'), clientId: answer(256).min(1, 'must not be empty') }),
   }),
 ], 'must have "mode": "password" or "mode": "auth0"') satisfies z.ZodType<MembraneAuth>;
 
 const storageSchema = z.strictObject({
-  tmpBucket: answer().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
-  connectorsBucket: answer().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
-  staticBucket: answer().regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
-  staticUri: answer().pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL like https://static.example.com' })).optional(),
+  tmpBucket: answer(63).regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
+  connectorsBucket: answer(63).regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
+  staticBucket: answer(63).regex(S3_BUCKET, 'must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens').optional(),
+  staticUri: answer(2048).pipe(z.url({ protocol: /^https$/, error: 'must be an https:// URL like https://static.example.com' })).optional(),
 });
 
 const serviceOverride = z.strictObject({
@@ -50,17 +58,17 @@ const serviceOverride = z.strictObject({
 });
 
 export const awsSchema = z.strictObject({
-  region: answer().regex(AWS_REGION, 'must be an AWS region like us-east-1'),
-  cluster: answer().regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an ECS cluster name (letters, digits, - and _)'),
-  subnets: z.array(answer().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id like subnet-0123456789abcdef0')).min(1, 'needs at least one subnet id'),
-  securityGroups: z.array(answer().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id like sg-0123456789abcdef0')).min(1, 'needs at least one security group id'),
+  region: answer(32).regex(AWS_REGION, 'must be an AWS region like us-east-1'),
+  cluster: answer(255).regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be an ECS cluster name (letters, digits, - and _)'),
+  subnets: z.array(answer(32).regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id like subnet-0123456789abcdef0')).min(1, 'needs at least one subnet id'),
+  securityGroups: z.array(answer(32).regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id like sg-0123456789abcdef0')).min(1, 'needs at least one security group id'),
   /** Pulls images and reads the secrets; when absent, the installer creates one for this deployment alone. */
-  executionRoleArn: answer().regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/ecsTaskExecutionRole').optional(),
-  taskRoleArn: answer().regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/membrane-task-role'),
+  executionRoleArn: answer(2048).regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/ecsTaskExecutionRole').optional(),
+  taskRoleArn: answer(2048).regex(IAM_ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::123456789012:role/membrane-task-role'),
   targetGroups: z.strictObject({
-    api: answer().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
-    ui: answer().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
-    console: answer().regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
+    api: answer(2048).regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
+    ui: answer(2048).regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
+    console: answer(2048).regex(TARGET_GROUP_ARN, 'must be a target group ARN'),
   }).superRefine((groups, context) => {
     // Each service registers its own tasks in its group; a shared one sends ui traffic to the api.
     const entries = Object.entries(groups);
@@ -70,35 +78,35 @@ export const awsSchema = z.strictObject({
     });
   }),
   assignPublicIp: z.boolean().default(false),
-  logGroup: answer().regex(/^[\w#./-]{1,512}$/, 'must be a CloudWatch log group name like /ecs/membrane').optional(),
+  logGroup: answer(512).regex(/^[\w#./-]{1,512}$/, 'must be a CloudWatch log group name like /ecs/membrane').optional(),
   /** Private DNS namespace (Cloud Map) through which the services reach the code runner. */
   namespace: domainName('membrane.internal').optional(),
 });
 
 export const azureSchema = z.strictObject({
-  subscription: answer().min(1, 'must not be empty'),
-  resourceGroup: answer().regex(/^[\w.()-]{1,90}$/, 'must be a resource group name'),
-  environment: answer().regex(/^[a-z0-9-]{2,60}$/i, 'must be a Container Apps environment name'),
-  location: answer().regex(/^[a-z0-9]+$/, 'must be an Azure location like eastus'),
-  keyVault: answer().regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/i, 'must be a Key Vault name (3-24 letters, digits, hyphens)'),
+  subscription: answer(128).min(1, 'must not be empty'),
+  resourceGroup: answer(90).regex(/^[\w.()-]{1,90}$/, 'must be a resource group name'),
+  environment: answer(60).regex(/^[a-z0-9-]{2,60}$/i, 'must be a Container Apps environment name'),
+  location: answer(64).regex(/^[a-z0-9]+$/, 'must be an Azure location like eastus'),
+  keyVault: answer(24).regex(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/i, 'must be a Key Vault name (3-24 letters, digits, hyphens)'),
   /** User-assigned identity the engine apps use to read their Key Vault secrets; created when missing (the runner and ui/console have their own). */
-  identity: answer().regex(/^[a-zA-Z0-9][\w-]{2,127}$/, 'must be a managed identity name (3-128 letters, digits, - and _)').optional(),
+  identity: answer(128).regex(/^[a-zA-Z0-9][\w-]{2,127}$/, 'must be a managed identity name (3-128 letters, digits, - and _)').optional(),
   /** Storage account of the three containers (buckets), reached with the same identity. */
-  storageAccount: answer().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lowercase letters and digits)').optional(),
+  storageAccount: answer(24).regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lowercase letters and digits)').optional(),
 });
 
 const GCP_RESOURCE_NAME = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const gcpSchema = z.strictObject({
-  project: answer().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id like my-project (6-30 lowercase letters, digits, hyphens)'),
-  region: answer().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a Cloud Run region like us-central1'),
+  project: answer(30).regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id like my-project (6-30 lowercase letters, digits, hyphens)'),
+  region: answer(64).regex(/^[a-z]+-[a-z]+\d+$/, 'must be a Cloud Run region like us-central1'),
   /** Artifact Registry remote repository that proxies the Harbor registry. */
-  repository: answer().regex(GCP_RESOURCE_NAME, 'must be a repository name: lowercase letters, digits and hyphens, starting with a letter').optional(),
+  repository: answer(63).regex(GCP_RESOURCE_NAME, 'must be a repository name: lowercase letters, digits and hyphens, starting with a letter').optional(),
   /** Identity the services run as; the project's default compute account when absent. */
-  serviceAccount: answer().regex(/^[a-z0-9-]+@[a-z0-9.-]+\.gserviceaccount\.com$/, 'must be a service account email like membrane@my-project.iam.gserviceaccount.com').optional(),
+  serviceAccount: answer(254).regex(/^[a-z0-9-]+@[a-z0-9.-]+\.gserviceaccount\.com$/, 'must be a service account email like membrane@my-project.iam.gserviceaccount.com').optional(),
   /** VPC network and subnet for Direct VPC egress: how the engine reaches the internal runner, MongoDB and Redis. */
-  network: answer().regex(GCP_RESOURCE_NAME, 'must be a VPC network name like default').default('default'),
-  subnet: answer().regex(GCP_RESOURCE_NAME, 'must be a subnet name like default').default('default'),
+  network: answer(63).regex(GCP_RESOURCE_NAME, 'must be a VPC network name like default').default('default'),
+  subnet: answer(63).regex(GCP_RESOURCE_NAME, 'must be a subnet name like default').default('default'),
 });
 
 export const CLOUDS = ['aws', 'azure', 'gcp'] as const;
@@ -109,10 +117,10 @@ const answersObject = z.strictObject({
   domain: domainName('example.com'),
   /** The domain's DNS zone in the same account: the installer creates the records there (AWS: a Route 53 hosted zone). */
   dns: z.strictObject({ zone: domainName('example.com') }).optional(),
-  imageTag: answer().regex(IMAGE_TAG, 'must be an image tag like 2025-09-19'),
+  imageTag: answer(128).regex(IMAGE_TAG, 'must be an image tag like 2025-09-19'),
   registry: z.strictObject({
-    server: answer().regex(HOST_AND_PORT, 'must be a registry host like harbor.integration.app').default('harbor.integration.app'),
-    username: answer().min(1, 'must not be empty'),
+    server: answer(260).regex(HOST_AND_PORT, 'must be a registry host like harbor.integration.app').default('harbor.integration.app'),
+    username: answer(255).min(1, 'must not be empty'),
   }),
   auth: authSchema.default({ mode: 'password' }),
   storage: storageSchema.default({}),
@@ -156,13 +164,13 @@ export type { SecretKey };
 
 // Messages never echo the value: these are secrets.
 export const secretsSchema = z.object({
-  secret: z.string().min(1, 'must not be empty (generate one with: openssl rand -base64 32)'),
-  encryptionSecret: z.string().min(1, 'must not be empty (generate one with: openssl rand -base64 32)'),
-  mongoUri: z.string().regex(/^mongodb(?:\+srv)?:\/\/[^\s/]+/, 'must be a MongoDB connection string starting with mongodb:// or mongodb+srv://'),
-  redisUri: z.string().regex(/^rediss?:\/\/[^\s/]+/, 'must be a Redis connection string starting with redis:// or rediss://'),
-  registryPassword: z.string().min(1, 'must not be empty (the Harbor robot account password)'),
-  auth0ClientSecret: z.string().min(1, 'must not be empty').optional(),
-  smtpPassword: z.string().min(1, 'must not be empty').optional(),
+  secret: secretValue().min(1, 'must not be empty (generate one with: openssl rand -base64 32)'),
+  encryptionSecret: secretValue().min(1, 'must not be empty (generate one with: openssl rand -base64 32)'),
+  mongoUri: secretValue().regex(/^mongodb(?:\+srv)?:\/\/[^\s/]+/, 'must be a MongoDB connection string starting with mongodb:// or mongodb+srv://'),
+  redisUri: secretValue().regex(/^rediss?:\/\/[^\s/]+/, 'must be a Redis connection string starting with redis:// or rediss://'),
+  registryPassword: secretValue().min(1, 'must not be empty (the Harbor robot account password)'),
+  auth0ClientSecret: secretValue().min(1, 'must not be empty').optional(),
+  smtpPassword: secretValue().min(1, 'must not be empty').optional(),
 });
 
 /**

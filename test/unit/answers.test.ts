@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,43 +165,43 @@ describe('validateAnswers', () => {
 const withSmtp = () => ({ ...awsAnswersRaw(), auth: structuredClone(SMTP) });
 const withAuth0 = () => ({ ...awsAnswersRaw(), auth: structuredClone(AUTH0) });
 
-/** Every string the answers take, with complete answers it belongs in. */
-const STRING_FIELDS: [string, () => Record<string, any>][] = [
-  ['domain', awsAnswersRaw],
-  ['imageTag', awsAnswersRaw],
-  ['registry.server', awsAnswersRaw],
-  ['registry.username', awsAnswersRaw],
-  ['auth.smtp.host', withSmtp],
-  ['auth.smtp.user', withSmtp],
-  ['auth.smtp.from', withSmtp],
-  ['auth.auth0.domain', withAuth0],
-  ['auth.auth0.clientId', withAuth0],
-  ['storage.tmpBucket', awsAnswersRaw],
-  ['storage.connectorsBucket', awsAnswersRaw],
-  ['storage.staticBucket', awsAnswersRaw],
-  ['storage.staticUri', awsAnswersRaw],
-  ['aws.region', awsAnswersRaw],
-  ['aws.cluster', awsAnswersRaw],
-  ['aws.subnets.0', awsAnswersRaw],
-  ['aws.securityGroups.0', awsAnswersRaw],
-  ['aws.executionRoleArn', awsAnswersRaw],
-  ['aws.taskRoleArn', awsAnswersRaw],
-  ['aws.targetGroups.api', awsAnswersRaw],
-  ['aws.logGroup', awsAnswersRaw],
-  ['aws.namespace', awsAnswersRaw],
-  ['azure.subscription', azureAnswersRaw],
-  ['azure.resourceGroup', azureAnswersRaw],
-  ['azure.environment', azureAnswersRaw],
-  ['azure.location', azureAnswersRaw],
-  ['azure.keyVault', azureAnswersRaw],
-  ['azure.identity', azureAnswersRaw],
-  ['azure.storageAccount', azureAnswersRaw],
-  ['gcp.project', gcpAnswersRaw],
-  ['gcp.region', gcpAnswersRaw],
-  ['gcp.repository', gcpAnswersRaw],
-  ['gcp.serviceAccount', gcpAnswersRaw],
-  ['gcp.network', gcpAnswersRaw],
-  ['gcp.subnet', gcpAnswersRaw],
+/** Every string the answers take, with complete answers it belongs in and its length limit. */
+const STRING_FIELDS: [string, () => Record<string, any>, number][] = [
+  ['domain', awsAnswersRaw, 253],
+  ['imageTag', awsAnswersRaw, 128],
+  ['registry.server', awsAnswersRaw, 260],
+  ['registry.username', awsAnswersRaw, 255],
+  ['auth.smtp.host', withSmtp, 253],
+  ['auth.smtp.user', withSmtp, 254],
+  ['auth.smtp.from', withSmtp, 254],
+  ['auth.auth0.domain', withAuth0, 253],
+  ['auth.auth0.clientId', withAuth0, 256],
+  ['storage.tmpBucket', awsAnswersRaw, 63],
+  ['storage.connectorsBucket', awsAnswersRaw, 63],
+  ['storage.staticBucket', awsAnswersRaw, 63],
+  ['storage.staticUri', awsAnswersRaw, 2048],
+  ['aws.region', awsAnswersRaw, 32],
+  ['aws.cluster', awsAnswersRaw, 255],
+  ['aws.subnets.0', awsAnswersRaw, 32],
+  ['aws.securityGroups.0', awsAnswersRaw, 32],
+  ['aws.executionRoleArn', awsAnswersRaw, 2048],
+  ['aws.taskRoleArn', awsAnswersRaw, 2048],
+  ['aws.targetGroups.api', awsAnswersRaw, 2048],
+  ['aws.logGroup', awsAnswersRaw, 512],
+  ['aws.namespace', awsAnswersRaw, 253],
+  ['azure.subscription', azureAnswersRaw, 128],
+  ['azure.resourceGroup', azureAnswersRaw, 90],
+  ['azure.environment', azureAnswersRaw, 60],
+  ['azure.location', azureAnswersRaw, 64],
+  ['azure.keyVault', azureAnswersRaw, 24],
+  ['azure.identity', azureAnswersRaw, 128],
+  ['azure.storageAccount', azureAnswersRaw, 24],
+  ['gcp.project', gcpAnswersRaw, 30],
+  ['gcp.region', gcpAnswersRaw, 64],
+  ['gcp.repository', gcpAnswersRaw, 63],
+  ['gcp.serviceAccount', gcpAnswersRaw, 254],
+  ['gcp.network', gcpAnswersRaw, 63],
+  ['gcp.subnet', gcpAnswersRaw, 63],
 ];
 
 /** The problems of `base` answers with `value` at the dotted `field`. */
@@ -217,6 +218,20 @@ function problemsWith(base: () => Record<string, any>, field: string, value: unk
 describe('option injection', () => {
   it.each(STRING_FIELDS)('refuses %s starting with "-", naming the field', (field, base) => {
     expect(problemsWith(base, field, '--debug')).toEqual([`${field}: "--debug" must not start with "-" (a CLI would read it as an option).`]);
+  });
+});
+
+describe('bounds', () => {
+  it.each(STRING_FIELDS)('bounds %s, showing a long value cut short', (field, base, max) => {
+    const problems = problemsWith(base, field, 'a'.repeat(max + 1));
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${field.replaceAll('.', '\\.')}: "a+("|… \\(${max + 3} characters\\)) must be at most ${max} characters\\.$`))]);
+    expect(problems[0]!.length).toBeLessThan(300);
+  });
+
+  it('bounds every secret at 64 KB without showing it', () => {
+    const huge = `canary-${'s'.repeat(64 * 1024)}`;
+    const error = usageErrorOf(() => validateSecrets({ ...FIVE, registryPassword: huge }, undefined));
+    expect(error.problems).toEqual(['MEMBRANE_REGISTRY_PASSWORD: must be at most 64 KB.']);
   });
 });
 
@@ -298,6 +313,33 @@ describe('readAnswersFile', () => {
     const error = await rejection(path);
     expect(error.message).toContain(path);
     expect(error.message).toMatch(/not valid JSON/);
+  });
+
+  it('refuses a file over 1 MB, naming it and the limit', async () => {
+    const path = await fileWith('huge.json', JSON.stringify({ ...awsAnswersRaw(), padding: 'x'.repeat(1024 * 1024) }));
+    const error = await rejection(path);
+    expect(error.message).toBe(`The answers file ${path} is 1.0 MB; an answers file may be at most 1 MB. Check the --config path.`);
+  });
+
+  it('refuses a FIFO at once instead of waiting for a writer', async () => {
+    const path = join(dir, 'answers.fifo');
+    execFileSync('mkfifo', [path]);
+    const error = await rejection(path);
+    expect(error.message).toBe(`The answers file ${path} is not a regular file (a pipe, socket or device). Give --config the path of a JSON file.`);
+  });
+
+  it('refuses a directory', async () => {
+    const error = await rejection(dir);
+    expect(error.message).toBe(`The answers file ${dir} is a directory. Give --config the path of a JSON file.`);
+  });
+
+  it.each([
+    ['objects', `{"cloud": "aws", "aws": ${'{"a": '.repeat(10_000)}1${'}'.repeat(10_000)}}`],
+    ['arrays', `{"cloud": "aws", "domain": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
+  ])('refuses %s nested 10,000 levels deep with a clear error', async (what, text) => {
+    const path = await fileWith(`deep-${what}.json`, text);
+    const error = await rejection(path);
+    expect(error.message).toBe(`The answers file ${path} nests objects or arrays more than 16 levels deep; answers go 4 levels deep at most. Check the file.`);
   });
 
   it.each([
