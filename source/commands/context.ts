@@ -12,7 +12,7 @@ import type { Journal } from '../engine/journal.js';
 import { fileAuditSink } from '../exec/audit.js';
 import { shellQuote } from '../exec/command.js';
 import { createRedactor } from '../exec/redact.js';
-import { createRunner, type Runner } from '../exec/runner.js';
+import { createRunner, type Runner, type RunnerOptions } from '../exec/runner.js';
 import { UsageError } from '../errors.js';
 import type { Presenter } from '../ui/presenter.js';
 import { openJournal } from './journal-of.js';
@@ -122,7 +122,7 @@ export function resolveWithSecrets(
 const BACKOFF_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_BACKOFF_MS) || undefined;
 
 /** Runs the clouds' CLIs, or with --demo the simulated account, writing every call to the audit log. */
-export function createAuditedRunner({ journal, demo }: Workspace, secrets: Partial<Secrets> | undefined, signal?: AbortSignal): Runner {
+export function createAuditedRunner({ journal, demo }: Workspace, secrets: Partial<Secrets> | undefined, signal?: AbortSignal, defaults?: RunnerOptions['defaults']): Runner {
   return createRunner({
     audit: fileAuditSink(journal.auditLogPath),
     redact: createRedactor(Object.values(secrets ?? {})),
@@ -131,5 +131,6 @@ export function createAuditedRunner({ journal, demo }: Workspace, secrets: Parti
     withheld: Object.values(SECRET_ENV),
     backoffMs: BACKOFF_MS,
     spawn: demo?.spawn,
+    defaults,
   });
 }

@@ -35,7 +35,8 @@ export async function troubleshoot(options: CliOptions, context: Pick<CommandCon
   if (!diagnostics) throw new UsageError('This cloud has no troubleshooting checks.');
   // The demo's registry exists nowhere: its login and image checks are skipped, never sent.
   const secrets = demo ? {} : secretsFromEnv(context.env);
-  const runner = createAuditedRunner(workspace, secrets);
+  // Reads only, so short limits: with a CLI that hangs, troubleshoot still ends within about a minute.
+  const runner = createAuditedRunner(workspace, secrets, undefined, { timeoutMs: 20_000, attempts: 2 });
 
   line(`Looking at deployment "${settings.name}" as the cloud sees it now…`);
   const inspections = await diagnostics.inspect(runner).catch((error: unknown) => {

@@ -70,6 +70,8 @@ export interface RunnerOptions {
   env?: NodeJS.ProcessEnv;
   /** Variables of this process that no child gets (the secrets: a CLI has no use for them). */
   withheld?: readonly string[];
+  /** Every command's own limits, unless it names others (troubleshoot keeps them short). */
+  defaults?: Pick<RunOptions, 'timeoutMs' | 'attempts'>;
   /** Base delay of the exponential backoff; tests shorten it. */
   backoffMs?: number;
   /** Aborts running commands (second Ctrl-C). */
@@ -233,10 +235,10 @@ export function createRunner(options: RunnerOptions): Runner {
   return {
     backoff,
     async run(command, runOptions = {}) {
-      const attempts = runOptions.attempts ?? DEFAULT_ATTEMPTS;
+      const attempts = runOptions.attempts ?? options.defaults?.attempts ?? DEFAULT_ATTEMPTS;
       for (let n = 1; ; n++) {
         try {
-          return await attempt(command, runOptions.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+          return await attempt(command, runOptions.timeoutMs ?? options.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
         } catch (error) {
           const kinds = runOptions.repeatable === false ? ['throttled'] : ['throttled', 'transient'];
           const retry = error instanceof CliError && kinds.includes(error.kind) && n < attempts && !options.signal?.aborted;

@@ -12,14 +12,17 @@ export type ChecklistEvent =
   | { type: 'finished' };
 
 export interface ChecklistRunner {
-  /** Every probe in order; one at a time, so the list fills top to bottom. */
+  /** Every probe at once, each bounded (PROBE_TIMEOUT_MS); the store keeps the list in order. */
   runAll(): Promise<void>;
   /** Runs one probe (again); a manual step has none and is left alone. */
   run(id: string): Promise<void>;
   markDone(id: string, done: boolean): void;
 }
 
-export function createChecklistRunner(items: ChecklistItem[], emit: (event: ChecklistEvent) => void): ChecklistRunner {
+/** However a CLI or a registry behaves, a probe ends within this, as a skip that says so. */
+export const PROBE_TIMEOUT_MS = 45_000;
+
+export function createChecklistRunner(items: ChecklistItem[], emit: (event: ChecklistEvent) => void, timeoutMs = PROBE_TIMEOUT_MS): ChecklistRunner {
   const find = (id: string) => items.find((item) => item.id === id);
 
   async function run(id: string): Promise<void> {
@@ -27,18 +30,23 @@ export function createChecklistRunner(items: ChecklistItem[], emit: (event: Chec
     if (!probe) return;
     emit({ type: 'item-started', id });
     let finding: Finding;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
     try {
-      finding = await probe();
+      finding = await Promise.race([probe(), timedOut]);
     } catch (error) {
       // A probe that could not run is a skip with its reason, never a crash of the checklist.
       finding = { state: 'skip', summary: `could not check: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, evidence: [] };
     }
+    clearTimeout(timer);
     emit({ type: 'item-finished', id, finding });
   }
 
   return {
     async runAll() {
-      for (const item of items) if (item.probe) await run(item.id);
+      await Promise.all(items.filter((item) => item.probe).map((item) => run(item.id)));
       emit({ type: 'finished' });
     },
     run,
