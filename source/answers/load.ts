@@ -32,7 +32,7 @@ export async function readAnswersFile(file: string): Promise<RawAnswers> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`The answers file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`The answers file ${file} is not valid JSON: ${whereJsonFails(text, (error as Error).message)}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`The answers file ${file} must hold a JSON object, like {"cloud": "aws", ...}.`);
@@ -41,6 +41,43 @@ export async function readAnswersFile(file: string): Promise<RawAnswers> {
     throw new UsageError(`The answers file ${file} nests objects or arrays more than ${MAX_DEPTH} levels deep; answers go 4 levels deep at most. Check the file.`);
   }
   return parsed as RawAnswers;
+}
+
+/** V8's words for a JSON syntax error, with the line and column it is at and that line, marked. */
+function whereJsonFails(text: string, message: string): string {
+  const reason = message.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+  const offset = jsonErrorOffset(text, message);
+  if (offset === undefined) return reason;
+  const before = text.slice(0, offset).split('\n');
+  const line = before.length;
+  const column = before.at(-1)!.length + 1;
+  const shown = (text.split('\n')[line - 1] ?? '').slice(0, 120);
+  const gutter = ' '.repeat(String(line).length);
+  return `line ${line}, column ${column}: ${reason}\n  ${line} | ${shown}\n  ${gutter} | ${' '.repeat(Math.min(column - 1, 120))}^`;
+}
+
+/** Where the error is: V8 says so for most errors; for an unexpected token, the shortest prefix that fails on it ends there. */
+function jsonErrorOffset(text: string, message: string): number | undefined {
+  const at = /at position (\d+)/.exec(message);
+  if (at) return Number(at[1]);
+  if (!message.startsWith('Unexpected token')) return undefined;
+  const failsWithin = (prefix: string) => {
+    try {
+      JSON.parse(prefix);
+      return false;
+    } catch (error) {
+      const reported = /at position (\d+)/.exec((error as Error).message);
+      return (error as Error).message.startsWith('Unexpected token') || (reported !== null && Number(reported[1]) < prefix.length);
+    }
+  };
+  let low = 1;
+  let high = text.length;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (failsWithin(text.slice(0, middle))) high = middle;
+    else low = middle + 1;
+  }
+  return low - 1;
 }
 
 /** Without recursion: a hostile file 10,000 levels deep must not exhaust the stack here or later. */

@@ -315,6 +315,17 @@ describe('readAnswersFile', () => {
     expect(error.message).toMatch(/not valid JSON/);
   });
 
+  it.each([
+    ['a trailing comma', '{\n  "cloud": "aws",\n  "domain": "example.com",\n}\n', 4, 1, '}'],
+    ['a value cut short', '{\n  "cloud": "aws",\n  "imageTag": tru\n}', 3, 18, '  "imageTag": tru'],
+    ['a missing comma', '{\n  "cloud": "aws"\n  "domain": "example.com"\n}', 3, 3, '  "domain": "example.com"'],
+  ])('points at the line and column of %s, showing the line', async (_, text, line, column, shown) => {
+    const error = await rejection(await fileWith('syntax.json', text));
+    expect(error.message).toContain(`is not valid JSON: line ${line}, column ${column}: `);
+    expect(error.message).toContain(`\n  ${line} | ${shown}\n    | ${' '.repeat(column - 1)}^`);
+    expect(error.message).not.toMatch(/position \d+/);
+  });
+
   it('refuses a file over 1 MB, naming it and the limit', async () => {
     const path = await fileWith('huge.json', JSON.stringify({ ...awsAnswersRaw(), padding: 'x'.repeat(1024 * 1024) }));
     const error = await rejection(path);
