@@ -26,8 +26,9 @@ const answer = (max: number) =>
 /** Far above any real secret: a bound, so that a file pasted into a variable by mistake is refused. */
 const secretValue = () => z.string().max(64 * 1024, { error: 'must be at most 64 KB', abort: true });
 
+/** DNS names are case-insensitive: kept lower case, so every name built from one matches what the cloud shows. */
 const domainName = (what: string) =>
-  answer(253).regex(DNS_NAME, `must be a bare DNS name like ${what} (no scheme, no path, no port)`);
+  answer(253).regex(DNS_NAME, `must be a bare DNS name like ${what} (no scheme, no path, no port)`).toLowerCase();
 
 const smtpSchema = z.strictObject({
   host: domainName('smtp.example.com'),

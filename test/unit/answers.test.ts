@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeAnswers, readAnswersFile, secretsFromEnv, validateAnswers, validateSecrets } from '../../source/answers/load.js';
+import { deriveSettings } from '../../source/answers/settings.js';
 import type { RawAnswers } from '../../source/answers/load.js';
 import type { SecretKey } from '../../source/answers/schema.js';
 import { UsageError } from '../../source/errors.js';
@@ -324,6 +325,12 @@ describe('readAnswersFile', () => {
     expect(error.message).toContain(`is not valid JSON: line ${line}, column ${column}: `);
     expect(error.message).toContain(`\n  ${line} | ${shown}\n    | ${' '.repeat(column - 1)}^`);
     expect(error.message).not.toMatch(/position \d+/);
+  });
+
+  it('keeps DNS names lower case: the domain a user typed in capitals gives the same URLs', () => {
+    const settings = deriveSettings('default', validateAnswers({ ...awsAnswersRaw(), domain: 'Acme.Example.COM', dns: { zone: 'Example.COM' } }));
+    expect(settings.urls.api).toBe('https://api.acme.example.com');
+    expect(settings.answers.dns?.zone).toBe('example.com');
   });
 
   it('refuses a file over 1 MB, naming it and the limit', async () => {
