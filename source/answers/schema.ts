@@ -8,8 +8,14 @@ const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 const HOST_AND_PORT = /^(?=.{1,253}(?::\d+)?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/i;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const AWS_REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[\w-]+\/[0-9a-f]+$/;
+const PARTITION = '(?:aws|aws-cn|aws-us-gov)';
+const IAM_ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:role\\/[\\w+=,.@/-]+$`);
+const TARGET_GROUP_ARN = new RegExp(`^arn:${PARTITION}:elasticloadbalancing:[a-z0-9-]+:\\d{12}:targetgroup\\/[\\w-]+\\/[0-9a-f]+$`);
+
+/** The AWS partition a region is in: its ARNs and managed policies are spelled with it. */
+export function awsPartition(region: string): 'aws' | 'aws-cn' | 'aws-us-gov' {
+  return region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : 'aws';
+}
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
@@ -82,6 +88,25 @@ export const awsSchema = z.strictObject({
   logGroup: answer(512).regex(/^[\w#./-]{1,512}$/, 'must be a CloudWatch log group name like /ecs/membrane').optional(),
   /** Private DNS namespace (Cloud Map) through which the services reach the code runner. */
   namespace: domainName('membrane.internal').optional(),
+}).superRefine((aws, context) => {
+  // ECS takes roles and target groups of the service's own account, region and partition only.
+  // (Checked on values that are well-formed; a malformed one already has its own problem line.)
+  if (!AWS_REGION.test(aws.region)) return;
+  const partition = awsPartition(aws.region);
+  const arns: [(string | number)[], string | undefined][] = [
+    [['executionRoleArn'], aws.executionRoleArn],
+    [['taskRoleArn'], aws.taskRoleArn],
+    ...Object.entries(aws.targetGroups).map(([service, arn]): [(string | number)[], string] => [['targetGroups', service], arn]),
+  ];
+  const accounts = new Set<string>();
+  for (const [path, arn] of arns) {
+    if (!arn || !(IAM_ROLE_ARN.test(arn) || TARGET_GROUP_ARN.test(arn))) continue;
+    const [, arnPartition, , arnRegion, account] = arn.split(':');
+    accounts.add(account!);
+    if (arnPartition !== partition) context.addIssue({ code: 'custom', path, input: arn, message: `is in partition ${arnPartition}, but region ${aws.region} is in ${partition}` });
+    else if (arnRegion && arnRegion !== aws.region) context.addIssue({ code: 'custom', path, input: arn, message: `is in region ${arnRegion}, not in aws.region ${aws.region}` });
+  }
+  if (accounts.size > 1) context.addIssue({ code: 'custom', path: ['taskRoleArn'], input: aws.taskRoleArn, message: `names accounts ${[...accounts].join(', ')}: the roles and target groups must be of the account the services run in` });
 });
 
 export const azureSchema = z.strictObject({

@@ -327,6 +327,19 @@ describe('readAnswersFile', () => {
     expect(error.message).not.toMatch(/position \d+/);
   });
 
+  it.each([
+    ['a partition that does not exist', (raw: Record<string, any>) => (raw.aws.taskRoleArn = 'arn:awsfoo:iam::123456789012:role/membrane-task-role'),
+      'aws.taskRoleArn: "arn:awsfoo:iam::123456789012:role/membrane-task-role" must be an IAM role ARN'],
+    ['another partition than the region\'s', (raw: Record<string, any>) => (raw.aws.executionRoleArn = 'arn:aws-cn:iam::123456789012:role/ecsTaskExecutionRole'),
+      'aws.executionRoleArn: "arn:aws-cn:iam::123456789012:role/ecsTaskExecutionRole" is in partition aws-cn, but region us-east-1 is in aws'],
+    ['a target group of another region', (raw: Record<string, any>) => (raw.aws.targetGroups.ui = raw.aws.targetGroups.ui.replace('us-east-1', 'eu-west-1')),
+      'is in region eu-west-1, not in aws.region us-east-1'],
+    ['a role of another account', (raw: Record<string, any>) => (raw.aws.taskRoleArn = 'arn:aws:iam::999999999999:role/membrane-task-role'),
+      'names accounts 123456789012, 999999999999: the roles and target groups must be of the account the services run in'],
+  ])('refuses an ARN ECS would not take: %s', (_, edit, expected) => {
+    expect(answerProblems(edit).join('\n')).toContain(expected);
+  });
+
   it('keeps DNS names lower case: the domain a user typed in capitals gives the same URLs', () => {
     const settings = deriveSettings('default', validateAnswers({ ...awsAnswersRaw(), domain: 'Acme.Example.COM', dns: { zone: 'Example.COM' } }));
     expect(settings.urls.api).toBe('https://api.acme.example.com');

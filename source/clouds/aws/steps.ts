@@ -2,7 +2,7 @@
 // matches, updates what differs, and never creates a second copy.
 import type { SecretKey, Secrets } from '../../answers/schema.js';
 import type { SettingsFor } from '../../answers/settings.js';
-import { SECRET_ENV } from '../../answers/schema.js';
+import { awsPartition, SECRET_ENV } from '../../answers/schema.js';
 import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { shellQuote, type Command, type FileArg, type SecretInput } from '../../exec/command.js';
@@ -147,8 +147,7 @@ const ECS_TASKS_TRUST = {
 
 /** AWS's managed policy for pulling images and writing logs, in the region's partition. */
 function managedExecutionPolicy(region: string): string {
-  const partition = region.startsWith('cn-') ? 'aws-cn' : region.includes('-gov-') ? 'aws-us-gov' : 'aws';
-  return `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`;
+  return `arn:${awsPartition(region)}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`;
 }
 
 interface RoleSpec {
