@@ -22,6 +22,8 @@ const OPTIONS = {
   'dns-zone': { type: 'string' },
   'image-tag': { type: 'string' },
   'rollout-timeout': { type: 'string', default: '30' },
+  'dry-run': { type: 'boolean', default: false },
+  'delete-secrets': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const;
@@ -42,7 +44,7 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   // --demo is taken only to refuse it with a reason: the demo has no real hosts.
   verify: [...ANSWERS, 'demo', 'json'],
   upgrade: DEPLOY,
-  uninstall: ['config', 'demo'],
+  uninstall: ['config', 'demo', 'json', 'dry-run', 'delete-secrets'],
 };
 
 export function takesOption(command: CommandName, option: string): boolean {
@@ -78,6 +80,10 @@ export interface CliOptions {
   dnsZone?: string;
   imageTag?: string;
   rolloutTimeoutMinutes: number;
+  /** With uninstall: list what would go, remove nothing. */
+  dryRun: boolean;
+  /** With uninstall: the secrets go too (scheduled for deletion, with the store's recovery window). */
+  deleteSecrets: boolean;
   help: boolean;
   version: boolean;
 }
@@ -95,7 +101,7 @@ Commands:
   upgrade            rolling update to --image-tag, workers before the API
   troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
   verify             DNS, TLS and health of each public URL of the domain (exit 0 all pass, 1 not)
-  uninstall          remove what the installer created (not in this version yet)
+  uninstall          remove what the installer created for --name (AWS), after confirmation; --dry-run lists it
 
 Options (a command refuses one it does not take; --name, --state-dir and --yes go with every command):
   --config FILE            answers file (JSON); see README for its keys
@@ -110,11 +116,13 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --image-tag TAG          overrides "imageTag"
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
   --json                   with status, verify: one JSON document (the state; the checks);
-                           with install, resume, upgrade: one JSON event a line on stdout and nothing else
+                           with install, resume, upgrade, uninstall: one JSON event a line on stdout and nothing else
                            (it never prompts: a cloud changes only with --yes)
   --verbose                with install, resume, upgrade: the review lists every step and every note
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
+  --dry-run                with uninstall: list what it would remove, and remove nothing
+  --delete-secrets         with uninstall: schedule the deployment's secrets for deletion too (AWS: 30-day recovery window)
   --demo                   the real AWS install against a simulated AWS account: no account, no CLI, nothing
                            created; resume, troubleshoot and status with --demo continue the same demo
   --demo-fail SERVICE      with --demo: make that service's rollouts in this run fail
@@ -182,6 +190,8 @@ export function parseCli(argv: string[]): CliOptions {
     dnsZone: values['dns-zone'],
     imageTag: values['image-tag'],
     rolloutTimeoutMinutes,
+    dryRun: values['dry-run'],
+    deleteSecrets: values['delete-secrets'],
     help: values.help,
     version: values.version,
   };

@@ -22,7 +22,7 @@ async function run(options: CliOptions): Promise<number> {
     case 'verify':
       return (await import('./commands/verify.js')).verify(options);
     case 'uninstall':
-      throw new UsageError(`${options.command} is not in this version yet. See README.md for the manual steps.`);
+      return (await import('./commands/uninstall.js')).uninstall(options, { env: process.env, exit: exitNow });
   }
 }
 

@@ -163,6 +163,41 @@ export interface CloudAdapter {
   notes(): string[];
   /** The cloud's half of the troubleshooting checklist. */
   diagnostics?(): CloudDiagnostics;
+  /**
+   * What uninstall removes, found from `known` (the journal's outputs, possibly none) and from the
+   * cloud's own tags, in reverse order of creation; read-only. Absent: uninstall is not in this version for the cloud.
+   */
+  uninstall?(runner: Runner, known: Readonly<Record<string, string>>, options: UninstallOptions): Promise<UninstallPlan>;
+}
+
+export interface UninstallOptions {
+  /** Secrets go only when asked (--delete-secrets), and then with the store's recovery window. */
+  deleteSecrets: boolean;
+}
+
+/** One thing the installer made, and how it goes. */
+export interface Removal {
+  /** What a person reads in the list and the progress lines: "ECS service membrane-api (cluster c)". */
+  title: string;
+  /** The resource's type, stable for programs: ecs-service, task-definitions, iam-role, secret… */
+  kind: string;
+  /** The cloud's id of it (an ARN, a name). */
+  id: string;
+  /** Consecutive removals with the same group run concurrently (as ActionStep.group). */
+  group?: string;
+  /** The commands that remove it, as --dry-run shows them. */
+  preview(): Command[];
+  /** Looks first: what is already gone counts as removed, so a re-run finishes an interrupted uninstall. */
+  remove(runner: Runner): Promise<void>;
+}
+
+export interface UninstallPlan {
+  /** In the order they go: the reverse of creation. */
+  removals: Removal[];
+  /** What stays, and why: found under the installer's names but not made by it, secrets without --delete-secrets. */
+  kept: string[];
+  /** What a person should know after (a recovery window and how to restore). */
+  notes: string[];
 }
 
 /** Where a cloud keeps what the troubleshooting hints point at, in that cloud's words. */

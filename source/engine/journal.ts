@@ -19,7 +19,7 @@ export interface StepRecord {
   finishedAt?: string;
 }
 
-export type DeploymentStatus = 'in-progress' | 'done' | 'failed' | 'interrupted';
+export type DeploymentStatus = 'in-progress' | 'done' | 'failed' | 'interrupted' | 'uninstalled';
 
 export interface JournalState {
   version: 1;
@@ -137,6 +137,18 @@ export class Journal {
   finish(status: DeploymentStatus): void {
     this.update((state) => {
       state.status = status;
+    });
+  }
+
+  /**
+   * After uninstall removed everything: status says so, and no step counts as done any more, so a
+   * later install starts afresh. The answers stay, for the record and for running uninstall again.
+   */
+  uninstalled(): void {
+    this.update((state) => {
+      state.status = 'uninstalled';
+      state.steps = {};
+      state.services = {};
     });
   }
 

@@ -29,6 +29,8 @@ describe('parseCli', () => {
       domain: undefined,
       imageTag: undefined,
       rolloutTimeoutMinutes: 30,
+      dryRun: false,
+      deleteSecrets: false,
       help: false,
       version: false,
     });
@@ -84,12 +86,26 @@ describe('parseCli', () => {
     expect(parseCli(['status', '--json', '--name', 'prod', '--state-dir', '/s'])).toMatchObject({ command: 'status', json: true, name: 'prod' });
   });
 
+  it('reads the options of uninstall: --dry-run and --delete-secrets go with it alone', () => {
+    expect(parseCli(['uninstall', '--config', 'a.json', '--dry-run', '--delete-secrets', '--json', '--demo', '--yes'])).toMatchObject({
+      command: 'uninstall',
+      config: 'a.json',
+      dryRun: true,
+      deleteSecrets: true,
+      json: true,
+      demo: true,
+      yes: true,
+    });
+    expect(usageErrorOf(['install', '--dry-run']).message).toBe('--dry-run is not an option of install; it goes with uninstall.');
+    expect(usageErrorOf(['uninstall', '--image-tag', 't']).message).toBe('--image-tag is not an option of uninstall; it goes with install, resume, plan, troubleshoot, verify, upgrade.');
+  });
+
   // Each combination below was once silently ignored: the user believed it did something.
   it.each([
     [['install', '--out', 'plan-dir'], '--out is not an option of install; it goes with plan.'],
     [['--bundle', 'b.tar.gz'], '--bundle is not an option of install; it goes with troubleshoot.'],
-    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, verify, upgrade.'],
-    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, verify, upgrade.'],
+    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, verify, upgrade, uninstall.'],
+    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, verify, upgrade, uninstall.'],
     [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, verify, upgrade, uninstall.'],
     [['plan', '--out', 'd', '--rollout-timeout', '5'], '--rollout-timeout is not an option of plan; it goes with install, resume, upgrade.'],
     [['status', '--out', 'd'], '--out is not an option of status; it goes with plan.'],
@@ -175,8 +191,8 @@ describe('parseCli', () => {
     expect(parseCli(['--rollout-timeout', value]).rolloutTimeoutMinutes).toBe(minutes);
   });
 
-  it('--help tells the truth about which commands take --out, --bundle, --json and --rollout-timeout', () => {
-    for (const option of ['out', 'bundle', 'json', 'rollout-timeout']) {
+  it('--help tells the truth about which commands take --out, --bundle, --json, --rollout-timeout, --dry-run and --delete-secrets', () => {
+    for (const option of ['out', 'bundle', 'json', 'rollout-timeout', 'dry-run', 'delete-secrets']) {
       // The option's entry: its line and the indented lines that continue it.
       const entry = HELP.match(new RegExp(`^  --${option} .*(?:\\n {20,}.*)*`, 'm'))![0];
       const named = [...entry.matchAll(/with ([a-z, ]+?):/g)].flatMap((match) => match[1]!.split(', '));

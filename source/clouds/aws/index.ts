@@ -11,6 +11,7 @@ import { askAws } from './questions.js';
 import { awsPreflight } from './preflight.js';
 import { awsResources } from './review.js';
 import { awsSteps } from './steps.js';
+import { awsUninstall } from './uninstall.js';
 
 export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
   const names = awsNames(settings);
@@ -24,6 +25,7 @@ export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
     },
     observe: (runner, known) => observeAws(settings, runner, known),
     diagnostics: () => awsDiagnostics(settings),
+    uninstall: (runner, known, options) => awsUninstall(settings, runner, known, options),
     notes: () => [
       `Images are pulled from ${settings.answers.registry.server} with the credentials in Secrets Manager (${names.secret('registryPassword')}).`,
       `The API, workers and orchestrator reach the code runner at ${runnerUri(names)} (Cloud Map private DNS); it is never public.`,

@@ -1,0 +1,348 @@
+// uninstall on AWS: what the installer made for this deployment, found from the journal's outputs
+// and from the cloud's own tags (membrane:deployment=NAME), so a lost journal still finds it.
+// A resource goes only when it carries that tag: one found under the installer's name without it
+// was there before (the install adopts what exists) and stays. The two things that cannot carry a
+// tag are identified otherwise: the inline policy on the user's execution role by its name, the
+// Route 53 records by the values the install wrote. The user's cluster, network, load balancer,
+// target groups, task role, execution role and hosted zone are never touched.
+import type { SettingsFor } from '../../answers/settings.js';
+import type { Arg, Command } from '../../exec/command.js';
+import { CliError } from '../../exec/errors.js';
+import type { Runner } from '../../exec/runner.js';
+import { SERVICES } from '../../membrane/services.js';
+import { runJson } from '../cli-json.js';
+import { recordedEndpoints } from '../endpoints.js';
+import type { Removal, UninstallOptions, UninstallPlan } from '../types.js';
+import { awsArgv, awsNames, outputKey } from './names.js';
+
+/** The longest Secrets Manager allows: a month to restore a secret deleted by mistake. */
+export const SECRET_RECOVERY_DAYS = 30;
+/** ECS drains a service's tasks before it is INACTIVE: the load balancer's deregistration delay (5 min by default) and more. */
+const DRAIN_ATTEMPTS = 90;
+const DRAIN_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
+/** Deleting a private DNS namespace deletes its Route 53 zone: a minute or two. */
+const OPERATION_ATTEMPTS = 90;
+const OPERATION_INTERVAL_MS = 2000;
+
+type Tag = { Key?: string; Value?: string; key?: string; value?: string };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** `example.com.` and `Example.com` are the same name to DNS. */
+const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
+/** describe-log-groups names a group's ARN with `:*`, the tagging API without. */
+const logGroupArn = (arn: string) => arn.replace(/:\*$/, '');
+
+/** The command, or nothing when what it acts on is already gone. */
+async function unlessGone(run: Promise<unknown>): Promise<void> {
+  try {
+    await run;
+  } catch (error) {
+    if (!(error instanceof CliError && error.kind === 'not-found')) throw error;
+  }
+}
+
+export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner, known: Readonly<Record<string, string>>, options: UninstallOptions): Promise<UninstallPlan> {
+  const names = awsNames(settings);
+  const aws = settings.answers.aws;
+  const command = (...args: Arg[]): Command => ({ argv: awsArgv(aws.region, ...args) });
+  const read = (...args: string[]) => runJson(runner, command(...args));
+  const isOurs = (tags: Tag[] | undefined) => (tags ?? []).some((tag) => (tag.Key ?? tag.key) === names.tag.key && (tag.Value ?? tag.value) === names.tag.value);
+  const noTag = `does not carry the tag ${names.tag.key}=${names.tag.value}, so the installer did not make it: left as it is`;
+
+  // Every tagged resource of the deployment of the types the Resource Groups Tagging API covers and the install makes.
+  const { ResourceTagMappingList = [] } = await read('resourcegroupstaggingapi', 'get-resources', '--tag-filters', `Key=${names.tag.key},Values=${names.tag.value}`,
+    '--resource-type-filters', 'ecs:service', 'ecs:task-definition', 'secretsmanager', 'logs', 'servicediscovery');
+  const tagged = new Set<string>((ResourceTagMappingList as { ResourceARN: string }[]).map((resource) => logGroupArn(resource.ResourceARN)));
+  const kept: string[] = [];
+  const notes: string[] = [];
+
+  async function dnsRecords(): Promise<Removal[]> {
+    const zone = settings.answers.dns?.zone;
+    if (!zone) return [];
+    const endpoints = recordedEndpoints(known);
+    if (!endpoints) {
+      kept.push(`DNS records in Route 53 zone ${zone}: without the journal it is not known which records the install wrote, so none is deleted; delete api., ui. and console.${settings.answers.domain} there yourself if they were the installer's`);
+      return [];
+    }
+    const { HostedZones = [] } = await read('route53', 'list-hosted-zones-by-name', '--dns-name', zone);
+    const found = (HostedZones as { Id: string; Name: string; Config?: { PrivateZone?: boolean } }[]).find((z) => dnsName(z.Name) === dnsName(zone) && !z.Config?.PrivateZone);
+    if (!found) return [];
+    const removals = await Promise.all(endpoints.records.map(async (record): Promise<Removal | undefined> => {
+      const { ResourceRecordSets = [] } = await read('route53', 'list-resource-record-sets', '--hosted-zone-id', found.Id, '--start-record-name', record.name, '--start-record-type', record.type, '--max-items', '1');
+      const set = (ResourceRecordSets as { Name: string; Type: string; ResourceRecords?: { Value: string }[] }[]).find((s) => dnsName(s.Name) === dnsName(record.name) && s.Type === record.type);
+      if (!set) return undefined;
+      const values = (set.ResourceRecords ?? []).map((r) => dnsName(r.Value));
+      if (values.length !== 1 || values[0] !== dnsName(record.value)) {
+        kept.push(`DNS record ${record.name} ${record.type} is ${values.join(', ') || 'an alias'}, not what the install wrote (${record.value}): left as it is`);
+        return undefined;
+      }
+      // A DELETE must repeat the record set exactly as Route 53 holds it.
+      const change = command('route53', 'change-resource-record-sets', '--hosted-zone-id', found.Id, '--change-batch', {
+        prefix: 'file://',
+        name: `dns-delete-${record.name}.json`,
+        content: `${JSON.stringify({ Comment: `Uninstall of Membrane deployment ${settings.name}`, Changes: [{ Action: 'DELETE', ResourceRecordSet: set }] }, null, 2)}\n`,
+      });
+      return {
+        title: `DNS record ${record.name} ${record.type} ${record.value} (Route 53 zone ${zone})`,
+        kind: 'dns-record',
+        id: `${found.Id}/${record.name}/${record.type}`,
+        group: 'dns-records',
+        preview: () => [change],
+        // Route 53 answers InvalidChangeBatch for a record that is no longer there; uninstall looked a moment ago.
+        remove: async (runner) => void (await runner.run(change)),
+      };
+    }));
+    return removals.filter((removal): removal is Removal => removal !== undefined);
+  }
+
+  async function ecsServices(): Promise<Removal[]> {
+    const wanted = SERVICES.map((spec) => names.service(spec.id));
+    const { services = [] } = await read('ecs', 'describe-services', '--cluster', aws.cluster, '--services', ...wanted);
+    const describe = (name: string) => read('ecs', 'describe-services', '--cluster', aws.cluster, '--services', name)
+      .then(({ services: found = [] }) => found[0] as { status: string; desiredCount: number } | undefined);
+    return (services as { serviceName: string; serviceArn: string; status: string }[]).filter((s) => s.status !== 'INACTIVE').flatMap((service): Removal[] => {
+      if (!tagged.has(service.serviceArn)) {
+        kept.push(`ECS service ${service.serviceName} in cluster ${aws.cluster} ${noTag}`);
+        return [];
+      }
+      const name = service.serviceName;
+      const scaleDown = command('ecs', 'update-service', '--cluster', aws.cluster, '--service', name, '--desired-count', '0');
+      const remove = command('ecs', 'delete-service', '--cluster', aws.cluster, '--service', name, '--force');
+      return [{
+        title: `ECS service ${name} (cluster ${aws.cluster}: the cluster stays)`,
+        kind: 'ecs-service',
+        id: service.serviceArn,
+        group: 'ecs-services',
+        preview: () => [scaleDown, remove],
+        async remove(runner) {
+          let current = await describe(name);
+          if (current?.status === 'ACTIVE') {
+            if (current.desiredCount > 0) await runner.run(scaleDown);
+            await runner.run(remove);
+          }
+          // DRAINING until its tasks have stopped; the Cloud Map service after it can go only then.
+          for (let attempt = 0; current && current.status !== 'INACTIVE'; attempt++) {
+            if (attempt === DRAIN_ATTEMPTS) throw new Error(`ECS service ${name} is still ${current.status} after ${(DRAIN_ATTEMPTS * DRAIN_INTERVAL_MS) / 60_000} minutes; run uninstall again to keep waiting.`);
+            await sleep(DRAIN_INTERVAL_MS);
+            current = await describe(name);
+          }
+        },
+      }];
+    });
+  }
+
+  async function taskDefinitions(): Promise<Removal[]> {
+    // Every revision the install registered carries the tag; the journal names the ones this install used.
+    const ours = new Set([...tagged, ...SERVICES.map((spec) => known[outputKey.taskDefinitionArn(spec.id)]).filter((arn): arn is string => Boolean(arn))]);
+    const [active, inactive] = await Promise.all(['ACTIVE', 'INACTIVE'].map(async (status) => ((await read('ecs', 'list-task-definitions', '--status', status)).taskDefinitionArns ?? []) as string[]));
+    const family = (arn: string) => arn.split('/').pop()!.split(':')[0]!;
+    const families = SERVICES.map((spec) => names.family(spec.id));
+    for (const name of families) {
+      const others = [...active, ...inactive].filter((arn) => family(arn) === name && !ours.has(arn));
+      if (others.length) kept.push(`Task definition family ${name}: ${others.length} revision(s) ${noTag}`);
+    }
+    return families.flatMap((name): Removal[] => {
+      const deregister = active.filter((arn) => family(arn) === name && ours.has(arn));
+      const all = [...deregister, ...inactive.filter((arn) => family(arn) === name && ours.has(arn))];
+      if (!all.length) return [];
+      const batches = Array.from({ length: Math.ceil(all.length / 10) }, (_, i) => all.slice(i * 10, i * 10 + 10));
+      const deregisterCommand = (arn: string) => command('ecs', 'deregister-task-definition', '--task-definition', arn);
+      const deleteCommand = (batch: string[]) => command('ecs', 'delete-task-definitions', '--task-definitions', ...batch);
+      return [{
+        title: `Task definition ${name}: ${all.length} revision(s), deregistered (ACTIVE -> INACTIVE) then deleted`,
+        kind: 'task-definitions',
+        id: name,
+        group: 'task-definitions',
+        preview: () => [...deregister.map(deregisterCommand), ...batches.map(deleteCommand)],
+        async remove(runner) {
+          for (const arn of deregister) await unlessGone(runner.run(deregisterCommand(arn)));
+          for (const batch of batches) {
+            const { failures = [] } = await runJson(runner, deleteCommand(batch));
+            // One deleted meanwhile (a re-run, another person) is as good as deleted now.
+            const real = (failures as { arn: string; reason: string }[]).filter((f) => !/does not exist|DELETE_IN_PROGRESS/i.test(f.reason));
+            if (real.length) throw new Error(`Could not delete ${real.map((f) => `${f.arn} (${f.reason})`).join(', ')}`);
+          }
+        },
+      }];
+    });
+  }
+
+  /** An IAM role the installer made: its policies detached and deleted, then the role. */
+  function roleRemoval(name: string, arn: string): Removal {
+    const list = (what: string) => read('iam', what, '--role-name', name);
+    return {
+      title: `IAM role ${name} (made by the installer), with its policies`,
+      kind: 'iam-role',
+      id: arn,
+      group: 'iam-roles',
+      preview: () => [
+        command('iam', 'detach-role-policy', '--role-name', name, '--policy-arn', '<each attached policy>'),
+        command('iam', 'delete-role-policy', '--role-name', name, '--policy-name', '<each inline policy>'),
+        command('iam', 'delete-role', '--role-name', name),
+      ],
+      async remove(runner) {
+        try {
+          const [{ AttachedPolicies = [] }, { PolicyNames = [] }] = await Promise.all([list('list-attached-role-policies'), list('list-role-policies')]);
+          for (const policy of AttachedPolicies as { PolicyArn: string }[]) await unlessGone(runner.run(command('iam', 'detach-role-policy', '--role-name', name, '--policy-arn', policy.PolicyArn)));
+          for (const policy of PolicyNames as string[]) await unlessGone(runner.run(command('iam', 'delete-role-policy', '--role-name', name, '--policy-name', policy)));
+        } catch (error) {
+          if (error instanceof CliError && error.kind === 'not-found') return;
+          throw error;
+        }
+        await unlessGone(runner.run(command('iam', 'delete-role', '--role-name', name)));
+      },
+    };
+  }
+
+  async function roles(): Promise<Removal[]> {
+    // The user's execution role (aws.executionRoleArn) is never a candidate: only the policy the installer put on it goes.
+    const userRole = aws.executionRoleArn ? names.executionRole : undefined;
+    const fromJournal = [known[outputKey.executionRoleArn], known[outputKey.execOnlyRoleArn]].flatMap((arn) => (arn ? [arn.split('/').pop()!] : []));
+    // Reverse of creation: the execution role was made after the exec-only role.
+    const candidates = [...new Set([names.executionRole, ...fromJournal, names.execOnlyRole])].filter((name) => name !== userRole);
+    const removals = await Promise.all(candidates.map(async (name): Promise<Removal | undefined> => {
+      const role = await read('iam', 'get-role', '--role-name', name).catch((error: unknown) => {
+        if (error instanceof CliError && error.kind === 'not-found') return undefined;
+        throw error;
+      });
+      if (!role) return undefined;
+      if (!isOurs(role.Role.Tags)) {
+        kept.push(`IAM role ${name} ${noTag}`);
+        return undefined;
+      }
+      return roleRemoval(name, role.Role.Arn);
+    }));
+    const policy = userRole ? await inlinePolicy(userRole) : undefined;
+    return [...(policy ? [policy] : []), ...removals.filter((removal): removal is Removal => removal !== undefined)];
+  }
+
+  async function inlinePolicy(role: string): Promise<Removal | undefined> {
+    const remove = command('iam', 'delete-role-policy', '--role-name', role, '--policy-name', names.executionPolicy);
+    try {
+      await read('iam', 'get-role-policy', '--role-name', role, '--policy-name', names.executionPolicy);
+    } catch (error) {
+      if (error instanceof CliError && error.kind === 'not-found') return undefined;
+      throw error;
+    }
+    return {
+      title: `Inline policy ${names.executionPolicy} on your execution role ${role} (the role stays)`,
+      kind: 'iam-inline-policy',
+      id: `${role}/${names.executionPolicy}`,
+      group: 'iam-roles',
+      preview: () => [remove],
+      remove: (runner) => unlessGone(runner.run(remove)),
+    };
+  }
+
+  async function cloudMap(): Promise<Removal[]> {
+    const { Namespaces = [] } = await read('servicediscovery', 'list-namespaces');
+    const namespaces = (Namespaces as { Id: string; Arn: string; Name: string; Type: string }[])
+      .filter((ns) => ns.Id === known[outputKey.namespaceId] || tagged.has(ns.Arn) || (ns.Name === names.namespace && ns.Type === 'DNS_PRIVATE'));
+    const tagsOf = async (arn: string) => (await read('servicediscovery', 'list-tags-for-resource', '--resource-arn', arn)).Tags as Tag[];
+    const perNamespace = await Promise.all(namespaces.map(async (namespace): Promise<Removal[]> => {
+      const { Services = [] } = await read('servicediscovery', 'list-services', '--filters', `Name=NAMESPACE_ID,Values=${namespace.Id},Condition=EQ`);
+      const services = await Promise.all((Services as { Id: string; Arn: string; Name: string }[]).map(async (service) => ({ ...service, ours: isOurs(await tagsOf(service.Arn)) })));
+      const removals: Removal[] = services.filter((service) => service.ours).map((service) => {
+        const remove = command('servicediscovery', 'delete-service', '--id', service.Id);
+        return {
+          title: `Cloud Map service ${service.Name}.${namespace.Name}`,
+          kind: 'cloud-map-service',
+          id: service.Arn,
+          preview: () => [remove],
+          remove: (runner) => unlessGone(runner.run(remove)),
+        };
+      });
+      for (const service of services.filter((s) => !s.ours)) kept.push(`Cloud Map service ${service.Name}.${namespace.Name} ${noTag}`);
+      if (!isOurs(await tagsOf(namespace.Arn))) {
+        kept.push(`Cloud Map namespace ${namespace.Name} ${noTag}`);
+        return removals;
+      }
+      if (services.some((service) => !service.ours)) {
+        kept.push(`Cloud Map namespace ${namespace.Name}: it holds services the installer did not make, so it stays`);
+        return removals;
+      }
+      const remove = command('servicediscovery', 'delete-namespace', '--id', namespace.Id);
+      removals.push({
+        title: `Cloud Map private DNS namespace ${namespace.Name} (and the Route 53 zone Cloud Map keeps for it)`,
+        kind: 'cloud-map-namespace',
+        id: namespace.Arn,
+        preview: () => [remove],
+        async remove(runner) {
+          let operationId: string;
+          try {
+            operationId = (await runJson(runner, remove)).OperationId;
+          } catch (error) {
+            if (error instanceof CliError && error.kind === 'not-found') return;
+            throw error;
+          }
+          await waitForOperation(runner, operationId);
+        },
+      });
+      return removals;
+    }));
+    return perNamespace.flat();
+  }
+
+  async function waitForOperation(runner: Runner, operationId: string): Promise<void> {
+    for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
+      const { Operation } = await runJson(runner, command('servicediscovery', 'get-operation', '--operation-id', operationId));
+      if (Operation.Status === 'SUCCESS') return;
+      if (Operation.Status === 'FAIL') throw new Error(`Deleting the private DNS namespace failed: ${Operation.ErrorMessage ?? Operation.ErrorCode}`);
+      await sleep(OPERATION_INTERVAL_MS);
+    }
+    throw new Error(`The private DNS namespace was not deleted after 3 minutes (operation ${operationId}); run uninstall again to look again.`);
+  }
+
+  async function logGroups(): Promise<Removal[]> {
+    const { logGroups: found = [] } = await read('logs', 'describe-log-groups', '--log-group-name-prefix', names.logGroup);
+    const group = (found as { logGroupName: string; arn: string }[]).find((g) => g.logGroupName === names.logGroup);
+    if (!group) return [];
+    if (!tagged.has(logGroupArn(group.arn))) {
+      kept.push(`Log group ${names.logGroup} ${noTag}`);
+      return [];
+    }
+    const remove = command('logs', 'delete-log-group', '--log-group-name', names.logGroup);
+    return [{ title: `Log group ${names.logGroup} (the services' logs go with it)`, kind: 'log-group', id: group.arn, preview: () => [remove], remove: (runner) => unlessGone(runner.run(remove)) }];
+  }
+
+  async function secrets(): Promise<Removal[]> {
+    const prefix = names.secret('secret').split('/')[0]!;
+    const { SecretList = [] } = await read('secretsmanager', 'list-secrets', '--include-planned-deletion', '--filters', `Key=name,Values=${prefix}/`);
+    return (SecretList as { ARN: string; Name: string; Tags?: Tag[]; DeletedDate?: string }[]).filter((s) => s.Name.startsWith(`${prefix}/`)).flatMap((secret): Removal[] => {
+      if (!isOurs(secret.Tags)) {
+        kept.push(`Secret ${secret.Name} ${noTag}`);
+        return [];
+      }
+      if (secret.DeletedDate) {
+        notes.push(`Secret ${secret.Name} is already scheduled for deletion; restore it with: aws secretsmanager restore-secret --secret-id ${secret.Name} --region ${aws.region}`);
+        return [];
+      }
+      if (!options.deleteSecrets) {
+        kept.push(`Secret ${secret.Name} stays: secrets go only with --delete-secrets`);
+        return [];
+      }
+      const remove = command('secretsmanager', 'delete-secret', '--secret-id', secret.ARN, '--recovery-window-in-days', String(SECRET_RECOVERY_DAYS));
+      return [{
+        title: `Secret ${secret.Name}: scheduled for deletion in ${SECRET_RECOVERY_DAYS} days`,
+        kind: 'secret',
+        id: secret.ARN,
+        group: 'secrets',
+        preview: () => [remove],
+        async remove(runner) {
+          const current = await read('secretsmanager', 'describe-secret', '--secret-id', secret.ARN).catch((error: unknown) => {
+            if (error instanceof CliError && error.kind === 'not-found') return undefined;
+            throw error;
+          });
+          if (current && !current.DeletedDate) await runner.run(remove);
+        },
+      }];
+    });
+  }
+
+  const [dns, services, definitions, iam, discovery, logs, stored] = await Promise.all([dnsRecords(), ecsServices(), taskDefinitions(), roles(), cloudMap(), logGroups(), secrets()]);
+  if (stored.length) {
+    notes.push(`Secrets Manager keeps each deleted secret ${SECRET_RECOVERY_DAYS} days; until then restore one with: aws secretsmanager restore-secret --secret-id NAME --region ${aws.region}`);
+  }
+  // The reverse of the install's order: records, services, task definitions, roles, private DNS, log group, secrets.
+  return { removals: [...dns, ...services, ...definitions, ...iam, ...discovery, ...logs, ...stored], kept, notes };
+}
