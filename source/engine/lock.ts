@@ -6,16 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isRunning } from '../exec/process.js';
 
 /** The file's content, or undefined when it is gone (another installer moved it). */
 function readIfPresent(path: string): string | undefined {
@@ -52,7 +43,7 @@ export function lockDeployment(dir: string, name: string): () => void {
       const seen = readIfPresent(path);
       if (seen === undefined) continue;
       const owner = Number.parseInt(seen, 10);
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
         throw new UsageError(`Deployment "${name}" is being changed by another installer (process ${owner}). Wait for it to finish, or stop it, then run again.`);
       }
       // Stale: move it aside. Only one installer's rename finds it; the others get ENOENT.

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { AuditSink } from './audit.js';
+import { isRunning } from './process.js';
 import { displayArgv, displayStdin, isFileArg, type Command } from './command.js';
 import { CliError, classifyFailure, cliMessage } from './errors.js';
 import type { Redactor } from './redact.js';
@@ -140,15 +141,6 @@ export const spawnCli: Spawn = async ({ file, args, input, timeoutMs, env, signa
 const TEMP_DIR = /^membrane-deploy-(\d+)-/;
 const tempDirPrefix = () => join(tmpdir(), `membrane-deploy-${process.pid}-`);
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temp dirs (which may hold secrets) of runs killed before their `finally`: only
