@@ -119,10 +119,11 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
           if (current?.status === 'ACTIVE') {
             if (current.desiredCount > 0) await runner.run(scaleDown);
             await runner.run(remove);
+            current = await describe(name);
           }
           // DRAINING until its tasks have stopped; the Cloud Map service after it can go only then.
-          for (let attempt = 0; current && current.status !== 'INACTIVE'; attempt++) {
-            if (attempt === DRAIN_ATTEMPTS) throw new Error(`ECS service ${name} is still ${current.status} after ${(DRAIN_ATTEMPTS * DRAIN_INTERVAL_MS) / 60_000} minutes; run uninstall again to keep waiting.`);
+          for (let attempt = 1; current && current.status !== 'INACTIVE'; attempt++) {
+            if (attempt > DRAIN_ATTEMPTS) throw new Error(`ECS service ${name} is still ${current.status} after ${(DRAIN_ATTEMPTS * DRAIN_INTERVAL_MS) / 60_000} minutes; run uninstall again to keep waiting.`);
             await sleep(DRAIN_INTERVAL_MS);
             current = await describe(name);
           }
