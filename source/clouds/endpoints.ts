@@ -64,10 +64,23 @@ export function certificateCovers(name: string, host: string): boolean {
   return given === wanted;
 }
 
+/** One line per platform address and TLS state: hosts that share both share the line. */
+function platformLines(services: PublicEndpoint[]): string[] {
+  const groups = new Map<string, PublicEndpoint[]>();
+  for (const service of services) {
+    const key = JSON.stringify([service.target, service.tls]);
+    groups.set(key, [...(groups.get(key) ?? []), service]);
+  }
+  return [...groups.values()].map((group) => {
+    const { target, tls } = group[0]!;
+    return `${group.map((e) => e.host).join(', ')}: on the platform at ${target}; TLS: ${tls.ok ? '' : 'not yet: '}${tls.detail}`;
+  });
+}
+
 /** The end screen's lines: each public service's address, the records to create, what is left. */
 export function endpointLines(endpoints: Endpoints): string[] {
   return [
-    ...endpoints.services.map((e) => `${e.host}: on the platform at ${e.target}; TLS: ${e.tls.ok ? '' : 'not yet: '}${e.tls.detail}`),
+    ...platformLines(endpoints.services),
     ...(endpoints.records.length
       ? [endpoints.zone ? `DNS records, kept by the installer in ${endpoints.zone}:` : 'DNS records to create in your zone:', ...endpoints.records.map((r) => `  ${r.name.padEnd(32)} ${r.type.padEnd(5)} ${r.value}`)]
       : []),

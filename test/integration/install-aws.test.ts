@@ -197,7 +197,8 @@ describe('install on AWS ECS against moto', () => {
     expect(report.endpoints.services.map((e: { host: string; target: string; tls: { ok: boolean } }) => [e.host, e.target, e.tls.ok])).toEqual(hosts.map((host) => [host, target, false]));
     expect(report.endpoints.records).toEqual(hosts.map((name) => ({ name, type: 'CNAME', value: target })));
     // The fixture's balancer listens on HTTP only: the end screen says what TLS needs, in AWS's commands.
-    expect(first.stdout).toContain(`api.${domain}: on the platform at ${target}; TLS: not yet: `);
+    // The three hosts share the balancer and its TLS state: one line.
+    expect(first.stdout).toContain(`${hosts.join(', ')}: on the platform at ${target}; TLS: not yet: `);
     expect(first.stdout).toContain(`aws acm request-certificate --domain-name '*.${domain}' --validation-method DNS --region ${fixture.region}`);
     expect(first.stdout).toContain(`aws elbv2 create-listener --load-balancer-arn ${fixture.loadBalancerArn} --protocol HTTPS --port 443`);
     expect(first.stdout).toContain(`curl -X POST https://api.${domain}/auth/register`);
@@ -218,7 +219,7 @@ describe('install on AWS ECS against moto', () => {
       '--certificates', `CertificateArn=${CertificateArn}`, '--default-actions', `Type=forward,TargetGroupArn=${fixture.targetGroups.api}`]);
     const again = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
-    expect(again.stdout).toContain(`api.${domain}: on the platform at ${target}; TLS: not yet: certificate *.${domain} is PENDING_VALIDATION`);
+    expect(again.stdout).toContain(`${hosts.join(', ')}: on the platform at ${target}; TLS: not yet: certificate *.${domain} is PENDING_VALIDATION`);
     expect(again.stdout).not.toContain('aws elbv2 create-listener');
   });
 

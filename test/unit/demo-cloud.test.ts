@@ -130,7 +130,8 @@ describe('the demo: the real AWS adapter against a simulated account kept in the
   it('ends with what the domain needs, read from the account: at a domain its certificate does not cover, the listener to add one to', async () => {
     const dir = await stateDir();
     const covered = await run('install', ['--state-dir', dir]);
-    expect(covered.events.at(-1)!.summary).toContain('api.demo.example.com: on the platform at membrane-alb-1234567890.us-east-1.elb.amazonaws.com; TLS: HTTPS listener with ACM certificate *.demo.example.com, valid until 2027-10-01');
+    expect(covered.events.at(-1)!.summary).toContain(
+      'api.demo.example.com, ui.demo.example.com, console.demo.example.com: on the platform at membrane-alb-1234567890.us-east-1.elb.amazonaws.com; TLS: HTTPS listener with ACM certificate *.demo.example.com, valid until 2027-10-01');
     const other = await run('install', ['--state-dir', dir, '--name', 'acme', '--domain', 'acme.example.org']);
     const summary: string[] = other.events.at(-1)!.summary;
     expect(summary).toContain('  api.acme.example.org             CNAME membrane-alb-1234567890.us-east-1.elb.amazonaws.com');
