@@ -55,7 +55,10 @@ function deployArgs(name: string, tag: string, overrides: string[] = []): string
 describe('gcloud against the loopback fake', () => {
   beforeAll(async () => {
     const started = performance.now();
-    harness = await startGcpFake({ project: PROJECT, projectNumber: NUMBER });
+    harness = await startGcpFake({ project: PROJECT, projectNumber: NUMBER, managedZones: [
+      { name: 'example-com', dnsName: 'example.com.', recordSets: [{ name: 'www.example.com.', type: 'A', ttl: 300, rrdatas: ['203.0.113.7'] }] },
+      { name: 'internal', dnsName: 'corp.internal.', visibility: 'private' },
+    ] });
     // The services run as their own account, which the owner may act as.
     harness.fake.setServiceAccountIamBindings(SA, []);
     console.info(`gcp fake + activated service account in ${Math.round(performance.now() - started)} ms`);
@@ -350,6 +353,27 @@ describe('gcloud against the loopback fake', () => {
     const [ready] = await gcloud(env(), [...mappings, 'list', `--region=${REGION}`, P, '--format=json']);
     expect(condition(ready, 'Ready').status).toBe('True');
     expect(Object.keys(fake().domainMappings())).toEqual(['api.example.com']);
+  });
+
+  it('serves Cloud DNS as gcloud 528 calls it: managed zones, record sets listed and created, never a second set or anything beside a CNAME', async () => {
+    const dns = (...args: string[]) => ['dns', ...args, P, '--format=json'];
+    const { result: zones, requests } = await during(() => gcloud(env(), dns('managed-zones', 'list')));
+    expect(zones.map((z: any) => [z.name, z.dnsName, z.visibility])).toEqual([['example-com', 'example.com.', 'public'], ['internal', 'corp.internal.', 'private']]);
+    expect(requests.map((r) => `${r.method} ${r.host}${r.path}`)).toEqual([`GET dns.fake/dns/v1/projects/${PROJECT}/managedZones`]);
+    const create = (name: string, type: string, rrdata: string) => dns('record-sets', 'create', name, '--zone=example-com', `--type=${type}`, '--ttl=300', `--rrdatas=${rrdata}`);
+    const { result: made, requests: posted } = await during(() => gcloud(env(), create('api.example.com.', 'CNAME', 'ghs.googlehosted.com.')));
+    expect(made).toMatchObject({ name: 'api.example.com.', type: 'CNAME', ttl: 300, rrdatas: ['ghs.googlehosted.com.'] });
+    expect(posted.map((r) => [`${r.method} ${r.path}`, r.body])).toEqual([[`POST /dns/v1/projects/${PROJECT}/managedZones/example-com/rrsets`, { kind: 'dns#resourceRecordSet', name: 'api.example.com.', rrdatas: ['ghs.googlehosted.com.'], ttl: 300, type: 'CNAME' }]]);
+    expect((await failure(create('api.example.com.', 'CNAME', 'other.example.net.'))).stderr).toContain("HTTPError 409: The resource 'entity.change.additions[api.example.com.][CNAME]' named 'api.example.com. (CNAME)' already exists");
+    expect((await failure(create('www.example.com.', 'CNAME', 'ghs.googlehosted.com.'))).stderr).toContain('a CNAME cannot coexist with other records');
+    expect((await failure(create('api.example.org.', 'CNAME', 'ghs.googlehosted.com.'))).stderr).toContain("Invalid value for 'entity.change.additions[api.example.org.][CNAME].name'");
+    expect((await failure(dns('record-sets', 'list', '--zone=nope'))).stderr).toContain("The 'parameters.managedZone' resource named 'nope' does not exist.");
+    expect((await gcloud(env(), dns('record-sets', 'list', '--zone=example-com'))).map((set: any) => `${set.name} ${set.type}`)).toEqual([
+      'example.com. SOA', 'example.com. NS', 'www.example.com. A', 'api.example.com. CNAME',
+    ]);
+    expect(fake().recordSets('example-com').at(-1)).toEqual({ name: 'api.example.com.', type: 'CNAME', ttl: 300, rrdatas: ['ghs.googlehosted.com.'] });
+    // A misspelled flag fails inside gcloud, before any request.
+    expect((await failure(dns('record-sets', 'create', 'x.example.com.', '--zone=example-com', '--type=CNAME', '--rrdata=y.'))).exitCode).toBe(2);
   });
 
   it('nothing tried to leave loopback or reached an unknown route', () => {

@@ -320,3 +320,72 @@ describe('Cloud Run install killed with SIGKILL while the engine services are be
     expect(leakedCanaries(journal + resumed.stdout + resumed.stderr)).toEqual([]);
   }, RUN_TIMEOUT_MS * 2);
 });
+
+describe('Cloud Run install with --dns-zone in a region with domain mappings', () => {
+  let zoned: GcpHarness;
+  let dir: string;
+  const hosts = ['api', 'ui', 'console'];
+  // No DNS from the tests: every name "does not resolve" (the verify knob), so no resolver is asked.
+  const env = () => ({ ...zoned.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '300', CREATE_MEMBRANE_DEPLOY_BACKOFF_MS: '50', CREATE_MEMBRANE_DEPLOY_TEST_RESOLVE: '{}' });
+  const args = (zone: string) => ['--config', join(dir, 'answers.json'), '--yes', '--state-dir', join(dir, 'state'), '--dns-zone', zone];
+  const cnames = (zone: string) => zoned.fake.recordSets(zone).filter((set) => set.type === 'CNAME').map((set) => [set.name, set.rrdatas.join(' ')]);
+  const writes = (from: number) => zoned.fake.requests.slice(from).filter((r) => r.method === 'POST' && /\/(domainmappings|rrsets)$/.test(r.path)).map((r) => `${r.method} ${r.path}`);
+
+  beforeAll(async () => {
+    zoned = await startGcpFake({ project: PROJECT, managedZones: [{ name: 'example-com', dnsName: 'example.com.' }, { name: 'other', dnsName: 'example.org.' }] });
+    zoned.fake.setReadyAfterPolls(0);
+    zoned.fake.setVerifiedDomains(['example.com']);
+    dir = await mkdtemp(join(tmpdir(), 'membrane-gcp-dns-'));
+    await writeFile(join(dir, 'answers.json'), JSON.stringify(answers));
+  }, RUN_TIMEOUT_MS);
+  afterAll(async () => {
+    await zoned?.stop();
+  });
+
+  it('refuses, before anything changes, a zone the project does not have and a zone the domain is not in', async () => {
+    const missing = await runCli(args('example.net'), env(), RUN_TIMEOUT_MS);
+    expect(missing.exitCode, missing.stdout + missing.stderr).toBe(2);
+    expect(missing.stdout).toContain(`no public Cloud DNS managed zone named example.net (or for the DNS name example.net) in project ${PROJECT}`);
+    expect(missing.stdout).toContain('gcloud dns managed-zones create ZONE_NAME --dns-name=example.com.');
+    const outside = await runCli(args('example.org'), env(), RUN_TIMEOUT_MS);
+    expect(outside.exitCode, outside.stdout + outside.stderr).toBe(2);
+    expect(outside.stdout).toContain('example.com is not in the zone other (example.org.)');
+    expect(zoned.fake.services()).toEqual({});
+  }, RUN_TIMEOUT_MS);
+
+  it('maps each host to its service and creates its CNAME to ghs.googlehosted.com. in the zone; the endpoints show the mappings', async () => {
+    const run = await runCli(args('example.com'), env(), RUN_TIMEOUT_MS);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(Object.fromEntries(Object.entries(zoned.fake.domainMappings()).map(([domain, m]) => [domain, m.spec.routeName]))).toEqual(
+      Object.fromEntries(hosts.map((service) => [`${service}.example.com`, `membrane-${service}`])),
+    );
+    expect(cnames('example-com').sort()).toEqual(hosts.map((service) => [`${service}.example.com.`, 'ghs.googlehosted.com.']).sort());
+    expect(zoned.fake.recordSets('example-com').filter((set) => set.type === 'CNAME').map((set) => set.ttl)).toEqual([300, 300, 300]);
+    const endpoints = await recorded(join(dir, 'state'));
+    expect(endpoints.zone).toBe('Cloud DNS managed zone example.com');
+    // Google provisions each certificate once its CNAME resolves: until then the endpoints say so.
+    expect(endpoints.services.map((e) => e.tls.detail)).toEqual(hosts.map((service) => expect.stringContaining(`domain mapping to membrane-${service} not ready yet: Waiting for certificate provisioning`)));
+    expect(run.stdout).toContain('DNS records, kept by the installer in Cloud DNS managed zone example.com:');
+    expect(run.stdout).not.toContain('domain-mappings create');
+  }, RUN_TIMEOUT_MS);
+
+  it('maps and creates nothing on a second run', async () => {
+    const before = zoned.fake.requests.length;
+    const again = await runCli(args('example.com'), env(), RUN_TIMEOUT_MS);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(writes(before)).toEqual([]);
+  }, RUN_TIMEOUT_MS);
+
+  it('refuses a record it did not make, naming it, and leaves it as it is', async () => {
+    // Someone replaces the ui CNAME by an A record.
+    const dns = (...rest: string[]) => gcloudRun(zoned.env, ['dns', 'record-sets', ...rest, '--zone=example-com', `--project=${PROJECT}`, '--format=json']);
+    expect((await dns('delete', 'ui.example.com.', '--type=CNAME')).exitCode).toBe(0);
+    expect((await dns('create', 'ui.example.com.', '--type=A', '--ttl=300', '--rrdatas=203.0.113.9')).exitCode).toBe(0);
+    const before = zoned.fake.requests.length;
+    const clash = await runCli(args('example.com'), env(), RUN_TIMEOUT_MS);
+    expect(clash.exitCode, clash.stdout + clash.stderr).toBe(1);
+    expect(clash.stdout).toContain('ui.example.com A is 203.0.113.9, not CNAME ghs.googlehosted.com.. The installer does not overwrite mappings or records it did not make');
+    expect(writes(before)).toEqual([]);
+    expect(zoned.fake.recordSets('example-com').filter((set) => set.name === 'ui.example.com.').map((set) => set.type)).toEqual(['A']);
+  }, RUN_TIMEOUT_MS);
+});

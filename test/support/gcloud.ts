@@ -46,7 +46,7 @@ export class GcloudCliError extends Error {
 }
 
 // APIs gcloud may call while deploying; each one goes to a `*.fake` host the fake answers.
-const OVERRIDDEN_APIS = ['RUN', 'SECRETMANAGER', 'SERVICEUSAGE', 'ARTIFACTREGISTRY', 'CLOUDRESOURCEMANAGER', 'IAM', 'LOGGING', 'COMPUTE'];
+const OVERRIDDEN_APIS = ['RUN', 'SECRETMANAGER', 'SERVICEUSAGE', 'ARTIFACTREGISTRY', 'CLOUDRESOURCEMANAGER', 'IAM', 'LOGGING', 'COMPUTE', 'DNS'];
 
 /** The environment of a child gcloud: the parent's minus anything Google- or proxy-related, plus the fake's. */
 export function gcloudEnv(port: number, configDir: string, project: string): Record<string, string> {

@@ -9,7 +9,7 @@
 // v1 (list, get, enable, batchEnable), Secret Manager v1 (secrets, versions, IAM), Artifact Registry
 // v1 (repositories), Cloud Run v1 (Knative services, IAM, domain mappings, authorized domains),
 // Compute Engine v1 (network, subnet and routers of the VPC), IAM v1 (service accounts and their
-// policy) and the project's IAM policy.
+// policy), the project's IAM policy and Cloud DNS v1 (managed zones, record sets).
 // Errors use Google's JSON error shapes.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -45,7 +45,11 @@ export interface FakeOptions {
   region?: string;
   /** Holds roles/owner on the project, as whoever created it does (`serviceAccount:…` or `user:…`). */
   owner?: string;
+  /** Cloud DNS managed zones of the project (public unless said), each with its SOA and NS record sets. */
+  managedZones?: { name: string; dnsName: string; visibility?: 'public' | 'private'; recordSets?: FakeRecordSet[] }[];
 }
+/** A Cloud DNS v1 ResourceRecordSet. */
+export interface FakeRecordSet { name: string; type: string; ttl: number; rrdatas: string[] }
 /** The network the fake has: `default`, with subnet `default` and a Cloud Router in the fake's region. */
 export interface FakeVpc {
   network: boolean;
@@ -77,6 +81,8 @@ export interface GcpFake {
   domainMappings(): Record<string, Record<string, any>>;
   /** Domains the caller has verified (Search Console; `gcloud domains verify`); default none. */
   setVerifiedDomains(domains: string[]): void;
+  /** The record sets of a Cloud DNS managed zone, by its name. */
+  recordSets(zone: string): FakeRecordSet[];
   /** DNS now resolves: every domain mapping's Google-managed certificate is provisioned (Ready). */
   provisionCertificates(): void;
   disableApi(api: string): void;
@@ -99,6 +105,7 @@ const API_TITLES: Record<string, string> = {
   'iam.googleapis.com': 'Identity and Access Management (IAM) API',
   'logging.googleapis.com': 'Cloud Logging API',
   'compute.googleapis.com': 'Compute Engine API',
+  'dns.googleapis.com': 'Cloud DNS API',
 };
 // Cloud Run's reserved env names (container runtime contract), spelled out here on purpose: the
 // fake states the rule independently of the code under test.
@@ -106,7 +113,7 @@ const RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'];
 // Predefined roles that carry iam.serviceAccounts.actAs, likewise stated here on their own.
 const ACT_AS_ROLES = ['roles/iam.serviceAccountUser', 'roles/editor', 'roles/owner'];
 // The fake's hosts are `<api>.fake`, plus `<region>-run.fake` (Cloud Run's regional endpoint).
-const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run', 'compute']);
+const FAKE_APIS = new Set(['token', 'serviceusage', 'cloudresourcemanager', 'secretmanager', 'artifactregistry', 'iam', 'logging', 'run', 'compute', 'dns']);
 function parseHost(host: string): { api: string; region?: string } | undefined {
   const m = host.match(/^(?:([a-z0-9-]+)-(?=run\.fake$))?([a-z]+)\.fake$/);
   return m && FAKE_APIS.has(m[2]) ? { api: m[2], region: m[1] } : undefined;
@@ -158,6 +165,13 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   /** Domain mappings by domain, and the domains the caller verified. */
   let mappings = new Map<string, Record<string, any>>();
   let verified: string[] = [];
+  /** Cloud DNS: record sets by zone name, keyed `NAME TYPE`. */
+  const newZones = () => new Map((options.managedZones ?? []).map((z) => [z.name, new Map<string, FakeRecordSet>([
+    [`${z.dnsName} SOA`, { name: z.dnsName, type: 'SOA', ttl: 21600, rrdatas: ['ns-cloud-a1.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300'] }],
+    [`${z.dnsName} NS`, { name: z.dnsName, type: 'NS', ttl: 21600, rrdatas: [1, 2, 3, 4].map((n) => `ns-cloud-a${n}.googledomains.com.`) }],
+    ...(z.recordSets ?? []).map((set): [string, FakeRecordSet] => [`${set.name} ${set.type}`, clone(set)]),
+  ])]));
+  let zones = newZones();
   const DEFAULT_VPC: FakeVpc = { network: true, privateGoogleAccess: true, nat: true };
   let vpc = { ...DEFAULT_VPC };
   const defaultProjectIam = (): IamBinding[] => (owner ? [{ role: 'roles/owner', members: [owner] }] : []);
@@ -496,6 +510,52 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     return { domains: verified.map((id) => ({ name: `projects/${project}/authorizedDomains/${id}`, id })) };
   });
 
+  // ---- Cloud DNS v1 (dns.googleapis.com/dns/v1), as gcloud 528 calls it: `dns managed-zones list`
+  // is managedZones.list, `dns record-sets list` rrsets.list, `create` rrsets.create, `delete` rrsets.delete.
+  // Errors carry `errors[]` with Cloud DNS's reasons (cloud.google.com/dns/docs/troubleshooting).
+  const dnsError = (code: number, reason: string, message: string) => new HttpError(code, undefined, message, undefined, [{ domain: 'global', reason, message }]);
+  const zoneOf = (p: string, name: string) => {
+    checkProject(p);
+    const sets = zones.get(name);
+    if (!sets) throw dnsError(404, 'notFound', `The 'parameters.managedZone' resource named '${name}' does not exist.`);
+    return { zone: options.managedZones!.find((z) => z.name === name)!, sets };
+  };
+  route('GET', 'dns', /^\/dns\/v1\/projects\/([^/]+)\/managedZones$/, ([, p], req) => {
+    checkProject(p);
+    const wanted = req.query.dnsName;
+    return { kind: 'dns#managedZonesListResponse', managedZones: (options.managedZones ?? []).filter((z) => !wanted || z.dnsName === wanted).map((z, i) => ({
+      kind: 'dns#managedZone', name: z.name, dnsName: z.dnsName, id: String(4_000_000_000_000_000 + i), description: '', visibility: z.visibility ?? 'public', creationTime: now(),
+      nameServers: zones.get(z.name)!.get(`${z.dnsName} NS`)!.rrdatas })) };
+  });
+  route('GET', 'dns', /^\/dns\/v1\/projects\/([^/]+)\/managedZones\/([^/]+)\/rrsets$/, ([, p, z], req) => {
+    const { sets } = zoneOf(p, z);
+    // rrsets.list: type narrows a name, and needs one.
+    if (req.query.type && !req.query.name) throw dnsError(400, 'required', "Required value 'name' is missing when 'type' is given.");
+    const listed = [...sets.values()].filter((set) => (!req.query.name || set.name === req.query.name) && (!req.query.type || set.type === req.query.type));
+    return { kind: 'dns#resourceRecordSetsListResponse', rrsets: listed.map((set) => ({ kind: 'dns#resourceRecordSet', ...clone(set) })) };
+  });
+  route('POST', 'dns', /^\/dns\/v1\/projects\/([^/]+)\/managedZones\/([^/]+)\/rrsets$/, ([, p, z], req) => {
+    const { zone, sets } = zoneOf(p, z);
+    const body = req.body as FakeRecordSet;
+    const where = `entity.change.additions[${body.name}][${body.type}]`;
+    if (!body.name?.endsWith('.') || !(body.name === zone.dnsName || body.name.endsWith(`.${zone.dnsName}`))) throw dnsError(400, 'invalid', `Invalid value for '${where}.name': '${body.name}'`);
+    if (!body.rrdatas?.length || !body.ttl) throw dnsError(400, 'required', `Required value for '${where}.rrdatas' and '.ttl'`);
+    if (sets.has(`${body.name} ${body.type}`)) throw dnsError(409, 'alreadyExists', `The resource '${where}' named '${body.name} (${body.type})' already exists`);
+    // RFC 1034 3.6.2: a CNAME is the only record at its name.
+    const beside = [...sets.values()].find((set) => set.name === body.name && (set.type === 'CNAME' || body.type === 'CNAME'));
+    if (beside) throw dnsError(400, 'cnameResourceRecordSetConflict', `The resource '${where}' named '${body.name} (${body.type})' cannot be created because a ${beside.type} record set exists at that name: a CNAME cannot coexist with other records.`);
+    if (body.type === 'CNAME' && body.rrdatas.length > 1) throw dnsError(400, 'invalid', `Invalid value for '${where}.rrdata': a CNAME has one target`);
+    const set = { name: body.name, type: body.type, ttl: body.ttl, rrdatas: [...body.rrdatas] };
+    sets.set(`${set.name} ${set.type}`, set);
+    return { kind: 'dns#resourceRecordSet', ...clone(set) };
+  });
+
+  route('DELETE', 'dns', /^\/dns\/v1\/projects\/([^/]+)\/managedZones\/([^/]+)\/rrsets\/([^/]+)\/([^/]+)$/, ([, p, z, name, type]) => {
+    const { sets } = zoneOf(p, z);
+    if (!sets.delete(`${name} ${type}`)) throw dnsError(404, 'notFound', `The 'entity.resourceRecordSet' resource named '${name} (${type})' does not exist.`);
+    return {};
+  });
+
   // ---- Compute Engine v1: what the preflight reads of the VPC. Links are www.googleapis.com ones,
   // as Google's are whatever endpoint was asked; errors are Compute's (`errors[]`, no `status`).
   const computeLink = (path: string) => `https://www.googleapis.com/compute/v1/projects/${project}/${path}`;
@@ -647,6 +707,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
     setLogs: (name, lines) => void (lines === null ? logs.delete(name) : logs.set(name, lines)),
     domainMappings: () => Object.fromEntries([...mappings].map(([domain, m]) => [domain, clone(m)])),
+    recordSets: (zone) => clone([...(zones.get(zone)?.values() ?? [])]),
     setVerifiedDomains: (domains) => void (verified = [...domains]),
     provisionCertificates() {
       for (const mapping of mappings.values()) mapping.status.conditions = mappingConditions(true);
@@ -658,7 +719,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     reset() {
       requests.length = strayRequests.length = 0;
       [enabled, secrets, repos, run, failures, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map()];
-      [mappings, verified] = [new Map(), []];
+      [mappings, verified, zones] = [new Map(), [], newZones()];
       [vpc, projectIam, accounts] = [{ ...DEFAULT_VPC }, defaultProjectIam(), defaultAccounts()];
       readyAfterPolls = 1;
     },

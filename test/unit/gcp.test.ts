@@ -366,3 +366,42 @@ describe('the endpoints step: each public service\'s URL and what Google offers 
     expect((await check(versions({}), gcpSettings((raw) => (raw.gcp.region = 'europe-west3')))).ok).toBe(true);
   });
 });
+
+describe('the dns-records step (dns.zone): domain mappings and their CNAMEs in Cloud DNS', () => {
+  const mapping = (host: string, routeName: string) => ({ metadata: { name: host }, spec: { routeName } });
+  async function apply(mappings: unknown[], rrsets: unknown[]) {
+    const calls: string[][] = [];
+    const runner: Runner = {
+      run: async (command) => {
+        const argv = displayArgv(command);
+        calls.push(argv);
+        const asked = argv.slice(1, 5).join(' ');
+        const answer = asked.startsWith('dns managed-zones list') ? [{ name: 'example-com', dnsName: 'example.com.', visibility: 'public' }]
+          : asked.startsWith('dns record-sets list') ? rrsets : asked === 'beta run domain-mappings list' ? mappings : [];
+        return { stdout: JSON.stringify(answer), stderr: '', exitCode: 0 } as any;
+      },
+      backoff: async () => {},
+    };
+    const step = gcpAdapter(gcpSettings((raw) => (raw.dns = { zone: 'example.com' }))).plan().find((s) => s.id === 'dns-records') as ActionStep;
+    const result = await step.apply({ runner, outputs, progress: () => {}, stop: new AbortController().signal } as any).catch((error: Error) => error);
+    const line = (argv: string[]) => argv.slice(0, argv.findIndex((a) => a.startsWith('--project='))).join(' ');
+    return { result, writes: calls.filter((argv) => argv.includes('create')).map(line) };
+  }
+
+  it('refuses a host mapped to another service and any record at a host but the CNAME to Google, before it writes anything', async () => {
+    const { result, writes } = await apply([mapping('ui.example.com', 'legacy-ui')], [{ name: 'console.example.com.', type: 'CNAME', rrdatas: ['old.example.net.'] }]);
+    expect((result as Error).message).toBe('ui.example.com is mapped to Cloud Run service legacy-ui, not membrane-ui; console.example.com CNAME is old.example.net., not CNAME ghs.googlehosted.com.. The installer does not overwrite mappings or records it did not make: change or delete them, then run resume.');
+    expect(writes).toEqual([]);
+  });
+
+  it('maps and points only the hosts still missing, mappings first', async () => {
+    const { result, writes } = await apply([mapping('api.example.com', 'membrane-api')], [{ name: 'api.example.com.', type: 'CNAME', rrdatas: ['ghs.googlehosted.com.'] }]);
+    expect(result).toEqual({ outcome: 'created' });
+    expect(writes).toEqual([
+      'gcloud beta run domain-mappings create --service=membrane-ui --domain=ui.example.com --region=us-central1',
+      'gcloud beta run domain-mappings create --service=membrane-console --domain=console.example.com --region=us-central1',
+      'gcloud dns record-sets create ui.example.com. --zone=example-com --type=CNAME --ttl=300 --rrdatas=ghs.googlehosted.com.',
+      'gcloud dns record-sets create console.example.com. --zone=example-com --type=CNAME --ttl=300 --rrdatas=ghs.googlehosted.com.',
+    ]);
+  });
+});

@@ -24,13 +24,19 @@ export const DOMAIN_MAPPING_REGIONS: readonly string[] = [
   'asia-east1', 'asia-northeast1', 'asia-southeast1', 'europe-north1', 'europe-west1', 'europe-west4', 'us-central1', 'us-east1', 'us-east4', 'us-west1',
 ];
 /** What Google's answer to a domain mapping of a subdomain names as its CNAME target. */
-const DOMAIN_MAPPING_TARGET = 'ghs.googlehosted.com.';
+export const DOMAIN_MAPPING_TARGET = 'ghs.googlehosted.com.';
 
 interface Condition { type: string; status: 'True' | 'False' | 'Unknown'; message?: string; reason?: string }
-interface DomainMapping {
+export interface DomainMapping {
   metadata: { name: string };
   spec: { routeName: string };
   status?: { conditions?: Condition[]; resourceRecords?: { type: string; rrdata: string }[] };
+}
+
+/** One `gcloud beta run domain-mappings list` gives the region's mappings (Preview: only gcloud beta has it). */
+export function domainMappingsList(settings: SettingsFor<'gcp'>): Command {
+  const { project, region } = settings.answers.gcp;
+  return { argv: gcloudArgv(project, 'beta', 'run', 'domain-mappings', 'list', `--region=${region}`) };
 }
 
 export function gcpEndpointsStep(settings: SettingsFor<'gcp'>): ActionStep {
@@ -38,7 +44,8 @@ export function gcpEndpointsStep(settings: SettingsFor<'gcp'>): ActionStep {
   const names = gcpNames(settings);
   const mapped = DOMAIN_MAPPING_REGIONS.includes(region);
   const services: Command = { argv: gcloudArgv(project, 'run', 'services', 'list', `--region=${region}`) };
-  const mappings: Command = { argv: gcloudArgv(project, 'beta', 'run', 'domain-mappings', 'list', `--region=${region}`) };
+  const mappings = domainMappingsList(settings);
+  const zone = settings.answers.dns?.zone;
   const hostOf = (service: string) => `${service}.${settings.answers.domain}`;
   const flags = `--project=${project}`;
 
@@ -68,6 +75,7 @@ export function gcpEndpointsStep(settings: SettingsFor<'gcp'>): ActionStep {
     return {
       services: endpoints,
       records: PUBLIC_SERVICES.map((service) => ({ name: hostOf(service), type: 'CNAME' as const, value: DOMAIN_MAPPING_TARGET })),
+      ...(zone ? { zone: `Cloud DNS managed zone ${zone}` } : {}),
       nextSteps: [
         ...(unmapped.length
           ? [

@@ -4,6 +4,7 @@ import type { CloudAdapter, CloudModule } from '../types.js';
 import { gcpDiagnostics } from './diagnostics.js';
 import { cloudRunSizeProblem } from './documents.js';
 import { unsupportedZone } from '../endpoints.js';
+import { gcpDnsStep } from './dns.js';
 import { DOMAIN_MAPPING_REGIONS, gcpEndpointsStep } from './endpoints.js';
 import { gcpNames } from './names.js';
 import { observeGcp } from './observe.js';
@@ -15,13 +16,17 @@ import { gcpSteps } from './steps.js';
 export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
   const names = gcpNames(settings);
   const gcp = settings.answers.gcp;
+  const zone = settings.answers.dns?.zone;
+  const mapped = DOMAIN_MAPPING_REGIONS.includes(gcp.region);
   return {
     inputProblems: () => [
       ...SERVICES.flatMap((spec) => cloudRunSizeProblem(spec.id, settings.sizing[spec.id].cpu, settings.sizing[spec.id].memory) ?? []),
-      ...unsupportedZone(settings, 'a Cloud DNS managed zone'),
+      // Without domain mappings the hosts need a global external Application Load Balancer, which this version does not create.
+      ...(mapped ? [] : unsupportedZone(settings, `a Cloud DNS managed zone for ${gcp.region}, which has no Cloud Run domain mappings (its hosts need a global external Application Load Balancer)`)),
     ],
     preflight: (runner) => gcpPreflight(settings, runner),
-    plan: () => [...gcpSteps(settings), gcpEndpointsStep(settings)],
+    // The mappings are made before the endpoints are read, so the journal's endpoints show them (dns.ts).
+    plan: () => [...gcpSteps(settings), ...(zone && mapped ? [gcpDnsStep(settings, zone)] : []), gcpEndpointsStep(settings)],
     observe: (runner) => observeGcp(settings, runner),
     diagnostics: () => gcpDiagnostics(settings),
     notes: () => [
@@ -29,8 +34,8 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
       `Services run as ${gcp.serviceAccount ?? 'the project\'s default compute service account'}${gcp.serviceAccount ? '' : ' (set gcp.serviceAccount to a dedicated one)'}; it may read only the secrets it uses.`,
       'Cloud Run ends a request after at most 60 minutes. The workers and the orchestrator keep their CPU allocated between requests (--no-cpu-throttling), but a task that must run longer than that in one request belongs on GKE or Compute Engine.',
       `The code runner has internal ingress; the engine services reach it, MongoDB and Redis through VPC network ${gcp.network}/${gcp.subnet} (Direct VPC egress, all traffic). The subnet needs Private Google Access (without it their calls to the runner do not count as internal) and a Cloud NAT (their only way to the internet); the install's preflight checks both.`,
-      DOMAIN_MAPPING_REGIONS.includes(gcp.region)
-        ? `api., ui. and console.${settings.answers.domain} become Cloud Run domain mappings (${gcp.region} has them; Preview): a CNAME to ghs.googlehosted.com. each; the end screen lists the commands.`
+      mapped
+        ? `api., ui. and console.${settings.answers.domain} become Cloud Run domain mappings (${gcp.region} has them; Preview): a CNAME to ghs.googlehosted.com. each; ${zone ? `the installer makes the mappings and creates the records in Cloud DNS zone ${zone}` : 'the end screen lists the commands'}.`
         : `api., ui. and console.${settings.answers.domain} need a global external Application Load Balancer with serverless NEGs (${gcp.region} has no Cloud Run domain mappings): the end screen lists the commands.`,
     ],
   };

@@ -9,6 +9,7 @@ import type { Runner } from '../../exec/runner.js';
 import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
+import { managedZoneCheck } from './dns.js';
 import { DOMAIN_MAPPING_REGIONS } from './endpoints.js';
 import { COMPUTE_API, gcloudArgv, REQUIRED_APIS, serviceAccounts } from './names.js';
 
@@ -126,6 +127,8 @@ export function gcpPreflight(settings: SettingsFor<'gcp'>, runner: Runner): Pref
       return fail(`${me} holds none of ${ACT_AS_ROLES.join(', ')} on ${email} or on ${project} (custom roles and folder or organization grants are not visible here), so Cloud Run would refuse to run the services as it`,
         `gcloud iam service-accounts add-iam-policy-binding ${email} --member=${member} --role=roles/iam.serviceAccountUser --project=${project}`);
     }],
+    // dns.zone is refused before preflight where the region has no domain mappings (index.ts).
+    ...(settings.answers.dns && DOMAIN_MAPPING_REGIONS.includes(region) ? [managedZoneCheck(settings, runner, settings.answers.dns.zone)] : []),
   ];
   return definitions(checks, FIXES);
 }
