@@ -30,7 +30,7 @@ async function findZone(runner: Runner, settings: SettingsFor<'gcp'>, zone: stri
   // A zone's name is unique in the project; its DNS name need not be.
   const forName = public_.filter((z) => dnsName(z.dnsName) === dnsName(zone));
   const found = public_.find((z) => z.name === zone) ?? (forName.length === 1 ? forName[0] : undefined);
-  if (forName.length > 1 && !found) return `${forName.length} public Cloud DNS managed zones for ${zone} in project ${project} (${forName.map((z) => z.name).join(', ')}): give dns.zone as the name of one`;
+  if (forName.length > 1 && !found) return `${forName.length} public Cloud DNS managed zones for ${zone} in project ${project} (${forName.map((z) => z.name).join(', ')}): the installer cannot tell which one the domain is delegated to`;
   if (!found) return `no public Cloud DNS managed zone named ${zone} (or for the DNS name ${zone}) in project ${project}`;
   const domain = dnsName(settings.answers.domain);
   if (domain !== dnsName(found.dnsName) && !domain.endsWith(`.${dnsName(found.dnsName)}`)) return `${settings.answers.domain} is not in the zone ${found.name} (${found.dnsName})`;
