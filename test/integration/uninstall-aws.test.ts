@@ -218,3 +218,24 @@ describe('uninstall on AWS against moto', () => {
     expect(Object.entries(stored).filter(([name]) => name.startsWith('membrane-second/')).map(([, deleted]) => deleted)).toEqual([false, false, false, false, false]);
   });
 });
+
+describe('uninstall --demo', () => {
+  it('removes what the demo install made from the simulated account, and keeps the secrets unless asked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'membrane-uninstall-demo-'));
+    const demoEnv = { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.01' };
+    const run = (...args: string[]) => runCli([...args, '--demo', '--state-dir', dir], demoEnv);
+    expect((await run('--yes')).exitCode).toBe(0);
+    const removed = await run('uninstall', '--yes');
+    expect(removed.exitCode, removed.stdout + removed.stderr).toBe(0);
+    expect(removed.stdout).toContain('Deployment "default" is uninstalled: 19 resources removed.');
+    const account = JSON.parse(await readFile(join(dir, 'default', 'demo-account.json'), 'utf8'));
+    expect(Object.keys(account.services)).toEqual([]);
+    expect(Object.keys(account.roles).sort()).toEqual(['ecsTaskExecutionRole', 'membrane-task-role']);
+    expect(Object.keys(account.logGroups)).toEqual([]);
+    expect(Object.values(account.secrets).map((secret: any) => secret.deletedDate)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    const events = (await run('uninstall', '--yes', '--delete-secrets', '--json')).stdout.trim().split('\n').map((text) => JSON.parse(text));
+    expect(events.map((event) => event.type)).toEqual(['uninstall-plan', 'removed', 'removed', 'removed', 'removed', 'removed', 'done']);
+    expect(events.at(-1).outcome).toBe('complete');
+    expect(JSON.parse((await runCli(['status', '--json', '--demo', '--state-dir', dir], demoEnv)).stdout).status).toBe('uninstalled');
+  });
+});

@@ -119,7 +119,8 @@ describe('AWS uninstall', () => {
     calls.length = 0;
     await api.remove(runner);
     expect(calls.map((argv) => argv.slice(1, 3).join(' '))).toEqual(['ecs describe-services', 'ecs update-service', 'ecs delete-service', 'ecs describe-services']);
-    expect(calls[1]).toContain('0');
+    const [scaleDown] = api.preview();
+    expect(JSON.parse((scaleDown!.argv.find((arg) => typeof arg !== 'string') as { content: string }).content)).toMatchObject({ service: 'membrane-api', desiredCount: 0 });
     expect(calls[2]).toContain('--force');
   });
 

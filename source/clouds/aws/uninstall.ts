@@ -29,8 +29,6 @@ type Tag = { Key?: string; Value?: string; key?: string; value?: string };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** `example.com.` and `Example.com` are the same name to DNS. */
 const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
-/** describe-log-groups names a group's ARN with `:*`, the tagging API without. */
-const logGroupArn = (arn: string) => arn.replace(/:\*$/, '');
 
 /** The command, or nothing when what it acts on is already gone. */
 async function unlessGone(run: Promise<unknown>): Promise<void> {
@@ -52,7 +50,9 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
   // Every tagged resource of the deployment of the types the Resource Groups Tagging API covers and the install makes.
   const { ResourceTagMappingList = [] } = await read('resourcegroupstaggingapi', 'get-resources', '--tag-filters', `Key=${names.tag.key},Values=${names.tag.value}`,
     '--resource-type-filters', 'ecs:service', 'ecs:task-definition', 'secretsmanager', 'logs', 'servicediscovery');
-  const tagged = new Set<string>((ResourceTagMappingList as { ResourceARN: string }[]).map((resource) => logGroupArn(resource.ResourceARN)));
+  const tagged = new Set<string>((ResourceTagMappingList as { ResourceARN: string }[]).map((resource) => resource.ResourceARN));
+  /** The tagging API's word, or the resource's own tags where the API does not list it (moto has no Cloud Map there). */
+  const owned = (arn: string, tags?: Tag[]) => tagged.has(arn) || isOurs(tags);
   const kept: string[] = [];
   const notes: string[] = [];
 
@@ -100,13 +100,18 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
     const { services = [] } = await read('ecs', 'describe-services', '--cluster', aws.cluster, '--services', ...wanted);
     const describe = (name: string) => read('ecs', 'describe-services', '--cluster', aws.cluster, '--services', name)
       .then(({ services: found = [] }) => found[0] as { status: string; desiredCount: number } | undefined);
-    return (services as { serviceName: string; serviceArn: string; status: string }[]).filter((s) => s.status !== 'INACTIVE').flatMap((service): Removal[] => {
-      if (!tagged.has(service.serviceArn)) {
+    return (services as { serviceName: string; serviceArn: string; status: string; taskDefinition: string }[]).filter((s) => s.status !== 'INACTIVE').flatMap((service): Removal[] => {
+      if (!owned(service.serviceArn)) {
         kept.push(`ECS service ${service.serviceName} in cluster ${aws.cluster} ${noTag}`);
         return [];
       }
       const name = service.serviceName;
-      const scaleDown = command('ecs', 'update-service', '--cluster', aws.cluster, '--service', name, '--desired-count', '0');
+      // With the revision it runs, so that scaling down starts no new deployment.
+      const scaleDown = command('ecs', 'update-service', '--cli-input-json', {
+        prefix: 'file://',
+        name: `services/${name}.scale-down.json`,
+        content: `${JSON.stringify({ cluster: aws.cluster, service: name, taskDefinition: service.taskDefinition, desiredCount: 0 }, null, 2)}\n`,
+      });
       const remove = command('ecs', 'delete-service', '--cluster', aws.cluster, '--service', name, '--force');
       return [{
         title: `ECS service ${name} (cluster ${aws.cluster}: the cluster stays)`,
@@ -242,7 +247,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
     const tagsOf = async (arn: string) => (await read('servicediscovery', 'list-tags-for-resource', '--resource-arn', arn)).Tags as Tag[];
     const perNamespace = await Promise.all(namespaces.map(async (namespace): Promise<Removal[]> => {
       const { Services = [] } = await read('servicediscovery', 'list-services', '--filters', `Name=NAMESPACE_ID,Values=${namespace.Id},Condition=EQ`);
-      const services = await Promise.all((Services as { Id: string; Arn: string; Name: string }[]).map(async (service) => ({ ...service, ours: isOurs(await tagsOf(service.Arn)) })));
+      const services = await Promise.all((Services as { Id: string; Arn: string; Name: string }[]).map(async (service) => ({ ...service, ours: owned(service.Arn) || isOurs(await tagsOf(service.Arn)) })));
       const removals: Removal[] = services.filter((service) => service.ours).map((service) => {
         const remove = command('servicediscovery', 'delete-service', '--id', service.Id);
         return {
@@ -254,7 +259,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
         };
       });
       for (const service of services.filter((s) => !s.ours)) kept.push(`Cloud Map service ${service.Name}.${namespace.Name} ${noTag}`);
-      if (!isOurs(await tagsOf(namespace.Arn))) {
+      if (!owned(namespace.Arn) && !isOurs(await tagsOf(namespace.Arn))) {
         kept.push(`Cloud Map namespace ${namespace.Name} ${noTag}`);
         return removals;
       }
@@ -295,22 +300,23 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
   }
 
   async function logGroups(): Promise<Removal[]> {
-    const { logGroups: found = [] } = await read('logs', 'describe-log-groups', '--log-group-name-prefix', names.logGroup);
-    const group = (found as { logGroupName: string; arn: string }[]).find((g) => g.logGroupName === names.logGroup);
-    if (!group) return [];
-    if (!tagged.has(logGroupArn(group.arn))) {
-      kept.push(`Log group ${names.logGroup} ${noTag}`);
-      return [];
+    // The tagged groups are the installer's (an earlier install's log group of another name too); one of its name without the tag is not.
+    const ours = [...tagged].flatMap((arn) => (/:log-group:/.test(arn) ? [arn.split(':log-group:')[1]!] : []));
+    if (!ours.includes(names.logGroup)) {
+      const { logGroups: found = [] } = await read('logs', 'describe-log-groups', '--log-group-name-prefix', names.logGroup);
+      if ((found as { logGroupName: string }[]).some((g) => g.logGroupName === names.logGroup)) kept.push(`Log group ${names.logGroup} ${noTag}`);
     }
-    const remove = command('logs', 'delete-log-group', '--log-group-name', names.logGroup);
-    return [{ title: `Log group ${names.logGroup} (the services' logs go with it)`, kind: 'log-group', id: group.arn, preview: () => [remove], remove: (runner) => unlessGone(runner.run(remove)) }];
+    return ours.map((name) => {
+      const remove = command('logs', 'delete-log-group', '--log-group-name', name);
+      return { title: `Log group ${name} (the services' logs go with it)`, kind: 'log-group', id: name, preview: () => [remove], remove: (runner: Runner) => unlessGone(runner.run(remove)) };
+    });
   }
 
   async function secrets(): Promise<Removal[]> {
     const prefix = names.secret('secret').split('/')[0]!;
     const { SecretList = [] } = await read('secretsmanager', 'list-secrets', '--include-planned-deletion', '--filters', `Key=name,Values=${prefix}/`);
     return (SecretList as { ARN: string; Name: string; Tags?: Tag[]; DeletedDate?: string }[]).filter((s) => s.Name.startsWith(`${prefix}/`)).flatMap((secret): Removal[] => {
-      if (!isOurs(secret.Tags)) {
+      if (!owned(secret.ARN, secret.Tags)) {
         kept.push(`Secret ${secret.Name} ${noTag}`);
         return [];
       }

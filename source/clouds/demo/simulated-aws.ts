@@ -49,7 +49,7 @@ export interface Simulation {
 interface Account {
   version: 1;
   speed: number;
-  secrets: Record<string, { ARN: string; Name: string; valueHash: string; versions: number }>;
+  secrets: Record<string, { ARN: string; Name: string; valueHash: string; versions: number; deletedDate?: number }>;
   logGroups: Record<string, { retentionInDays?: number; creationTime: number }>;
   namespaces: Record<string, { Id: string; Arn: string; Name: string; vpc: string }>;
   registries: Record<string, { Id: string; Arn: string; Name: string; namespaceId: string }>;
@@ -319,6 +319,106 @@ export function simulatedAws(options: SimulationOptions): Simulation {
         if (!found.attached.includes(one('policy-arn'))) found.attached.push(one('policy-arn'));
         save();
         return {};
+      },
+
+      // What uninstall reads and removes. Tags are kept on roles and task definitions only; everything else here
+      // besides the user's network was made by the installer for this one deployment, so it carries the tag asked for.
+      'resourcegroupstaggingapi get-resources': () => {
+        const Tags = [{ Key: /Key=([^,]+)/.exec(one('tag-filters'))?.[1] ?? '', Value: /Values=(.+)$/.exec(one('tag-filters'))?.[1] ?? '' }];
+        const definitions = Object.values(account.taskDefinitions).flat()
+          .filter((d) => (d.tags as { key: string; value: string }[]).some((tag) => tag.key === Tags[0]!.Key && tag.value === Tags[0]!.Value));
+        const arns = [
+          ...Object.keys(account.services).map((name) => arn('ecs', `service/${name}`)),
+          ...definitions.map((d) => String(d.taskDefinitionArn)),
+          ...Object.values(account.secrets).map((secret) => secret.ARN),
+          ...Object.keys(account.logGroups).map((name) => arn('logs', `log-group:${name}`)),
+          ...Object.values(account.namespaces).map((ns) => ns.Arn),
+          ...Object.values(account.registries).map((registry) => registry.Arn),
+        ];
+        return { ResourceTagMappingList: arns.map((ResourceARN) => ({ ResourceARN, Tags })) };
+      },
+      'ecs list-task-definitions': () => ({
+        taskDefinitionArns: Object.values(account.taskDefinitions).flat().filter((d) => d.status === (one('status') || 'ACTIVE')).map((d) => d.taskDefinitionArn),
+      }),
+      'ecs deregister-task-definition': () => {
+        const found = Object.values(account.taskDefinitions).flat().find((d) => d.taskDefinitionArn === one('task-definition')) ?? fail('ClientException', 'The specified task definition does not exist.');
+        found.status = 'INACTIVE';
+        save();
+        return { taskDefinition: withoutTags(found) };
+      },
+      'ecs delete-task-definitions': () => {
+        const all = Object.values(account.taskDefinitions).flat();
+        const found = many('task-definitions').map((id) => ({ id, definition: all.find((d) => d.taskDefinitionArn === id && d.status === 'INACTIVE') }));
+        for (const { definition } of found) if (definition) definition.status = 'DELETE_IN_PROGRESS';
+        save();
+        return {
+          taskDefinitions: found.flatMap(({ definition }) => (definition ? [withoutTags(definition)] : [])),
+          failures: found.filter(({ definition }) => !definition).map(({ id }) => ({ arn: id, reason: 'The specified task definition does not exist or is not INACTIVE.' })),
+        };
+      },
+      'ecs delete-service': () => {
+        requireCluster(one('cluster'));
+        const service = account.services[one('service')] ?? fail('ServiceNotFoundException', 'Service not found.');
+        if (service.desiredCount > 0 && !flags.has('force')) fail('InvalidParameterException', 'The service cannot be stopped while it is scaled above 0.');
+        delete account.services[one('service')];
+        save();
+        return { service: { serviceName: service.serviceName, status: 'DRAINING' } };
+      },
+      'iam detach-role-policy': () => {
+        const found = role();
+        found.attached = found.attached.filter((policy) => policy !== one('policy-arn'));
+        save();
+        return {};
+      },
+      'iam delete-role-policy': () => {
+        const found = role();
+        if (!found.inline[one('policy-name')]) fail('NoSuchEntity', `The role policy with name ${one('policy-name')} cannot be found.`);
+        delete found.inline[one('policy-name')];
+        save();
+        return {};
+      },
+      'iam delete-role': () => {
+        const found = role();
+        if (found.attached.length || Object.keys(found.inline).length) fail('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+        delete account.roles[found.RoleName];
+        save();
+        return {};
+      },
+      'servicediscovery delete-service': () => {
+        const [key] = Object.entries(account.registries).find(([, registry]) => registry.Id === one('id')) ?? fail('ServiceNotFound', `Service not found: ${one('id')}`);
+        delete account.registries[key];
+        save();
+        return {};
+      },
+      'servicediscovery delete-namespace': () => {
+        const namespace = Object.values(account.namespaces).find((ns) => ns.Id === one('id')) ?? fail('NamespaceNotFound', `Namespace not found: ${one('id')}`);
+        if (Object.values(account.registries).some((registry) => registry.namespaceId === namespace.Id)) fail('ResourceInUse', 'The namespace contains services.');
+        delete account.namespaces[namespace.Name];
+        save();
+        return { OperationId: `op-${namespace.Id}` };
+      },
+      'logs delete-log-group': () => {
+        if (!account.logGroups[one('log-group-name')]) fail('ResourceNotFoundException', 'The specified log group does not exist.');
+        delete account.logGroups[one('log-group-name')];
+        save();
+        return {};
+      },
+      'secretsmanager list-secrets': () => {
+        const prefix = /Values=(.+)$/.exec(one('filters'))?.[1] ?? '';
+        return {
+          SecretList: Object.values(account.secrets)
+            .filter((secret) => secret.Name.startsWith(prefix) && (!secret.deletedDate || flags.has('include-planned-deletion')))
+            .map((secret) => ({ ARN: secret.ARN, Name: secret.Name, ...(secret.deletedDate ? { DeletedDate: secret.deletedDate / 1000 } : {}) })),
+        };
+      },
+      'secretsmanager delete-secret': () => {
+        const found = secretByIdOrName(one('secret-id')) ?? fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        if (found.deletedDate) fail('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+        const days = Number(one('recovery-window-in-days') || 30);
+        if (!(days >= 7 && days <= 30)) fail('InvalidParameterException', 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
+        found.deletedDate = options.now() + days * 86_400_000;
+        save();
+        return { ARN: found.ARN, Name: found.Name, DeletionDate: found.deletedDate / 1000 };
       },
       'iam get-policy': () => ({ Policy: { Arn: one('policy-arn'), DefaultVersionId: 'v1' } }),
       'iam get-policy-version': () => ({
