@@ -7,7 +7,7 @@ import { cloudName } from '../clouds/index.js';
 import type { Removal, UninstallPlan } from '../clouds/types.js';
 import { lockDeployment } from '../engine/lock.js';
 import { UsageError } from '../errors.js';
-import { displayArgv } from '../exec/command.js';
+import { displayArgv, shellQuote } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
 import { exitCodeFor, takeOverInterrupts, type StopSignal } from '../interrupt.js';
 import { isInteractive, line } from '../ui/terminal.js';
@@ -46,14 +46,16 @@ export async function uninstall(options: CliOptions, context: Pick<CommandContex
     throw new UsageError(`${why}, so uninstall removes nothing without --yes. See what it would remove with: create-membrane-deploy uninstall --dry-run; then run it again with --yes.`);
   }
 
-  const release = lockDeployment(journal.dir, options.name);
+  // A dry run changes nothing, so it may look while another run holds the deployment.
+  const release = options.dryRun ? () => {} : lockDeployment(journal.dir, options.name);
   const stopNow = new AbortController();
   const runner = createAuditedRunner(workspace, {}, stopNow.signal);
   try {
     out.say(`Looking for what the installer created for deployment "${settings.name}" (its journal, and the tag membrane:deployment=${settings.name})…`);
     const plan = await adapter.uninstall(runner, journal.outputs(), { deleteSecrets: options.deleteSecrets });
     showPlan(plan, out, options.dryRun);
-    const again = `create-membrane-deploy uninstall --name ${options.name}${options.stateDir ? ` --state-dir ${options.stateDir}` : ''}${options.config ? ` --config ${options.config}` : ''}${options.demo ? ' --demo' : ''}`;
+    const again = ['create-membrane-deploy uninstall --name', options.name, ...(options.stateDir ? ['--state-dir', shellQuote(options.stateDir)] : []),
+      ...(options.config ? ['--config', shellQuote(options.config)] : []), ...(options.demo ? ['--demo'] : []), ...(options.deleteSecrets ? ['--delete-secrets'] : [])].join(' ');
     if (options.dryRun) {
       out.event('done', { outcome: 'dry-run', summary: ['Nothing was changed.'] });
       out.say(`Nothing was changed (--dry-run). Remove it with: ${again}${prompting ? '' : ' --yes'}`);
