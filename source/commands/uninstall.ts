@@ -94,7 +94,6 @@ function showPlan(plan: UninstallPlan, out: Output, dryRun: boolean): void {
   }
   if (plan.kept.length) out.say('It leaves:');
   for (const text of plan.kept) out.say(`  = ${text}`);
-  out.say('Never touched: the cluster, VPC, subnets, security groups, load balancer, target groups, listeners, task role, execution role (only the installer\'s policy on it goes) and hosted zone.');
 }
 
 /** Group by group in order (a group's removals at once); stops after the first group with a failure. */

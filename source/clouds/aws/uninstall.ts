@@ -10,13 +10,13 @@ import type { Arg, Command } from '../../exec/command.js';
 import { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
-import { runJson } from '../cli-json.js';
+import { findOrNull, runJson } from '../cli-json.js';
 import { recordedEndpoints } from '../endpoints.js';
 import type { Removal, UninstallOptions, UninstallPlan } from '../types.js';
 import { awsArgv, awsNames, outputKey } from './names.js';
 
 /** The longest Secrets Manager allows: a month to restore a secret deleted by mistake. */
-export const SECRET_RECOVERY_DAYS = 30;
+const SECRET_RECOVERY_DAYS = 30;
 /** ECS drains a service's tasks before it is INACTIVE: the load balancer's deregistration delay (5 min by default) and more. */
 const DRAIN_ATTEMPTS = 90;
 const DRAIN_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
@@ -98,7 +98,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
   async function ecsServices(): Promise<Removal[]> {
     const wanted = SERVICES.map((spec) => names.service(spec.id));
     const { services = [] } = await read('ecs', 'describe-services', '--cluster', aws.cluster, '--services', ...wanted);
-    const describe = (name: string) => read('ecs', 'describe-services', '--cluster', aws.cluster, '--services', name)
+    const describe = (runner: Runner, name: string) => runJson(runner, command('ecs', 'describe-services', '--cluster', aws.cluster, '--services', name))
       .then(({ services: found = [] }) => found[0] as { status: string; desiredCount: number } | undefined);
     return (services as { serviceName: string; serviceArn: string; status: string; taskDefinition: string }[]).filter((s) => s.status !== 'INACTIVE').flatMap((service): Removal[] => {
       if (!owned(service.serviceArn)) {
@@ -120,17 +120,17 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
         group: 'ecs-services',
         preview: () => [scaleDown, remove],
         async remove(runner) {
-          let current = await describe(name);
+          let current = await describe(runner, name);
           if (current?.status === 'ACTIVE') {
             if (current.desiredCount > 0) await runner.run(scaleDown);
             await runner.run(remove);
-            current = await describe(name);
+            current = await describe(runner, name);
           }
           // DRAINING until its tasks have stopped; the Cloud Map service after it can go only then.
           for (let attempt = 1; current && current.status !== 'INACTIVE'; attempt++) {
             if (attempt > DRAIN_ATTEMPTS) throw new Error(`ECS service ${name} is still ${current.status} after ${(DRAIN_ATTEMPTS * DRAIN_INTERVAL_MS) / 60_000} minutes; run uninstall again to keep waiting.`);
             await sleep(DRAIN_INTERVAL_MS);
-            current = await describe(name);
+            current = await describe(runner, name);
           }
         },
       }];
@@ -175,7 +175,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
 
   /** An IAM role the installer made: its policies detached and deleted, then the role. */
   function roleRemoval(name: string, arn: string): Removal {
-    const list = (what: string) => read('iam', what, '--role-name', name);
+    const list = (what: string) => command('iam', what, '--role-name', name);
     return {
       title: `IAM role ${name} (made by the installer), with its policies`,
       kind: 'iam-role',
@@ -187,14 +187,11 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
         command('iam', 'delete-role', '--role-name', name),
       ],
       async remove(runner) {
-        try {
-          const [{ AttachedPolicies = [] }, { PolicyNames = [] }] = await Promise.all([list('list-attached-role-policies'), list('list-role-policies')]);
-          for (const policy of AttachedPolicies as { PolicyArn: string }[]) await unlessGone(runner.run(command('iam', 'detach-role-policy', '--role-name', name, '--policy-arn', policy.PolicyArn)));
-          for (const policy of PolicyNames as string[]) await unlessGone(runner.run(command('iam', 'delete-role-policy', '--role-name', name, '--policy-name', policy)));
-        } catch (error) {
-          if (error instanceof CliError && error.kind === 'not-found') return;
-          throw error;
-        }
+        const [attached, inline] = await Promise.all([findOrNull(runner, list('list-attached-role-policies')), findOrNull(runner, list('list-role-policies'))]);
+        // The role is gone already.
+        if (!attached || !inline) return;
+        for (const policy of (attached.AttachedPolicies ?? []) as { PolicyArn: string }[]) await unlessGone(runner.run(command('iam', 'detach-role-policy', '--role-name', name, '--policy-arn', policy.PolicyArn)));
+        for (const policy of (inline.PolicyNames ?? []) as string[]) await unlessGone(runner.run(command('iam', 'delete-role-policy', '--role-name', name, '--policy-name', policy)));
         await unlessGone(runner.run(command('iam', 'delete-role', '--role-name', name)));
       },
     };
@@ -207,10 +204,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
     // Reverse of creation: the execution role was made after the exec-only role.
     const candidates = [...new Set([names.executionRole, ...fromJournal, names.execOnlyRole])].filter((name) => name !== userRole);
     const removals = await Promise.all(candidates.map(async (name): Promise<Removal | undefined> => {
-      const role = await read('iam', 'get-role', '--role-name', name).catch((error: unknown) => {
-        if (error instanceof CliError && error.kind === 'not-found') return undefined;
-        throw error;
-      });
+      const role = await findOrNull(runner, command('iam', 'get-role', '--role-name', name));
       if (!role) return undefined;
       if (!isOurs(role.Role.Tags)) {
         kept.push(`IAM role ${name} ${noTag}`);
@@ -224,12 +218,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
 
   async function inlinePolicy(role: string): Promise<Removal | undefined> {
     const remove = command('iam', 'delete-role-policy', '--role-name', role, '--policy-name', names.executionPolicy);
-    try {
-      await read('iam', 'get-role-policy', '--role-name', role, '--policy-name', names.executionPolicy);
-    } catch (error) {
-      if (error instanceof CliError && error.kind === 'not-found') return undefined;
-      throw error;
-    }
+    if (!(await findOrNull(runner, command('iam', 'get-role-policy', '--role-name', role, '--policy-name', names.executionPolicy)))) return undefined;
     return {
       title: `Inline policy ${names.executionPolicy} on your execution role ${role} (the role stays)`,
       kind: 'iam-inline-policy',
@@ -274,14 +263,8 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
         id: namespace.Arn,
         preview: () => [remove],
         async remove(runner) {
-          let operationId: string;
-          try {
-            operationId = (await runJson(runner, remove)).OperationId;
-          } catch (error) {
-            if (error instanceof CliError && error.kind === 'not-found') return;
-            throw error;
-          }
-          await waitForOperation(runner, operationId);
+          const started = await findOrNull(runner, remove);
+          if (started) await waitForOperation(runner, started.OperationId);
         },
       });
       return removals;
@@ -336,10 +319,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
         group: 'secrets',
         preview: () => [remove],
         async remove(runner) {
-          const current = await read('secretsmanager', 'describe-secret', '--secret-id', secret.ARN).catch((error: unknown) => {
-            if (error instanceof CliError && error.kind === 'not-found') return undefined;
-            throw error;
-          });
+          const current = await findOrNull(runner, command('secretsmanager', 'describe-secret', '--secret-id', secret.ARN));
           if (current && !current.DeletedDate) await runner.run(remove);
         },
       }];
@@ -350,6 +330,7 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
   if (stored.length) {
     notes.push(`Secrets Manager keeps each deleted secret ${SECRET_RECOVERY_DAYS} days; until then restore one with: aws secretsmanager restore-secret --secret-id NAME --region ${aws.region}`);
   }
+  kept.push(`Never touched: your cluster ${aws.cluster}, VPC, subnets, security groups, load balancer, target groups, listeners, task role${aws.executionRoleArn ? ', execution role (only the installer\'s policy on it goes)' : ''}${settings.answers.dns?.zone ? ' and hosted zone' : ''}`);
   // The reverse of the install's order: records, services, task definitions, roles, private DNS, log group, secrets.
   return { removals: [...dns, ...services, ...definitions, ...iam, ...discovery, ...logs, ...stored], kept, notes };
 }
