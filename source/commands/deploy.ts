@@ -51,8 +51,9 @@ export async function deploy(options: CliOptions, requested: DeployMode, context
   const { journal } = workspace;
   const saved = journal.state;
   const again = nextCommands(options, presenter.interactive);
-  if (mode !== 'install' && !saved) {
-    throw new UsageError(`Nothing to ${mode} for --name ${options.name}: no deployment is recorded in ${journal.dir}. Run install first.`);
+  if (mode !== 'install' && (!saved || saved.status === 'uninstalled')) {
+    const why = saved ? 'it was uninstalled' : `no deployment is recorded in ${journal.dir}`;
+    throw new UsageError(`Nothing to ${mode} for --name ${options.name}: ${why}. Run install first.`);
   }
   if (mode === 'resume' && saved?.status === 'done') {
     presenter.nothingToDo(`Deployment "${options.name}" is already complete. Nothing to resume; run status to see it.`);

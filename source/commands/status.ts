@@ -17,7 +17,7 @@ export async function status(options: CliOptions): Promise<number> {
   );
   const report = {
     name: options.name,
-    installed: Boolean(state),
+    installed: Boolean(state) && state?.status !== 'uninstalled',
     cloud: state?.cloud ?? null,
     status: state?.status ?? 'not-installed',
     auditLog: journal.auditLogPath,

@@ -175,7 +175,11 @@ describe('uninstall on AWS against moto', () => {
     expect(leakedCanaries(failed.stdout + failed.stderr + again.stdout + again.stderr)).toEqual([]);
 
     const status = await runCli(['status', '--json', '--state-dir', state()], env);
-    expect(JSON.parse(status.stdout).status).toBe('uninstalled');
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'uninstalled', installed: false });
+    // Nothing is left to resume or upgrade: only a new install brings it back.
+    const resumed = await runCli(['resume', '--yes', '--state-dir', state()], env);
+    expect(resumed.exitCode).toBe(2);
+    expect(resumed.stderr).toContain('Nothing to resume for --name default: it was uninstalled. Run install first.');
   });
 
   it('--delete-secrets schedules the secrets for deletion with the recovery window, never at once', async () => {
