@@ -142,7 +142,10 @@ const answersObject = z.strictObject({
   cloud: z.enum(CLOUDS, `must be one of ${CLOUDS.join(', ')}`),
   domain: domainName('example.com'),
   /** The domain's DNS zone in the same account: the installer creates the records there (AWS: a Route 53 hosted zone). */
-  dns: z.strictObject({ zone: domainName('example.com') }).optional(),
+  dns: z.strictObject({
+    // Cloud DNS also names its zones by resource name (example-com); the clouds' preflight finds the zone either way.
+    zone: answer(253).regex(new RegExp(`${DNS_NAME.source}|^[a-z][a-z0-9-]{0,62}$`, 'i'), 'must be the zone\'s DNS name like example.com (or, on Cloud Run, its managed zone name like example-com)').toLowerCase(),
+  }).optional(),
   imageTag: answer(128).regex(IMAGE_TAG, 'must be an image tag like 2025-09-19'),
   registry: z.strictObject({
     server: answer(260).regex(HOST_AND_PORT, 'must be a registry host like harbor.integration.app').default('harbor.integration.app'),

@@ -346,6 +346,11 @@ describe('readAnswersFile', () => {
     expect(settings.answers.dns?.zone).toBe('example.com');
   });
 
+  it('takes a zone by its DNS name or by a Cloud DNS managed zone name, and nothing else', () => {
+    expect(validateAnswers({ ...awsAnswersRaw(), dns: { zone: 'Example-COM' } }).dns?.zone).toBe('example-com');
+    expect(answerProblems((raw) => (raw.dns = { zone: 'https://example.com' }))).toEqual([expect.stringContaining('dns.zone: "https://example.com" must be the zone\'s DNS name like example.com')]);
+  });
+
   it('refuses a file over 1 MB, naming it and the limit', async () => {
     const path = await fileWith('huge.json', JSON.stringify({ ...awsAnswersRaw(), padding: 'x'.repeat(1024 * 1024) }));
     const error = await rejection(path);
