@@ -56,10 +56,20 @@ export function recordedEndpoints(outputs: Readonly<Record<string, string>>): En
   return recorded ? (JSON.parse(recorded) as Endpoints) : undefined;
 }
 
+/** `Example.com.` and `example.com` are the same name to DNS. */
+export function dnsName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** Whether `domain` is the zone's own name or a name inside it. */
+export function inZone(domain: string, zone: string): boolean {
+  return dnsName(domain) === dnsName(zone) || dnsName(domain).endsWith(`.${dnsName(zone)}`);
+}
+
 /** Whether a certificate name (exact, or a `*.` wildcard of one label) covers the host. */
 export function certificateCovers(name: string, host: string): boolean {
   const wanted = host.toLowerCase();
-  const given = name.toLowerCase().replace(/\.$/, '');
+  const given = dnsName(name);
   if (given.startsWith('*.')) return wanted.split('.').slice(1).join('.') === given.slice(2) && wanted.split('.').length === given.split('.').length;
   return given === wanted;
 }

@@ -5,7 +5,7 @@ import type { SettingsFor } from '../../answers/settings.js';
 import type { Command } from '../../exec/command.js';
 import { NOT_REPEATABLE, type Runner } from '../../exec/runner.js';
 import { runJson } from '../cli-json.js';
-import { ENDPOINTS_OUTPUT, type DnsRecord, type Endpoints } from '../endpoints.js';
+import { dnsName, ENDPOINTS_OUTPUT, inZone, type DnsRecord, type Endpoints } from '../endpoints.js';
 import { fail, pass, type Check } from '../checks.js';
 import type { ActionStep } from '../types.js';
 import { awsArgv } from './names.js';
@@ -16,18 +16,28 @@ const SYNC_ATTEMPTS = 60;
 const SYNC_INTERVAL_MS = 3000;
 
 interface HostedZone { Id: string; Name: string; Config?: { PrivateZone?: boolean } }
-interface RecordSet { Name: string; Type: string; ResourceRecords?: { Value: string }[] }
+export interface RecordSet { Name: string; Type: string; ResourceRecords?: { Value: string }[] }
 
-/** `example.com.` and `Example.com` are the same name to DNS. */
-const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
+/** The public hosted zone named `zone`, if the account has one. */
+export async function publicHostedZone(runner: Runner, region: string, zone: string): Promise<HostedZone | undefined> {
+  const { HostedZones = [] } = await runJson(runner, { argv: awsArgv(region, 'route53', 'list-hosted-zones-by-name', '--dns-name', zone) });
+  return (HostedZones as HostedZone[]).find((z) => dnsName(z.Name) === dnsName(zone) && !z.Config?.PrivateZone);
+}
+
+/** The zone's record set of the record's name and type, as Route 53 holds it. */
+export async function recordSetOf(runner: Runner, region: string, zoneId: string, record: DnsRecord): Promise<RecordSet | undefined> {
+  const { ResourceRecordSets = [] } = await runJson(runner, {
+    argv: awsArgv(region, 'route53', 'list-resource-record-sets', '--hosted-zone-id', zoneId, '--start-record-name', record.name, '--start-record-type', record.type, '--max-items', '1'),
+  });
+  return (ResourceRecordSets as RecordSet[]).find((set) => dnsName(set.Name) === dnsName(record.name) && set.Type === record.type);
+}
+
 
 /** The public hosted zone named `zone`, or why it cannot hold the domain's records. */
 async function findZone(runner: Runner, settings: SettingsFor<'aws'>, zone: string): Promise<HostedZone | string> {
-  const { HostedZones = [] } = await runJson(runner, { argv: awsArgv(settings.answers.aws.region, 'route53', 'list-hosted-zones-by-name', '--dns-name', zone) });
-  const found = (HostedZones as HostedZone[]).find((z) => dnsName(z.Name) === dnsName(zone) && !z.Config?.PrivateZone);
+  const found = await publicHostedZone(runner, settings.answers.aws.region, zone);
   if (!found) return `no public Route 53 hosted zone named ${zone} in this account`;
-  const domain = dnsName(settings.answers.domain);
-  if (domain !== dnsName(zone) && !domain.endsWith(`.${dnsName(zone)}`)) return `${settings.answers.domain} is not in the zone ${zone}`;
+  if (!inZone(settings.answers.domain, zone)) return `${settings.answers.domain} is not in the zone ${zone}`;
   return found;
 }
 
@@ -61,12 +71,7 @@ export function dnsRecordsStep(settings: SettingsFor<'aws'>, zone: string): Acti
       const found = await findZone(runner, settings, zone);
       if (typeof found === 'string') throw new Error(`${found}: the records cannot be created there.`);
       const wanted = (JSON.parse(outputs.get(ENDPOINTS_OUTPUT)) as Endpoints).records;
-      const existing = await Promise.all(wanted.map(async (record) => {
-        const { ResourceRecordSets = [] } = await runJson(runner, {
-          argv: awsArgv(region, 'route53', 'list-resource-record-sets', '--hosted-zone-id', found.Id, '--start-record-name', record.name, '--start-record-type', record.type, '--max-items', '1'),
-        });
-        return (ResourceRecordSets as RecordSet[]).find((set) => dnsName(set.Name) === dnsName(record.name) && set.Type === record.type);
-      }));
+      const existing = await Promise.all(wanted.map((record) => recordSetOf(runner, region, found.Id, record)));
       const clashes = wanted.flatMap((record, index) => {
         const values = existing[index]?.ResourceRecords?.map((r) => dnsName(r.Value)) ?? [];
         return existing[index] && !values.includes(dnsName(record.value)) ? [`${record.name} ${record.type} is ${values.join(', ')}, not ${record.value}`] : [];

@@ -11,7 +11,10 @@ import { awsArgv } from './names.js';
 
 interface LoadBalancer { LoadBalancerArn: string; LoadBalancerName: string; DNSName: string }
 interface Listener { ListenerArn: string; Protocol: string; Port: number }
-interface Certificate { CertificateArn: string; DomainName: string; SubjectAlternativeNames?: string[]; Status: string; NotAfter?: string }
+/** NotAfter: ISO 8601 from aws CLI v2, epoch seconds from v1 (it prints the API's timestamps as they come). */
+interface Certificate { CertificateArn: string; DomainName: string; SubjectAlternativeNames?: string[]; Status: string; NotAfter?: string | number }
+
+const day = (timestamp: string | number) => new Date(typeof timestamp === 'number' ? timestamp * 1000 : timestamp).toISOString().slice(0, 10);
 
 export function awsEndpointsStep(settings: SettingsFor<'aws'>): ActionStep {
   const aws = settings.answers.aws;
@@ -48,7 +51,7 @@ export function awsEndpointsStep(settings: SettingsFor<'aws'>): ActionStep {
       const covering = certificates.find((c) => [c.DomainName, ...(c.SubjectAlternativeNames ?? [])].some((name) => certificateCovers(name, host)));
       if (!covering) return { service, host, target: balancer.DNSName, tls: { ok: false, detail: `no certificate on ${balancer.LoadBalancerName}'s HTTPS listener covers ${host}` } };
       if (covering.Status !== 'ISSUED') return { service, host, target: balancer.DNSName, tls: { ok: false, detail: `certificate ${covering.DomainName} is ${covering.Status} (validate it: its CNAME records in ACM)` } };
-      return { service, host, target: balancer.DNSName, tls: { ok: true, detail: `HTTPS listener with ACM certificate ${covering.DomainName}${covering.NotAfter ? `, valid until ${covering.NotAfter.slice(0, 10)}` : ''}` } };
+      return { service, host, target: balancer.DNSName, tls: { ok: true, detail: `HTTPS listener with ACM certificate ${covering.DomainName}${covering.NotAfter === undefined ? '' : `, valid until ${day(covering.NotAfter)}`}` } };
     });
 
     const balancers = [...new Set(services.map((s) => (LoadBalancers as LoadBalancer[]).find((b) => b.DNSName === s.target)).filter((b): b is LoadBalancer => Boolean(b)))];

@@ -11,9 +11,10 @@ import { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
 import { findOrNull, runJson } from '../cli-json.js';
-import { recordedEndpoints } from '../endpoints.js';
+import { dnsName, recordedEndpoints } from '../endpoints.js';
 import type { Removal, UninstallOptions, UninstallPlan } from '../types.js';
 import { awsArgv, awsNames, outputKey } from './names.js';
+import { publicHostedZone, recordSetOf } from './dns.js';
 
 /** The longest Secrets Manager allows: a month to restore a secret deleted by mistake. */
 const SECRET_RECOVERY_DAYS = 30;
@@ -27,8 +28,6 @@ const OPERATION_INTERVAL_MS = 2000;
 type Tag = { Key?: string; Value?: string; key?: string; value?: string };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** `example.com.` and `Example.com` are the same name to DNS. */
-const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
 /** The command, or nothing when what it acts on is already gone. */
 async function unlessGone(run: Promise<unknown>): Promise<void> {
@@ -64,12 +63,10 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
       kept.push(`DNS records in Route 53 zone ${zone}: without the journal it is not known which records the install wrote, so none is deleted; delete api., ui. and console.${settings.answers.domain} there yourself if they were the installer's`);
       return [];
     }
-    const { HostedZones = [] } = await read('route53', 'list-hosted-zones-by-name', '--dns-name', zone);
-    const found = (HostedZones as { Id: string; Name: string; Config?: { PrivateZone?: boolean } }[]).find((z) => dnsName(z.Name) === dnsName(zone) && !z.Config?.PrivateZone);
+    const found = await publicHostedZone(runner, aws.region, zone);
     if (!found) return [];
     const removals = await Promise.all(endpoints.records.map(async (record): Promise<Removal | undefined> => {
-      const { ResourceRecordSets = [] } = await read('route53', 'list-resource-record-sets', '--hosted-zone-id', found.Id, '--start-record-name', record.name, '--start-record-type', record.type, '--max-items', '1');
-      const set = (ResourceRecordSets as { Name: string; Type: string; ResourceRecords?: { Value: string }[] }[]).find((s) => dnsName(s.Name) === dnsName(record.name) && s.Type === record.type);
+      const set = await recordSetOf(runner, aws.region, found.Id, record);
       if (!set) return undefined;
       const values = (set.ResourceRecords ?? []).map((r) => dnsName(r.Value));
       if (values.length !== 1 || values[0] !== dnsName(record.value)) {

@@ -8,7 +8,7 @@ import type { Command } from '../../exec/command.js';
 import { NOT_REPEATABLE, type Runner } from '../../exec/runner.js';
 import { fail, pass, type Check } from '../checks.js';
 import { runJson } from '../cli-json.js';
-import type { DnsRecord } from '../endpoints.js';
+import { dnsName, inZone, type DnsRecord } from '../endpoints.js';
 import type { ActionStep } from '../types.js';
 import { appRecords, isBound, publicAppsReader } from './endpoints.js';
 import { azArgv } from './names.js';
@@ -26,16 +26,13 @@ const RECORDS_SEEN = { refusal: /InvalidCustomHostNameValidation/, tries: 8, lon
 
 const notSeen = (host: string) => new Error(`Azure does not see the CNAME and asuid TXT records of ${host} yet (new records can take minutes to reach every resolver); run resume in a few minutes.`);
 
-/** `example.com.` and `Example.com` are the same name to DNS. */
-const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
 /** The public zone named `zone` anywhere in the subscription (its resource group may be another one), or why it cannot hold the domain's records. */
 async function findZone(runner: Runner, settings: SettingsFor<'azure'>, zone: string): Promise<DnsZone | string> {
   const zones = await runJson<DnsZone[]>(runner, { argv: azArgv(settings.answers.azure.subscription, 'network', 'dns', 'zone', 'list') });
   const found = (Array.isArray(zones) ? zones : []).find((z) => dnsName(z.name) === dnsName(zone) && z.zoneType !== 'Private');
   if (!found) return `no public Azure DNS zone named ${zone} in subscription ${settings.answers.azure.subscription}`;
-  const domain = dnsName(settings.answers.domain);
-  if (domain !== dnsName(zone) && !domain.endsWith(`.${dnsName(zone)}`)) return `${settings.answers.domain} is not in the zone ${zone}`;
+  if (!inZone(settings.answers.domain, zone)) return `${settings.answers.domain} is not in the zone ${zone}`;
   return found;
 }
 
@@ -51,14 +48,14 @@ export function dnsZoneCheck(settings: SettingsFor<'azure'>, runner: Runner, zon
 export function azureDnsStep(settings: SettingsFor<'azure'>, zone: string): ActionStep {
   const { subscription, resourceGroup, environment } = settings.answers.azure;
   const apps = publicAppsReader(settings);
-  const inZone = (found: DnsZone, args: string[]) => azArgv(subscription, 'network', 'dns', ...args, '--resource-group', found.resourceGroup, '--zone-name', found.name);
+  const zoneArgv = (found: DnsZone, args: string[]) => azArgv(subscription, 'network', 'dns', ...args, '--resource-group', found.resourceGroup, '--zone-name', found.name);
   /** The record set's name relative to the zone: api.example.com in example.com is api. */
   const relative = (found: DnsZone, name: string) => name.slice(0, name.length - found.name.length - 1);
   // --if-none-match: create only; a record set made meanwhile by someone else is refused, not overwritten.
   const create = (found: DnsZone, record: DnsRecord): Command => ({
     argv: record.type === 'CNAME'
-      ? inZone(found, ['record-set', 'cname', 'set-record', '--record-set-name', relative(found, record.name), '--cname', record.value, '--if-none-match'])
-      : inZone(found, ['record-set', 'txt', 'add-record', '--record-set-name', relative(found, record.name), '--value', record.value, '--if-none-match']),
+      ? zoneArgv(found, ['record-set', 'cname', 'set-record', '--record-set-name', relative(found, record.name), '--cname', record.value, '--if-none-match'])
+      : zoneArgv(found, ['record-set', 'txt', 'add-record', '--record-set-name', relative(found, record.name), '--value', record.value, '--if-none-match']),
   });
   const hostname = (verb: 'add' | 'bind', app: string, host: string): Command => ({
     argv: azArgv(subscription, 'containerapp', 'hostname', verb, '--name', app, '--resource-group', resourceGroup, '--hostname', host,
@@ -85,7 +82,7 @@ export function azureDnsStep(settings: SettingsFor<'azure'>, zone: string): Acti
       const noIngress = publicApps.filter((a) => !a.fqdn || !a.verificationId);
       if (noIngress.length) throw new Error(`${noIngress.map((a) => a.app).join(', ')} ${noIngress.length === 1 ? 'has' : 'have'} no external ingress yet, so ${noIngress.map((a) => a.host).join(', ')} cannot be pointed at it.`);
 
-      const sets = await runJson<RecordSet[]>(runner, { argv: inZone(found, ['record-set', 'list']) });
+      const sets = await runJson<RecordSet[]>(runner, { argv: zoneArgv(found, ['record-set', 'list']) });
       const wanted = appRecords(publicApps);
       const named = (record: DnsRecord) => (Array.isArray(sets) ? sets : []).filter((set) => set.name.toLowerCase() === relative(found, record.name).toLowerCase());
       const typeOf = (set: RecordSet) => set.type.split('/').pop()!;

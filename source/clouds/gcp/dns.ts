@@ -11,6 +11,7 @@ import { PUBLIC_SERVICES } from '../../membrane/services.js';
 import { fail, pass, type Check } from '../checks.js';
 import { runJson } from '../cli-json.js';
 import type { ActionStep } from '../types.js';
+import { dnsName, inZone } from '../endpoints.js';
 import { DOMAIN_MAPPING_TARGET, domainMappingsList, type DomainMapping } from './endpoints.js';
 import { gcloudArgv, gcpNames } from './names.js';
 
@@ -19,8 +20,6 @@ const TTL_SECONDS = 300;
 interface ManagedZone { name: string; dnsName: string; visibility?: string }
 interface RecordSet { name: string; type: string; rrdatas?: string[] }
 
-/** `example.com.` and `Example.com` are the same name to DNS. */
-const dnsName = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
 /** The public managed zone whose name or DNS name is `zone`, or why it cannot hold the domain's records. */
 async function findZone(runner: Runner, settings: SettingsFor<'gcp'>, zone: string): Promise<ManagedZone | string> {
@@ -32,8 +31,7 @@ async function findZone(runner: Runner, settings: SettingsFor<'gcp'>, zone: stri
   const found = public_.find((z) => z.name === zone) ?? (forName.length === 1 ? forName[0] : undefined);
   if (forName.length > 1 && !found) return `${forName.length} public Cloud DNS managed zones for ${zone} in project ${project} (${forName.map((z) => z.name).join(', ')}): the installer cannot tell which one the domain is delegated to`;
   if (!found) return `no public Cloud DNS managed zone named ${zone} (or for the DNS name ${zone}) in project ${project}`;
-  const domain = dnsName(settings.answers.domain);
-  if (domain !== dnsName(found.dnsName) && !domain.endsWith(`.${dnsName(found.dnsName)}`)) return `${settings.answers.domain} is not in the zone ${found.name} (${found.dnsName})`;
+  if (!inZone(settings.answers.domain, found.dnsName)) return `${settings.answers.domain} is not in the zone ${found.name} (${found.dnsName})`;
   return found;
 }
 
