@@ -4,7 +4,7 @@ import type { Cloud, Secrets } from '../answers/schema.js';
 import type { SettingsFor } from '../answers/settings.js';
 import type { Command } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
-import type { ServiceId } from '../membrane/services.js';
+import type { PublicServiceId, ServiceId } from '../membrane/services.js';
 import type { Discoveries } from './discovery.js';
 import type { QuestionKit } from './questions.js';
 
@@ -215,6 +215,23 @@ export interface ReviewResource {
   value: string;
 }
 
+/** The cloud's words for what stands in front of a public service, so verify's causes name what the user will look at. */
+export interface PlatformWords {
+  /** What a service's DNS record points at. */
+  address: string;
+  /** Where TLS ends, so where the certificate is attached. */
+  terminator: string;
+  /** What forwards requests to the service. */
+  front: string;
+  /** What runs the service's containers: a task, a replica. */
+  unit: string;
+  notReady(service: PublicServiceId): string;
+  /** The fix when the host reaches the platform but not the service (404). */
+  route(service: PublicServiceId, host: string): string;
+  /** The fix when something in front refuses the request (401, 403). */
+  refused(service: PublicServiceId): string;
+}
+
 /** Everything the installer knows about one cloud; clouds/index.ts holds one per Cloud. */
 export interface CloudModule<C extends Cloud> {
   /** The platform's name, as the wizard offers it and the review and preflight print it. */
@@ -228,6 +245,7 @@ export interface CloudModule<C extends Cloud> {
   /** The object store the three buckets live in, as the review names it. */
   storage: string;
   where: TroubleshootingPlaces;
+  platform: PlatformWords;
   /** Env its CLI needs in every call (the runner passes every cloud's to every command). */
   cliEnv: Readonly<Record<string, string>>;
 }

@@ -50,6 +50,15 @@ export const awsCloud: CloudModule<'aws'> = {
     pullRoute: 'the tasks\' subnets need a route to the registry (NAT gateway, or aws.assignPublicIp)',
     grace: 'increase the health check grace period',
   },
+  platform: {
+    address: 'the load balancer\'s DNS name',
+    terminator: 'the load balancer\'s HTTPS listener',
+    front: 'the load balancer',
+    unit: 'task',
+    notReady: (service) => `the load balancer has no healthy target for ${service}`,
+    route: (service, host) => `add a rule to the load balancer's HTTPS listener: host header ${host} -> the ${service} target group`,
+    refused: () => 'look at the HTTPS listener\'s rules and any WAF web ACL on the load balancer',
+  },
   // The aws CLI pipes long output through a pager, which would wait for a key.
   cliEnv: { AWS_PAGER: '' },
 };

@@ -57,5 +57,14 @@ export const azureCloud: CloudModule<'azure'> = {
     pullRoute: 'the environment needs outbound access to the registry',
     grace: 'lengthen the startup probe',
   },
+  platform: {
+    address: 'the Container App\'s FQDN',
+    terminator: 'the Container App\'s custom domain',
+    front: 'the Container Apps ingress',
+    unit: 'replica',
+    notReady: (service) => `the ${service} Container App has no ready replica`,
+    route: (service, host) => `add ${host} as a custom domain of the ${service} Container App (az containerapp hostname add, then bind its certificate)`,
+    refused: (service) => `look at the ${service} Container App's ingress IP restrictions and its authentication settings`,
+  },
   cliEnv: {},
 };

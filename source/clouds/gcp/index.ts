@@ -54,5 +54,14 @@ export const gcpCloud: CloudModule<'gcp'> = {
     pullRoute: 'the Artifact Registry remote repository must reach the registry over the internet',
     grace: 'give the container a longer startup probe',
   },
+  platform: {
+    address: 'the Cloud Run domain mapping\'s target',
+    terminator: 'the Cloud Run domain mapping (or the load balancer in front of it)',
+    front: 'Cloud Run',
+    unit: 'container',
+    notReady: (service) => `the ${service} Cloud Run service has no ready revision`,
+    route: (service, host) => `map ${host} to the ${service} Cloud Run service (a domain mapping, or a load balancer with a serverless NEG)`,
+    refused: (service) => `let anyone call the ${service} Cloud Run service: grant roles/run.invoker to allUsers`,
+  },
   cliEnv: {},
 };
