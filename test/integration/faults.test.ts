@@ -323,7 +323,7 @@ describe('faults from the AWS APIs', () => {
     const first = startCli(installArgs(), env);
     const held = await proxy.waitFor('CreateService', { service: 'ecs', timeoutMs: 240_000 });
     const lockPath = join(stateDir(), 'default', 'lock');
-    expect((await readFile(lockPath, 'utf8')).trim()).toBe(String(first.pid));
+    expect((await readFile(lockPath, 'utf8')).split('\n')[0]).toBe(String(first.pid));
 
     const linesBefore = (await auditLog()).length;
     const requestsBefore = proxy.requests.length;
@@ -338,7 +338,7 @@ describe('faults from the AWS APIs', () => {
     const killed = await first.done;
     expect(killed.exitCode).toBeNull();
     // kill -9 leaves the lock behind, naming a process that is gone.
-    expect((await readFile(lockPath, 'utf8')).trim()).toBe(String(first.pid));
+    expect((await readFile(lockPath, 'utf8')).split('\n')[0]).toBe(String(first.pid));
 
     // The killed installer's aws call was in flight; let it reach moto, as a real one would.
     release();
