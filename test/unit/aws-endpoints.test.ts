@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { awsEndpointsStep } from '../../source/clouds/aws/endpoints.js';
 import { ENDPOINTS_OUTPUT, type Endpoints } from '../../source/clouds/endpoints.js';
 import type { StepContext } from '../../source/clouds/types.js';
-import { displayArgv } from '../../source/exec/command.js';
-import type { Runner } from '../../source/exec/runner.js';
-import { CANARY, TARGET_GROUP, awsSettings } from './fixtures.js';
+import { CANARY, TARGET_GROUP, awsSettings, scriptedRunner } from './fixtures.js';
 
 const BALANCER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/membrane-alb/0123456789abcdef';
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/membrane-alb/0123456789abcdef/443';
@@ -20,10 +18,7 @@ async function endpointsWith(notAfter: string | number): Promise<Endpoints> {
     'elbv2 describe-listener-certificates': { Certificates: [{ CertificateArn: CERTIFICATE, IsDefault: true }] },
     'acm describe-certificate': { Certificate: { CertificateArn: CERTIFICATE, DomainName: '*.example.com', Status: 'ISSUED', NotAfter: notAfter } },
   };
-  const runner: Runner = {
-    run: async (command) => ({ stdout: JSON.stringify(answers[displayArgv(command).slice(1, 3).join(' ')]), stderr: '', exitCode: 0 }),
-    backoff: async () => undefined,
-  };
+  const { runner } = scriptedRunner((argv) => answers[argv.slice(1, 3).join(' ')]);
   const context: StepContext = { runner, outputs: { get: () => '' }, secrets: CANARY, progress: () => undefined, stop: new AbortController().signal };
   const result = await awsEndpointsStep(awsSettings()).apply(context);
   return JSON.parse(result.outputs![ENDPOINTS_OUTPUT]!) as Endpoints;

@@ -20,7 +20,7 @@ import { CliError } from '../../source/exec/errors.js';
 import type { Runner } from '../../source/exec/runner.js';
 import { serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
-import { AUTH0, CANARY, azureSettings } from './fixtures.js';
+import { AUTH0, CANARY, azureSettings, scriptedRunner } from './fixtures.js';
 
 const identityId = (name: string) => `/subscriptions/s/resourcegroups/membrane-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
 const IDENTITY = identityId('membrane-apps');
@@ -146,15 +146,7 @@ describe('the endpoints step: each public app\'s FQDN and what its custom domain
   });
   const certificate = (host: string, provisioningState: string) => ({ id: `${ENV_ID}/managedCertificates/mc-${host}`, name: `mc-${host}`, properties: { provisioningState, subjectName: `${host}.example.com` } });
   async function read(apps: unknown[], certificates: unknown[] = []) {
-    const calls: string[][] = [];
-    const runner: Runner = {
-      run: async (command) => {
-        const argv = displayArgv(command);
-        calls.push(argv);
-        return { stdout: JSON.stringify(argv.includes('certificate') ? certificates : apps), stderr: '', exitCode: 0 } as any;
-      },
-      backoff: async () => {},
-    };
+    const { runner, calls } = scriptedRunner((argv) => (argv.includes('certificate') ? certificates : apps));
     const step = azureAdapter(azureSettings()).plan().find((s) => s.id === 'endpoints')!;
     expect(step.kind).toBe('action');
     const result = await (step as any).apply({ runner, outputs, progress: () => {}, stop: new AbortController().signal });
@@ -213,17 +205,10 @@ describe('the dns-records step (dns.zone): records, custom domains and managed c
   const apps = ['api', 'ui', 'console'].map((service) => ({ name: `membrane-${service}`, properties: { customDomainVerificationId: 'VERIFY', configuration: { ingress: { fqdn: FQDN(service), customDomains: null } } } }));
   const set = (name: string, type: string, data: object) => ({ name, type: `Microsoft.Network/dnszones/${type}`, ...data });
   async function apply(sets: unknown[]) {
-    const calls: string[][] = [];
-    const runner: Runner = {
-      run: async (command) => {
-        const argv = displayArgv(command);
-        calls.push(argv);
-        const asked = argv.slice(1, 5).join(' ');
-        const answer = asked === 'network dns zone list' ? [{ name: 'example.com', resourceGroup: 'dns-rg', zoneType: 'Public' }] : asked === 'network dns record-set list' ? sets : apps;
-        return { stdout: JSON.stringify(answer), stderr: '', exitCode: 0 } as any;
-      },
-      backoff: async () => {},
-    };
+    const { runner, calls } = scriptedRunner((argv) => {
+      const asked = argv.slice(1, 5).join(' ');
+      return asked === 'network dns zone list' ? [{ name: 'example.com', resourceGroup: 'dns-rg', zoneType: 'Public' }] : asked === 'network dns record-set list' ? sets : apps;
+    });
     const step = azureAdapter(azureSettings((raw) => (raw.dns = { zone: 'example.com' }))).plan().find((s) => s.id === 'dns-records')!;
     const result = await (step as any).apply({ runner, outputs, progress: () => {}, stop: new AbortController().signal }).catch((error: Error) => error);
     return { calls, result };

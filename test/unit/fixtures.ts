@@ -5,6 +5,8 @@ import type { Answers, SecretKey } from '../../source/answers/schema.js';
 import { deriveSettings, settingsFor, type SettingsFor } from '../../source/answers/settings.js';
 import type { CloudEnvironment } from '../../source/membrane/env.js';
 import { answersFor } from '../support/aws-fixture.js';
+import { displayArgv } from '../../source/exec/command.js';
+import type { Runner } from '../../source/exec/runner.js';
 
 export const TARGET_GROUP = (service: string) =>
   `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/membrane-${service}/0123456789abcdef`;
@@ -89,4 +91,18 @@ export function azureSettings(edit: RawEdit = () => {}, name = 'default'): Setti
   const raw = azureAnswersRaw();
   edit(raw);
   return settingsFor(deriveSettings(name, validateAnswers(raw)), 'azure');
+}
+
+/** A runner that answers each command with `answer(argv)` as JSON, recording every argv it was given. */
+export function scriptedRunner(answer: (argv: string[]) => unknown): { runner: Runner; calls: string[][] } {
+  const calls: string[][] = [];
+  const runner: Runner = {
+    run: async (command) => {
+      const argv = displayArgv(command);
+      calls.push(argv);
+      return { stdout: JSON.stringify(answer(argv)), stderr: '', exitCode: 0 };
+    },
+    backoff: async () => undefined,
+  };
+  return { runner, calls };
 }

@@ -19,7 +19,7 @@ import { CliError } from '../../source/exec/errors.js';
 import type { Runner } from '../../source/exec/runner.js';
 import { SERVICES, serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
-import { CANARY, gcpSettings } from './fixtures.js';
+import { CANARY, gcpSettings, scriptedRunner } from './fixtures.js';
 
 const outputs: Outputs = {
   get: (key) => ({ 'project:number': '123456789012', 'custom-code-runner:url': 'https://membrane-custom-code-runner-123456789012.us-central1.run.app' })[key] ?? `<${key}>`,
@@ -370,18 +370,11 @@ describe('the endpoints step: each public service\'s URL and what Google offers 
 describe('the dns-records step (dns.zone): domain mappings and their CNAMEs in Cloud DNS', () => {
   const mapping = (host: string, routeName: string) => ({ metadata: { name: host }, spec: { routeName } });
   async function apply(mappings: unknown[], rrsets: unknown[]) {
-    const calls: string[][] = [];
-    const runner: Runner = {
-      run: async (command) => {
-        const argv = displayArgv(command);
-        calls.push(argv);
-        const asked = argv.slice(1, 5).join(' ');
-        const answer = asked.startsWith('dns managed-zones list') ? [{ name: 'example-com', dnsName: 'example.com.', visibility: 'public' }]
-          : asked.startsWith('dns record-sets list') ? rrsets : asked === 'beta run domain-mappings list' ? mappings : [];
-        return { stdout: JSON.stringify(answer), stderr: '', exitCode: 0 } as any;
-      },
-      backoff: async () => {},
-    };
+    const { runner, calls } = scriptedRunner((argv) => {
+      const asked = argv.slice(1, 5).join(' ');
+      return asked.startsWith('dns managed-zones list') ? [{ name: 'example-com', dnsName: 'example.com.', visibility: 'public' }]
+        : asked.startsWith('dns record-sets list') ? rrsets : asked === 'beta run domain-mappings list' ? mappings : [];
+    });
     const step = gcpAdapter(gcpSettings((raw) => (raw.dns = { zone: 'example.com' }))).plan().find((s) => s.id === 'dns-records') as ActionStep;
     const result = await step.apply({ runner, outputs, progress: () => {}, stop: new AbortController().signal } as any).catch((error: Error) => error);
     const line = (argv: string[]) => argv.slice(0, argv.findIndex((a) => a.startsWith('--project='))).join(' ');
