@@ -1,7 +1,7 @@
 // Building blocks of every adapter's preflight: a check is a titled promise of a result,
 // and a CLI failure becomes a failed result with a fix instead of an exception.
 import { CliError } from '../exec/errors.js';
-import type { PreflightCheckDefinition, PreflightResult } from './types.js';
+import type { PreflightCheckDefinition, PreflightResult, ReviewResource } from './types.js';
 
 export type Check = () => Promise<PreflightResult>;
 
@@ -11,7 +11,8 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (promise ??= load());
 }
 
-export const pass = (detail: string): PreflightResult => ({ ok: true, detail });
+/** `seen`: what the review should say of a resource, now that the cloud has been asked. */
+export const pass = (detail: string, seen?: ReviewResource[]): PreflightResult => ({ ok: true, detail, ...(seen ? { seen } : {}) });
 export const fail = (detail: string, fix: string): PreflightResult => ({ ok: false, detail, fix });
 
 /** How to fix a failed check, per kind of CLI failure, in the words of the cloud's CLI. */

@@ -24,6 +24,8 @@ export interface PreflightResult {
   detail: string;
   /** How to fix it, when it failed. */
   fix?: string;
+  /** What the check read from the cloud about a resource the review lists: replaces that review line (same label). */
+  seen?: ReviewResource[];
 }
 
 /** A read-only check; `run` never rejects: a failure is a result with ok false. */

@@ -5,7 +5,7 @@ import type { CliOptions } from '../args.js';
 import type { Settings } from '../answers/settings.js';
 import { cloudName } from '../clouds/index.js';
 import { endpointLines, recordedEndpoints, type Endpoints } from '../clouds/endpoints.js';
-import type { CloudAdapter } from '../clouds/types.js';
+import type { CloudAdapter, PreflightCheck } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
 import { createEventBus } from '../engine/event-bus.js';
 import type { DeployEvent } from '../engine/events.js';
@@ -105,15 +105,14 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
   }
   const runner = createAuditedRunner(workspace, secrets, lookups);
 
-  if (!(await preflight(adapter, runner, settings, presenter))) {
-    return 2;
-  }
+  const checks = await preflight(adapter, runner, settings, presenter);
+  if (!checks.every((check) => check.ok)) return 2;
 
   const steps = withRollouts(adapter.plan());
   presenter.say();
   // On resume the review marks what is already done, and says where it picks up.
   const done = mode === 'resume' ? new Set(Object.entries(workspace.journal.state?.steps ?? {}).filter(([, step]) => step.status === 'done').map(([id]) => id)) : undefined;
-  for (const text of reviewLines(settings, steps, adapter.notes(), { verbose: options.verbose, done })) presenter.say(text);
+  for (const text of reviewLines(settings, steps, adapter.notes(), { verbose: options.verbose, done, seen: checks.flatMap((check) => check.seen ?? []) })) presenter.say(text);
   if (prompting) {
     const { confirm } = await import('@inquirer/prompts');
     if (!(await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }))) {
@@ -127,15 +126,15 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
   return rollOut(run, inputs, steps);
 }
 
-/** Read-only checks, shown as the presenter shows them. False when one failed. */
-async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settings, presenter: Presenter): Promise<boolean> {
+/** Read-only checks, shown as the presenter shows them. */
+async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settings, presenter: Presenter): Promise<PreflightCheck[]> {
   presenter.say(`Checking ${cloudName(settings.answers.cloud)} prerequisites…`);
   const definitions = adapter.preflight(runner);
   const bus = createEventBus<PreflightEvent>();
   const view = await presenter.preflight(bus, definitions.map((d) => d.title));
   const checks = await runPreflight(definitions, bus.emit);
   await view.close(checks);
-  return checks.every((check) => check.ok);
+  return checks;
 }
 
 async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs, steps: ReturnType<typeof withRollouts>): Promise<number> {

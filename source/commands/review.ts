@@ -10,14 +10,16 @@ export interface ReviewOptions {
   verbose?: boolean;
   /** Ids of the steps already done (a resumed run): marked, and the step it resumes at named. */
   done?: ReadonlySet<string>;
+  /** What preflight read from the cloud about the listed resources: each replaces the line with its label. */
+  seen?: readonly ReviewResource[];
 }
 
-export function reviewLines(settings: Settings, steps: Step[], notes: string[], { verbose = false, done = new Set() }: ReviewOptions = {}): string[] {
+export function reviewLines(settings: Settings, steps: Step[], notes: string[], { verbose = false, done = new Set(), seen = [] }: ReviewOptions = {}): string[] {
   const { answers } = settings;
   const cloud = CLOUD_MODULES[answers.cloud];
   const exposure = (id: (typeof SERVICES)[number]) =>
     id.exposure === 'public' ? `public ${settings.urls[id.subdomain!]}` : id.exposure === 'internal' ? 'internal only' : 'no ingress';
-  const resources = resourcesOf(answers.cloud, settings);
+  const resources = resourcesOf(answers.cloud, settings).map((resource) => seen.find((fact) => fact.label === resource.label) ?? resource);
   const width = Math.max(...resources.map((resource) => resource.label.length));
   return [
     `Deployment "${settings.name}" to ${cloud.title}, image tag ${answers.imageTag} from ${answers.registry.server}`,
@@ -30,7 +32,7 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[], 
     `Storage: ${cloud.storage} buckets ${braced([settings.buckets.tmp, settings.buckets.connectors, settings.buckets.static])}; static files at ${settings.urls.static}`,
     `Auth: ${answers.auth.mode === 'auth0' ? `Auth0 (${answers.auth.auth0.domain})` : 'username/password'}`,
     '',
-    ...(resources.length ? ['Resources it will use (yours, as the answers name them):', ...resources.map(({ label, value }) => `  ${label.padEnd(width)}  ${value}`), ''] : []),
+    ...(resources.length ? [`Resources it will use (yours, as ${seen.length ? 'the cloud describes' : 'the answers name'} them):`, ...resources.map(({ label, value }) => `  ${label.padEnd(width)}  ${value}`), ''] : []),
     'Steps (each looks first: what exists and matches is kept, nothing is created twice):',
     ...progressLine(steps, done),
     ...(verbose ? steps.map((step, index) => `  ${String(index + 1).padStart(2)}. ${step.title}${done.has(step.id) ? '  ✔ done' : ''}`) : stepGroups(steps).map(([kind, group]) => groupLine(kind, group, done))),

@@ -100,6 +100,27 @@ describe('bad input', () => {
     expect(run.stdout).toContain('Nothing was changed in the cloud.');
   });
 
+  it('refuses subnets the tasks cannot pull images from: public without a public IP, or no route out at all', async () => {
+    // The fixture's subnets are public (the default VPC's main table goes to its internet gateway).
+    const answers = answersFor(fixture);
+    const noIp = await install('public-no-ip', { ...answers, aws: { ...answers.aws, assignPublicIp: false } });
+    expect(noIp.exitCode, noIp.stdout + noIp.stderr).toBe(2);
+    expect(noIp.stdout).toMatch(new RegExp(`✖ Subnets .* — ${fixture.subnets[0]} is public \\(igw-[0-9a-f]+\\) but tasks get no public IP there \\(aws.assignPublicIp is false\\), so they cannot reach harbor.integration.app to pull images`));
+    expect(noIp.stdout).toContain('set aws.assignPublicIp to true in the answers, or list private subnets whose route table sends 0.0.0.0/0 to a NAT gateway');
+    expect(noIp.stdout).toContain('Nothing was changed in the cloud.');
+
+    // A subnet with a route table of its own and no default route is isolated.
+    const { Subnet } = await aws(moto.env, ['ec2', 'create-subnet', '--vpc-id', fixture.vpcId, '--cidr-block', '172.31.200.0/24']);
+    const { RouteTable } = await aws(moto.env, ['ec2', 'create-route-table', '--vpc-id', fixture.vpcId]);
+    await aws(moto.env, ['ec2', 'associate-route-table', '--route-table-id', RouteTable.RouteTableId, '--subnet-id', Subnet.SubnetId]);
+    const isolated = await install('isolated', { ...answers, aws: { ...answers.aws, subnets: [fixture.subnets[0], Subnet.SubnetId] } });
+    expect(isolated.exitCode, isolated.stdout + isolated.stderr).toBe(2);
+    expect(isolated.stdout).toContain(`${Subnet.SubnetId} has no route to the internet (no 0.0.0.0/0 route), so tasks cannot reach harbor.integration.app, Secrets Manager or CloudWatch Logs`);
+    expect(isolated.stdout).not.toContain(`${fixture.subnets[0]} is public`);
+    expect(isolated.stdout).toContain('aws ec2 create-route --route-table-id <the subnet\'s route table> --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <a NAT gateway in a public subnet> --region us-east-1');
+    await cloudIsUntouched();
+  });
+
   it('refuses security groups that keep the engine from the runner and the load balancer from the tasks', async () => {
     const { GroupId } = await aws(moto.env, ['ec2', 'create-security-group', '--group-name', 'membrane-closed', '--description', 'no ingress', '--vpc-id', fixture.vpcId]);
     const answers = answersFor(fixture);

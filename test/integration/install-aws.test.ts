@@ -53,6 +53,15 @@ describe('install on AWS ECS against moto', () => {
     console.info(`full install: ${firstSeconds.toFixed(1)} s`);
   });
 
+  it('reviews the resources as the cloud describes them: how each subnet leaves, which listener rule sends each host', () => {
+    const line = (label: string) => first.stdout.split('\n').find((text) => text.startsWith(`  ${label} `))?.replace(/^ {2}\S+( \S+)? +/, '');
+    expect(first.stdout).toContain('Resources it will use (yours, as the cloud describes them):');
+    expect(line('Subnets')).toMatch(new RegExp(`^${fixture.subnets.join(', ')} public \\(igw-[0-9a-f]+\\) in ${fixture.vpcId}; tasks get a public IP$`));
+    // The fixture's listener: api by default, ui and console by host header.
+    expect(line('Target groups')).toBe('api → membrane-api on membrane-alb: HTTP:80 default; ui → membrane-ui on membrane-alb: HTTP:80 host ui.example.com; '
+      + 'console → membrane-console on membrane-alb: HTTP:80 host console.example.com');
+  });
+
   it('creates the seven services in the guide order, each as specified', async () => {
     const { serviceArns } = await aws(moto.env, ['ecs', 'list-services', '--cluster', fixture.cluster]);
     expect(serviceArns).toHaveLength(7);

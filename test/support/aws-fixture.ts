@@ -32,6 +32,8 @@ export interface FixtureAnswers {
     executionRoleArn: string;
     taskRoleArn: string;
     targetGroups: { api: string; ui: string; console: string };
+    /** The default VPC's subnets are public: tasks there need a public IP, as the guide's command gives them. */
+    assignPublicIp: boolean;
   };
   [key: string]: unknown;
 }
@@ -97,6 +99,7 @@ export async function createEcsFixture(env: Record<string, string>): Promise<Ecs
       aws(env, ['elbv2', 'create-load-balancer', '--name', LOAD_BALANCER, '--subnets', ...subnetIds, '--security-groups', groupIds[0]!])
         .then((result) => result.LoadBalancers[0].LoadBalancerArn as string),
       aws(env, ['ec2', 'authorize-security-group-ingress', '--group-id', groupIds[0]!, '--protocol', '-1', '--source-group', groupIds[0]!]),
+      internetRoute(env, vpcId),
     ]);
     const listener = await aws(env, ['elbv2', 'create-listener', '--load-balancer-arn', loadBalancerArn, '--protocol', 'HTTP', '--port', '80',
       '--default-actions', `Type=forward,TargetGroupArn=${api}`]);
@@ -117,6 +120,17 @@ export async function createEcsFixture(env: Record<string, string>): Promise<Ecs
   return { region: REGION, cluster, ...net, executionRoleArn, taskRoleArn };
 }
 
+/** A real default VPC's main route table sends 0.0.0.0/0 to its internet gateway; moto's has only the local route. */
+async function internetRoute(env: Record<string, string>, vpcId: string): Promise<void> {
+  const [gateway, tables] = await Promise.all([
+    aws(env, ['ec2', 'create-internet-gateway']),
+    aws(env, ['ec2', 'describe-route-tables', '--filters', `Name=vpc-id,Values=${vpcId}`, 'Name=association.main,Values=true']),
+  ]);
+  const gatewayId = gateway.InternetGateway.InternetGatewayId as string;
+  await aws(env, ['ec2', 'attach-internet-gateway', '--internet-gateway-id', gatewayId, '--vpc-id', vpcId]);
+  await aws(env, ['ec2', 'create-route', '--route-table-id', tables.RouteTables[0].RouteTableId, '--destination-cidr-block', '0.0.0.0/0', '--gateway-id', gatewayId]);
+}
+
 /** The answers an operator would write for the fixture; `overrides` replace top-level keys. */
 export function answersFor(fixture: EcsFixture, overrides: Record<string, unknown> = {}): FixtureAnswers {
   return {
@@ -132,6 +146,7 @@ export function answersFor(fixture: EcsFixture, overrides: Record<string, unknow
       executionRoleArn: fixture.executionRoleArn,
       taskRoleArn: fixture.taskRoleArn,
       targetGroups: { ...fixture.targetGroups },
+      assignPublicIp: true,
     },
     ...overrides,
   };

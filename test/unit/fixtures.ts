@@ -14,9 +14,9 @@ export const TARGET_GROUP = (service: string) =>
 /** Raw answers as a file holds them; `any` keeps a test's edits terse. */
 export type RawEdit = (raw: Record<string, any>) => void;
 
-/** A fresh copy each call, so a test may change it freely. */
+/** A fresh copy each call, so a test may change it freely. Private subnets: tasks get no public IP (the schema's default). */
 export function awsAnswersRaw(): Record<string, any> {
-  return answersFor({
+  const raw = answersFor({
     region: 'us-east-1',
     cluster: 'membrane-cluster',
     vpcId: 'vpc-0123456789abcdef0',
@@ -27,6 +27,8 @@ export function awsAnswersRaw(): Record<string, any> {
     targetGroups: { api: TARGET_GROUP('api'), ui: TARGET_GROUP('ui'), console: TARGET_GROUP('console') },
     loadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/membrane-alb/0123456789abcdef',
   });
+  const { assignPublicIp: _public, ...aws } = raw.aws;
+  return { ...raw, aws };
 }
 
 /** The raw answers with `edit` applied, validated. */

@@ -114,6 +114,18 @@ describe('reviewLines', () => {
       expect(made).toContain('Subnets | subnet-0123456789abcdef0 (tasks get a public IP)');
     });
 
+    it('what preflight read from the cloud replaces the line of that resource, and says so', () => {
+      const settings = awsSettings();
+      const { steps, notes } = review(settings);
+      const seen = [{ label: 'Subnets', value: 'subnet-0123456789abcdef0 private (nat-1) in vpc-1; no public IP' }];
+      const lines = reviewLines(settings, steps, notes, { seen });
+      expect(lines).toContain('Resources it will use (yours, as the cloud describes them):');
+      expect(lines.some((line) => /^ {2}Subnets +subnet-0123456789abcdef0 private \(nat-1\) in vpc-1; no public IP$/.test(line)), lines.join('\n')).toBe(true);
+      expect(lines.join('\n')).not.toContain('they need a NAT gateway');
+      // The other lines stay as the answers name them.
+      expect(lines.some((line) => /^ {2}Target groups +api → membrane-api, ui → membrane-ui, console → membrane-console$/.test(line))).toBe(true);
+    });
+
     it('Azure: subscription, resource group, environment, vault, the engine identity and the storage account', () => {
       expect(section(review(azureSettings()).lines)).toEqual([
         'Subscription | acme-prod',

@@ -8,6 +8,7 @@ import { runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
 import { hostedZoneCheck } from './dns.js';
 import { awsArgv } from './names.js';
+import { egressOf, egressWords, type RouteTable } from './routes.js';
 import { allowsPort, type IpPermission } from './security-groups.js';
 
 const FIXES: FailureFixes = {
@@ -21,6 +22,17 @@ interface Subnet { SubnetId: string; VpcId: string; CidrBlock: string }
 interface TargetGroup { TargetGroupArn: string; TargetGroupName: string; TargetType: string; Protocol?: string; Port?: number; VpcId: string; LoadBalancerArns?: string[] }
 interface LoadBalancer { LoadBalancerArn: string; LoadBalancerName: string; SecurityGroups?: string[]; AvailabilityZones?: { SubnetId: string }[] }
 interface SecurityGroup { GroupId: string; GroupName: string; IpPermissions?: IpPermission[] }
+interface Listener { ListenerArn: string; Protocol: string; Port: number }
+interface ForwardAction { Type: string; TargetGroupArn?: string; ForwardConfig?: { TargetGroups?: { TargetGroupArn: string }[] } }
+interface Rule { IsDefault?: boolean; Conditions?: { Field?: string; Values?: string[]; HostHeaderConfig?: { Values?: string[] } }[]; Actions?: ForwardAction[] }
+
+/** Where a listener rule sends requests: its forward action's target groups (one, or weighted). */
+const forwardsTo = (rule: Rule, arn: string) =>
+  (rule.Actions ?? []).some((action) => action.Type === 'forward' && (action.TargetGroupArn === arn || action.ForwardConfig?.TargetGroups?.some((g) => g.TargetGroupArn === arn)));
+/** An ALB host condition: case-insensitive, `*` any characters, `?` one. */
+const hostMatches = (pattern: string, host: string) =>
+  new RegExp(`^${pattern.replace(/[.+^$()|[\]\\{}]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(host);
+const hostsOf = (rule: Rule) => (rule.Conditions ?? []).filter((c) => c.Field === 'host-header').flatMap((c) => c.HostHeaderConfig?.Values ?? c.Values ?? []);
 
 export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws;
@@ -36,6 +48,22 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
     if (arns.length === 0) return [] as LoadBalancer[];
     return ((await call('elbv2', 'describe-load-balancers', '--load-balancer-arns', ...arns)).LoadBalancers ?? []) as LoadBalancer[];
   });
+  // Every listener of those balancers with its rules: which one sends which host to each target group.
+  const listenerRules = once(async () => (await Promise.all((await loadBalancers()).map(async (balancer) => {
+    const listeners = ((await call('elbv2', 'describe-listeners', '--load-balancer-arn', balancer.LoadBalancerArn)).Listeners ?? []) as Listener[];
+    return Promise.all(listeners.map(async (listener) => ({ balancer, listener, rules: ((await call('elbv2', 'describe-rules', '--listener-arn', listener.ListenerArn)).Rules ?? []) as Rule[] })));
+  }))).flat());
+
+  /** "membrane-api on membrane-alb: HTTP:80 default, HTTPS:443 host api.example.com", and what no rule sends it. */
+  const routing = async (service: string, group: TargetGroup): Promise<string> => {
+    const host = `${service}.${settings.answers.domain}`;
+    const routes = (await listenerRules()).flatMap(({ balancer, listener, rules }) => rules.filter((rule) => forwardsTo(rule, group.TargetGroupArn)).map((rule) => ({ balancer, listener, rule })));
+    const where = routes.map(({ listener, rule }) => `${listener.Protocol}:${listener.Port} ${rule.IsDefault ? 'default' : `host ${hostsOf(rule).join(' ') || '(other conditions)'}`}`);
+    const balancers = [...new Set(routes.map(({ balancer }) => balancer.LoadBalancerName))];
+    // A rule for another host (or none but the default of another group) means requests for this host go elsewhere.
+    const reaches = routes.some(({ rule }) => rule.IsDefault || hostsOf(rule).some((pattern) => hostMatches(pattern, host)));
+    return `${service} → ${group.TargetGroupName}${balancers.length ? ` on ${balancers.join(', ')}: ${where.join(', ')}` : ': no listener rule forwards to it'}${routes.length && !reaches ? ` (no rule sends ${host} here)` : ''}`;
+  };
 
   const targetGroupCheck: Check = async () => {
     const [found, tasksSubnets] = await Promise.all([targetGroups(), subnets()]);
@@ -66,7 +94,8 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
     if (problems.length) return fail(problems.join('; '), fixes.length ? fixes.join('\n') : 'fix aws.targetGroups in the answers file');
     const balancers = await loadBalancers();
     const balancerNames = [...new Set(found.flatMap((g) => g.LoadBalancerArns ?? []))].map((arn) => balancers.find((b) => b.LoadBalancerArn === arn)?.LoadBalancerName ?? arn);
-    return pass(`${found.map((g) => `${g.TargetGroupName} (ip, HTTP:${g.Port})`).join(', ')} behind ${balancerNames.join(', ')}`);
+    const routes = await Promise.all(Object.entries(aws.targetGroups).map(([service, arn]) => routing(service, found.find((g) => g.TargetGroupArn === arn)!)));
+    return pass(`${found.map((g) => `${g.TargetGroupName} (ip, HTTP:${g.Port})`).join(', ')} behind ${balancerNames.join(', ')}`, [{ label: 'Target groups', value: routes.join('; ') }]);
   };
 
   // The engine calls the runner on 5000, and the load balancer sends traffic and health checks there.
@@ -99,6 +128,36 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
     return pass(`${groups.map((g) => g.GroupName).join(', ')}: TCP ${PORT} open between tasks${balancers.length ? ' and from the load balancer' : ''}`);
   };
 
+  // Tasks pull from a registry outside AWS: each subnet needs a way out that works with the public-IP answer.
+  const subnetCheck: Check = async () => {
+    const vpcs = [...new Set((await subnets()).map((s) => s.VpcId))];
+    if (vpcs.length > 1) return fail(`the subnets are in different VPCs (${vpcs.join(', ')})`, 'list subnets of one VPC in aws.subnets');
+    const tables = ((await call('ec2', 'describe-route-tables', '--filters', `Name=vpc-id,Values=${vpcs[0]}`)).RouteTables ?? []) as RouteTable[];
+    const egress = aws.subnets.map((id) => ({ id, egress: egressOf(id, tables) }));
+    const registry = settings.answers.registry.server;
+    const fromEcr = /\.dkr\.ecr\.[^.]+\.amazonaws\.com(\.cn)?$/.test(registry);
+    const stranded = egress.filter(({ egress: e }) => (e.kind === 'public' && !aws.assignPublicIp) || (e.kind === 'isolated' && !fromEcr));
+    if (stranded.length) {
+      const publicOnes = stranded.filter(({ egress: e }) => e.kind === 'public');
+      return fail(
+        stranded.map(({ id, egress: e }) => e.kind === 'public'
+          ? `${id} is public (${e.via}) but tasks get no public IP there (aws.assignPublicIp is false), so they cannot reach ${registry} to pull images`
+          : `${id} has no route to the internet (no 0.0.0.0/0 route), so tasks cannot reach ${registry}, Secrets Manager or CloudWatch Logs`).join('; '),
+        [
+          ...(publicOnes.length ? ['set aws.assignPublicIp to true in the answers, or list private subnets whose route table sends 0.0.0.0/0 to a NAT gateway'] : []),
+          ...(publicOnes.length < stranded.length ? [fix(`aws ec2 create-route --route-table-id <the subnet's route table> --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <a NAT gateway in a public subnet>`)] : []),
+        ].join('\n'),
+      );
+    }
+    const ip = aws.assignPublicIp ? 'tasks get a public IP' : 'no public IP';
+    const isolated = egress.some(({ egress: e }) => e.kind === 'isolated') ? '; isolated subnets need VPC endpoints for ecr.api, ecr.dkr, s3, secretsmanager and logs' : '';
+    // Subnets that leave the same way share their words: "subnet-1, subnet-2 private (nat-1)".
+    const ways = new Map<string, string[]>();
+    for (const { id, egress: e } of egress) ways.set(egressWords(e), [...(ways.get(egressWords(e)) ?? []), id]);
+    const words = [...ways].map(([way, ids]) => `${ids.join(', ')} ${way}`).join('; ');
+    return pass(`in ${vpcs[0]}: ${words}`, [{ label: 'Subnets', value: `${words} in ${vpcs[0]}; ${ip}${isolated}` }]);
+  };
+
   const checks: [string, Check][] = [
     ['aws CLI installed', async () => {
       const { stdout, stderr } = await runner.run({ argv: ['aws', '--version'] }, { attempts: 1 });
@@ -115,11 +174,7 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
       if (cluster.status !== 'ACTIVE') return fail(`cluster ${aws.cluster} is ${cluster.status}`, 'use an ACTIVE cluster in aws.cluster');
       return pass(`${cluster.runningTasksCount ?? 0} tasks running`);
     }],
-    [`Subnets ${aws.subnets.join(', ')}`, async () => {
-      const vpcs = new Set((await subnets()).map((s) => s.VpcId));
-      if (vpcs.size > 1) return fail(`the subnets are in different VPCs (${[...vpcs].join(', ')})`, 'list subnets of one VPC in aws.subnets');
-      return pass(`in ${[...vpcs][0]}`);
-    }],
+    [`Subnets ${aws.subnets.join(', ')}`, subnetCheck],
     [`Security groups ${aws.securityGroups.join(', ')}`, securityGroupCheck],
     // A role the installer makes needs no check; one the answers name must trust ECS tasks.
     ...[aws.executionRoleArn, aws.taskRoleArn].filter((arn) => arn !== undefined).map((arn): [string, Check] => [`IAM role ${roleName(arn)}`, async () => {

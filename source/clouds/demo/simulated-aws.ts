@@ -135,6 +135,8 @@ export function simulatedAws(options: SimulationOptions): Simulation {
         LoadBalancers: pick(DEMO_NETWORK.loadBalancers, 'LoadBalancerArn', many('load-balancer-arns'), () => fail('LoadBalancerNotFound', 'One or more load balancers not found')),
       }),
       'elbv2 describe-listeners': () => ({ Listeners: DEMO_NETWORK.listeners.filter((l) => l.LoadBalancerArn === one('load-balancer-arn')) }),
+      'ec2 describe-route-tables': () => ({ RouteTables: DEMO_NETWORK.routeTables }),
+      'elbv2 describe-rules': () => ({ Rules: DEMO_NETWORK.rules[one('listener-arn').split('/').pop()!] ?? fail('ListenerNotFound', 'One or more listeners not found') }),
       'elbv2 describe-listener-certificates': () => ({
         Certificates: (DEMO_NETWORK.listeners.find((l) => l.ListenerArn === one('listener-arn')) ?? fail('ListenerNotFound', 'One or more listeners not found')).Certificates ?? [],
       }),

@@ -79,6 +79,24 @@ export const DEMO_NETWORK = {
     { ListenerArn: arn('elasticloadbalancing', 'listener/app/membrane-alb/0de30a11ce5b0b00/0de30a11ce5b0b80'), LoadBalancerArn: LOAD_BALANCER, Protocol: 'HTTP', Port: 80 },
     { ListenerArn: arn('elasticloadbalancing', 'listener/app/membrane-alb/0de30a11ce5b0b00/0de30a11ce5b0b43'), LoadBalancerArn: LOAD_BALANCER, Protocol: 'HTTPS', Port: 443, Certificates: [{ CertificateArn: CERTIFICATE, IsDefault: true }] },
   ],
+  /** Private subnets leave through a NAT gateway; public ones (the load balancer's) through the internet gateway. */
+  routeTables: [
+    { RouteTableId: 'rtb-0de30a11ce5b0b001', VpcId: DEMO_VPC, Associations: [{ Main: true }], Routes: [{ DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' }, { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-0de30a11ce5b0b001', State: 'active' }] },
+    {
+      RouteTableId: 'rtb-0de30a11ce5b0b0aa', VpcId: DEMO_VPC,
+      Associations: [{ Main: false, SubnetId: 'subnet-0de30a11ce5b0b0aa' }, { Main: false, SubnetId: 'subnet-0de30a11ce5b0b0ab' }],
+      Routes: [{ DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' }, { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-0de30a11ce5b0b001', State: 'active' }],
+    },
+  ],
+  /** HTTP redirects to HTTPS, which sends api by default and ui and console by host. */
+  rules: {
+    '0de30a11ce5b0b80': [{ IsDefault: true, Conditions: [], Actions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }] }],
+    '0de30a11ce5b0b43': [
+      { IsDefault: false, Priority: '10', Conditions: [{ Field: 'host-header', Values: ['ui.demo.example.com'] }], Actions: [{ Type: 'forward', TargetGroupArn: DEMO_AWS.targetGroups.ui }] },
+      { IsDefault: false, Priority: '20', Conditions: [{ Field: 'host-header', Values: ['console.demo.example.com'] }], Actions: [{ Type: 'forward', TargetGroupArn: DEMO_AWS.targetGroups.console }] },
+      { IsDefault: true, Priority: 'default', Conditions: [], Actions: [{ Type: 'forward', TargetGroupArn: DEMO_AWS.targetGroups.api }] },
+    ],
+  } as Record<string, unknown[]>,
   /** Issued for the demo's own domain: a demo at another domain is told which certificate it lacks. */
   certificates: [{ CertificateArn: CERTIFICATE, DomainName: '*.demo.example.com', SubjectAlternativeNames: ['*.demo.example.com'], Status: 'ISSUED', NotAfter: '2027-10-01T00:00:00+00:00' }],
   targetGroups: (['api', 'ui', 'console'] as const).map((service) => ({
