@@ -170,7 +170,7 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
     expect(endpoints.services.map((e) => [e.host, e.target, e.tls.ok])).toEqual(
       ['api', 'ui', 'console'].map((service) => [`${service}.example.com`, gcp.fake.services()[`membrane-${service}`]!.status.url, false]),
     );
-    expect(endpoints.services[0]!.tls.detail).toBe('no custom domain yet: no domain mapping (commands below)');
+    expect(endpoints.services[0]!.tls.detail).toBe('no domain mapping yet for api.example.com (commands below)');
     expect(endpoints.records).toEqual(['api', 'ui', 'console'].map((service) => ({ name: `${service}.example.com`, type: 'CNAME', value: 'ghs.googlehosted.com.' })));
     expect(endpoints.nextSteps.join('\n')).toMatch(/Preview.*load balancer/is);
     expect(first.stdout).toContain(`api.example.com: on the platform at ${gcp.fake.services()['membrane-api']!.status.url}`);

@@ -63,7 +63,7 @@ export function gcpEndpointsStep(settings: SettingsFor<'gcp'>): ActionStep {
       const target = deployed.find((s) => s.metadata.name === name)?.status?.url ?? `(${name} is not deployed in ${region})`;
       if (!mapped) return { service, host, target, tls: { ok: false, detail: `no custom domain yet: ${region} has no Cloud Run domain mappings, a load balancer is needed (commands below)` } };
       const mapping = domainMappings.find((m) => m.metadata.name.toLowerCase() === host.toLowerCase());
-      if (!mapping) return { service, host, target, tls: { ok: false, detail: 'no custom domain yet: no domain mapping (commands below)' } };
+      if (!mapping) return { service, host, target, tls: { ok: false, detail: `no domain mapping yet for ${host} (commands below)` } };
       if (mapping.spec.routeName !== name) return { service, host, target, tls: { ok: false, detail: `${host} is mapped to ${mapping.spec.routeName}, not ${name}` } };
       const ready = mapping.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status !== 'True') return { service, host, target, tls: { ok: false, detail: `domain mapping to ${name} not ready yet: ${ready?.message ?? ready?.reason ?? 'its Google-managed certificate is being provisioned'}` } };
