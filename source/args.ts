@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import { SERVICE_IDS, type ServiceId } from './membrane/services.js';
 
-export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'verify', 'upgrade', 'uninstall'] as const;
+export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'verify', 'upgrade', 'diff', 'uninstall'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -44,6 +44,7 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   // --demo is taken only to refuse it with a reason: the demo has no real hosts.
   verify: [...ANSWERS, 'demo', 'json'],
   upgrade: DEPLOY,
+  diff: [...ANSWERS, 'demo', 'json', 'verbose'],
   uninstall: ['config', 'demo', 'json', 'dry-run', 'delete-secrets'],
 };
 
@@ -101,6 +102,7 @@ Commands:
   upgrade            rolling update to --image-tag, workers before the API
   troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
   verify             DNS, TLS and health of each public URL of the domain (exit 0 all pass, 1 not)
+  diff               the cloud now against what the answers make, changes by hand included (exit 0 same, 1 differs, 2 error)
   uninstall          remove what the installer created for --name (AWS), after confirmation; --dry-run lists it
 
 Options (a command refuses one it does not take; --name, --state-dir and --yes go with every command):
@@ -115,10 +117,11 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
                            zone); the installer then creates the DNS records itself, and checks them
   --image-tag TAG          overrides "imageTag"
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
-  --json                   with status, verify: one JSON document (the state; the checks);
+  --json                   with status, verify, diff: one JSON document (the state; the checks; the differences);
                            with install, resume, upgrade, uninstall: one JSON event a line on stdout and nothing else
                            (it never prompts: a cloud changes only with --yes)
-  --verbose                with install, resume, upgrade: the review lists every step and every note
+  --verbose                with install, resume, upgrade: the review lists every step and every note;
+                           with diff: the steps that match too
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
   --dry-run                with uninstall: list what it would remove, and remove nothing

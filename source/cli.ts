@@ -21,6 +21,8 @@ async function run(options: CliOptions): Promise<number> {
       return (await import('./commands/troubleshoot.js')).troubleshoot(options, { env: process.env });
     case 'verify':
       return (await import('./commands/verify.js')).verify(options);
+    case 'diff':
+      return (await import('./commands/diff.js')).diff(options, { env: process.env });
     case 'uninstall':
       return (await import('./commands/uninstall.js')).uninstall(options, { env: process.env, exit: exitNow });
   }

@@ -38,10 +38,13 @@ export interface Endpoints {
 /** The journal output that keeps the endpoints step's answer (one JSON document). */
 export const ENDPOINTS_OUTPUT = 'endpoints';
 
+/** It reads and changes nothing, so diff leaves it out. */
+export const ENDPOINTS_STEP = 'endpoints';
+
 export function endpointsStep(title: string, preview: () => Command[], read: (runner: Runner) => Promise<Endpoints>): ActionStep {
   return {
     kind: 'action',
-    id: 'endpoints',
+    id: ENDPOINTS_STEP,
     title,
     preview,
     async apply({ runner }) {

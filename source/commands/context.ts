@@ -42,6 +42,8 @@ export function openWorkspace(options: CliOptions, env: NodeJS.ProcessEnv): Work
 /** The commands that continue, examine or check this deployment, as the user types them. */
 export interface NextCommands {
   resume: string;
+  /** Applies the answers again: what was changed by hand is put back. */
+  install: string;
   troubleshoot: string;
   verify: string;
 }
@@ -52,6 +54,7 @@ export function nextCommands(options: CliOptions, interactive: boolean): NextCom
   const answers = options.config ? ` --config ${shellQuote(options.config)}` : '';
   return {
     resume: `create-membrane-deploy resume ${which}${interactive ? '' : ' --yes'}`,
+    install: `create-membrane-deploy install ${which}${answers}${interactive ? '' : ' --yes'}`,
     troubleshoot: `create-membrane-deploy troubleshoot ${which}${answers}`,
     verify: `create-membrane-deploy verify ${which}${answers}`,
   };

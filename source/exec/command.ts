@@ -27,6 +27,8 @@ export type Arg = string | FileArg;
 
 export interface Command {
   argv: Arg[];
+  /** What this command would change, in a few words, where the step knows ("desired count 1 → 2"): diff shows it. */
+  change?: string;
   /** A secret the CLI reads from its standard input (gcloud's --data-file=-): no file at all. */
   stdin?: { name: string; secret: SecretInput };
 }
@@ -48,4 +50,17 @@ export function displayStdin(command: Command): string | undefined {
 /** Quotes one word for a POSIX shell (deploy.sh); `$` in robot$core+acme stays literal. */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Verbs of the three CLIs that only read: aws describe-/get-/list-, gcloud describe/list/access/read, az show/list. */
+const READ_VERB = /^(?:(?:describe|get|list)-[a-z-]+|describe|list|show|access|read|get-iam-policy)$/;
+
+/**
+ * True when the command only reads: a read verb is among the words before its first flag (the
+ * groups, the verb and a resource name; all three CLIs take them first). Anything else counts as a
+ * change, so diff can never make one.
+ */
+export function isReadOnly(command: Command): boolean {
+  const flag = command.argv.findIndex((arg, index) => index > 0 && (typeof arg !== 'string' || arg.startsWith('-')));
+  return command.argv.slice(1, flag === -1 ? undefined : flag).some((word) => typeof word === 'string' && READ_VERB.test(word));
 }

@@ -197,6 +197,59 @@ describe('install on AWS ECS against moto', () => {
     expect(leakedCanaries(second.stdout + second.stderr)).toEqual([]);
   });
 
+  describe('diff: the cloud against the answers, reads only', () => {
+    const diff = (args: string[] = [], extra: Record<string, string> = {}) =>
+      runCli(['diff', '--state-dir', join(work, 'state'), ...args], { ...env, ...extra });
+    /** Calls of a diff run that are not reads: there must be none. */
+    const changingSince = async (before: number) => (await auditLines()).slice(before).map((line) => line.argv.slice(0, 3).join(' '))
+      .filter((call) => !/ (describe|get|list)-/.test(call));
+
+    it('exit 0 right after the install, every step the same, only reads made', async () => {
+      const before = (await auditLines()).length;
+      const run = await diff(['--json'], { MEMBRANE_SECRET: '', MEMBRANE_ENCRYPTION_SECRET: '', MEMBRANE_MONGO_URI: '', MEMBRANE_REDIS_URI: '', MEMBRANE_REGISTRY_PASSWORD: '' });
+      expect(run.stderr).toBe('');
+      expect(run.exitCode, run.stdout).toBe(0);
+      const document = JSON.parse(run.stdout);
+      expect(document).toMatchObject({ name: 'default', cloud: 'aws', equal: true, differences: 0 });
+      expect(document.steps).toHaveLength(23);
+      expect(document.notes).toEqual(['Secret values were not compared: set the MEMBRANE_* variables to compare them too.']);
+      expect(await changingSince(before)).toEqual([]);
+    });
+
+    it('exit 1 after a change made behind its back (desired count), naming it; a rotated secret differs in its words, never its value', async () => {
+      await aws(moto.env, ['ecs', 'update-service', '--cluster', fixture.cluster, '--service', 'membrane-queued-worker', '--desired-count', '1']);
+      try {
+        const before = (await auditLines()).length;
+        const run = await diff([], { MEMBRANE_SECRET: 'canary-jwt-rotated-Z8' });
+        expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+        expect(run.stdout).toContain('  ≠ ECS service membrane-queued-worker: desired count 1 → 2');
+        expect(run.stdout).toMatch(/ {6}would run: aws ecs update-service --cli-input-json file:\/\/services\/queued-worker.update.json --region us-east-1/);
+        expect(run.stdout).toContain("  ≠ Secret membrane/jwt-secret: the stored value is not MEMBRANE_SECRET's");
+        expect(run.stdout).toContain('  = 21 more steps match (--verbose lists them)');
+        expect(run.stdout).toContain('2 of 23 differ. Put the answers back in place with: create-membrane-deploy install --name default --state-dir');
+        expect(leakedCanaries(run.stdout + run.stderr)).toEqual([]);
+        expect(run.stdout + run.stderr).not.toContain('canary-jwt-rotated-Z8');
+        expect(await changingSince(before)).toEqual([]);
+        // A new image tag is what an upgrade would change: every task definition, then nothing else can be told yet.
+        const upgrade = await diff(['--image-tag', '2025-10-01', '--json']);
+        expect(upgrade.exitCode).toBe(1);
+        const changed = JSON.parse(upgrade.stdout).steps.filter((step: { status: string }) => step.status !== 'same').map((step: { id: string }) => step.id);
+        expect(changed).toEqual([...SERVICES.map((spec) => `task-definition:${spec.id}`), 'service:queued-worker']);
+      } finally {
+        await aws(moto.env, ['ecs', 'update-service', '--cluster', fixture.cluster, '--service', 'membrane-queued-worker', '--desired-count', '2']);
+      }
+    });
+
+    it('exit 2 when there is nothing to compare, or the answers are wrong', async () => {
+      const none = await runCli(['diff', '--name', 'nothing', '--state-dir', join(work, 'state')], env);
+      expect(none.exitCode).toBe(2);
+      expect(none.stderr).toContain('No deployment named "nothing" is recorded');
+      const bad = await diff(['--image-tag', 'no tag']);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/imageTag/);
+    });
+  });
+
   it('ends with the load balancer\'s address, the CNAME records and what TLS still needs, read again on the next run', async () => {
     const { domain } = answersFor(fixture);
     const hosts = ['api', 'ui', 'console'].map((service) => `${service}.${domain}`);

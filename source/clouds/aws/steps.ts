@@ -14,6 +14,9 @@ import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, ty
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
 import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
 
+/** arn:…:task-definition/membrane-api:3 → membrane-api:3, as the console names a revision. */
+const revision = (arn: string) => arn.split('/').pop() ?? arn;
+
 const json = (name: string, document: unknown) => ({ prefix: 'file://', name, content: `${JSON.stringify(document, null, 2)}\n` });
 
 /** The value stored for a secret key, and how deploy.sh produces the same value. */
@@ -47,7 +50,7 @@ function secretStep(key: SecretKey, settings: SettingsFor<'aws'>, names: AwsName
       const existing = await findOrNull(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
       if (!existing) {
         if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Secrets Manager (any more). Set it and run again.`);
-        const created = await runJson(runner, create(secrets), NOT_REPEATABLE);
+        const created = await runJson(runner, { ...create(secrets), change: 'missing' }, NOT_REPEATABLE);
         return { outcome: 'created', outputs: { [outputKey.secretArn(key)]: created.ARN } };
       }
       const outputs = { [outputKey.secretArn(key)]: existing.ARN as string };
@@ -55,12 +58,12 @@ function secretStep(key: SecretKey, settings: SettingsFor<'aws'>, names: AwsName
       if (wanted === undefined && !existing.DeletedDate) return { outcome: 'unchanged', outputs };
       if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is scheduled for deletion. Set it and run again.`);
       if (existing.DeletedDate) {
-        await runner.run({ argv: awsArgv(region, 'secretsmanager', 'restore-secret', '--secret-id', existing.ARN) });
+        await runner.run({ argv: awsArgv(region, 'secretsmanager', 'restore-secret', '--secret-id', existing.ARN), change: 'scheduled for deletion: restored' });
       } else {
         const current = await runJson(runner, { argv: awsArgv(region, 'secretsmanager', 'get-secret-value', '--secret-id', existing.ARN, '--query', '{value:SecretString}') });
         if (current.value === wanted) return { outcome: 'unchanged', outputs };
       }
-      await runner.run({ argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', value(secrets)) });
+      await runner.run({ argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', value(secrets)), change: `the stored value is not ${SECRET_ENV[key]}'s` });
       return { outcome: 'updated', outputs };
     },
   };
@@ -81,9 +84,9 @@ function logGroupStep(settings: SettingsFor<'aws'>, names: AwsNames): ActionStep
       const found = await runJson(runner, { argv: awsArgv(region, 'logs', 'describe-log-groups', '--log-group-name-prefix', names.logGroup) });
       const existing = found.logGroups?.find((group: { logGroupName: string }) => group.logGroupName === names.logGroup);
       if (existing?.retentionInDays === RETENTION_DAYS) return { outcome: 'unchanged' };
-      if (!existing) await runner.run(create, NOT_REPEATABLE);
+      if (!existing) await runner.run({ ...create, change: 'missing' }, NOT_REPEATABLE);
       // Setting it again is harmless, so this one may be retried.
-      await runner.run(retention);
+      await runner.run({ ...retention, change: `retention ${existing?.retentionInDays ?? 'never expires'} → ${RETENTION_DAYS} days` });
       return { outcome: existing ? 'updated' : 'created' };
     },
   };
@@ -269,7 +272,8 @@ function taskDefinitionStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, nam
       if (latest?.taskDefinition?.status === 'ACTIVE' && latest.tags?.some((tag: { key: string; value: string }) => tag.value === wanted)) {
         return { outcome: 'unchanged', outputs: { [key]: latest.taskDefinition.taskDefinitionArn } };
       }
-      const registered = await runJson(runner, register(outputs), NOT_REPEATABLE);
+      const change = latest?.taskDefinition ? `${revision(latest.taskDefinition.taskDefinitionArn)} differs from the answers: a new revision` : 'none registered yet';
+      const registered = await runJson(runner, { ...register(outputs), change }, NOT_REPEATABLE);
       return { outcome: latest ? 'updated' : 'created', outputs: { [key]: registered.taskDefinition.taskDefinitionArn } };
     },
   };
@@ -295,17 +299,21 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
       const found = await runJson(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', names.service(spec.id)) });
       const existing = found.services?.find((s: { status: string }) => s.status !== 'INACTIVE');
       if (!existing) {
-        await runner.run(create(outputs), NOT_REPEATABLE);
+        await runner.run({ ...create(outputs), change: 'missing' }, NOT_REPEATABLE);
         return { outcome: 'created' };
       }
       if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
       const wanted = updateServiceInput(spec, settings, names, outputs);
       // A FAILED deployment stays FAILED: once its cause is fixed, only a new deployment tries again.
       const failed = existing.deployments?.some((d: { status: string; rolloutState?: string }) => d.status === 'PRIMARY' && d.rolloutState === 'FAILED') === true;
-      if (!failed && existing.taskDefinition === wanted.taskDefinition && existing.desiredCount === wanted.desiredCount && existing.enableExecuteCommand === wanted.enableExecuteCommand) {
-        return { outcome: 'unchanged' };
-      }
-      await runner.run(update(outputs, failed));
+      const changes = [
+        failed && 'its last deployment FAILED: a new one',
+        existing.taskDefinition !== wanted.taskDefinition && `task definition ${revision(existing.taskDefinition)} → ${revision(wanted.taskDefinition)}`,
+        existing.desiredCount !== wanted.desiredCount && `desired count ${existing.desiredCount} → ${wanted.desiredCount}`,
+        existing.enableExecuteCommand !== wanted.enableExecuteCommand && `ECS Exec ${existing.enableExecuteCommand ? 'on' : 'off'} → ${wanted.enableExecuteCommand ? 'on' : 'off'}`,
+      ].filter((change): change is string => Boolean(change));
+      if (changes.length === 0) return { outcome: 'unchanged' };
+      await runner.run({ ...update(outputs, failed), change: changes.join(', ') });
       return { outcome: 'updated' };
     },
   };
