@@ -46,7 +46,7 @@ export async function diff(options: CliOptions, context: Pick<CommandContext, 'e
   } else {
     // Like terraform plan: what differs in full; what matches only counted, unless --verbose.
     for (const comparison of comparisons) if (options.verbose || comparison.status !== 'same') for (const text of comparisonLines(comparison)) line(text);
-    if (!options.verbose && differing.length < comparisons.length) line(`  = ${comparisons.length - differing.length} more steps match (--verbose lists them)`);
+    if (!options.verbose && differing.length < comparisons.length) line(`  = ${comparisons.length - differing.length} ${differing.length ? 'other ' : ''}steps match (--verbose lists them)`);
     line();
     line(differing.length === 0
       ? `The cloud matches the answers: all ${comparisons.length} steps would change nothing.`

@@ -225,7 +225,7 @@ describe('install on AWS ECS against moto', () => {
         expect(run.stdout).toContain('  ≠ ECS service membrane-queued-worker: desired count 1 → 2');
         expect(run.stdout).toMatch(/ {6}would run: aws ecs update-service --cli-input-json file:\/\/services\/queued-worker.update.json --region us-east-1/);
         expect(run.stdout).toContain("  ≠ Secret membrane/jwt-secret: the stored value is not MEMBRANE_SECRET's");
-        expect(run.stdout).toContain('  = 21 more steps match (--verbose lists them)');
+        expect(run.stdout).toContain('  = 21 other steps match (--verbose lists them)');
         expect(run.stdout).toContain('2 of 23 differ. Put the answers back in place with: create-membrane-deploy install --name default --state-dir');
         expect(leakedCanaries(run.stdout + run.stderr)).toEqual([]);
         expect(run.stdout + run.stderr).not.toContain('canary-jwt-rotated-Z8');

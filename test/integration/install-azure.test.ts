@@ -180,6 +180,32 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     expect(again.stdout).not.toContain('az containerapp hostname');
   }, RUN_TIMEOUT_MS);
 
+  it('diff: exit 0 after the install with reads only; exit 1 once an app is scaled by hand', async () => {
+    const diff = () => runCli(['diff', '--state-dir', join(work, 'state'), '--json'], cliEnv(), RUN_TIMEOUT_MS);
+    const before = azure.calls().length;
+    const same = await diff();
+    expect(same.exitCode, same.stdout + same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ cloud: 'azure', equal: true, differences: 0 });
+    expect(changing(azure.calls().slice(before))).toEqual([]);
+
+    // As the portal does it: the app's own document with one field changed, the installer's tags kept.
+    const shown = JSON.parse((await azRun(azure.env, ['containerapp', 'show', '--name', 'membrane-queued-worker', '--resource-group', RG, '--subscription', azure.subscription])).stdout);
+    shown.properties.template.scale.minReplicas = 1;
+    await writeFile(join(work, 'scaled.yaml'), JSON.stringify(shown));
+    const scaled = await azRun(azure.env, ['containerapp', 'update', '--name', 'membrane-queued-worker', '--resource-group', RG, '--yaml', join(work, 'scaled.yaml'), '--subscription', azure.subscription]);
+    expect(scaled.exitCode, scaled.stderr).toBe(0);
+    const after = azure.calls().length;
+    const drifted = await diff();
+    expect(drifted.exitCode, drifted.stdout + drifted.stderr).toBe(1);
+    const differing = JSON.parse(drifted.stdout).steps.filter((step: { status: string }) => step.status !== 'same');
+    expect(differing.map((step: { id: string }) => step.id)).toEqual(['app:queued-worker']);
+    expect(differing[0].command.slice(0, 3)).toEqual(['az', 'containerapp', 'update']);
+    expect(differing[0].why).toBe('min replicas 1 → 2');
+    // The app still runs with one replica: diff changed nothing.
+    expect(changing(azure.calls().slice(after))).toEqual([]);
+    expect(app('queued-worker').properties.template.scale.minReplicas).toBe(1);
+  }, RUN_TIMEOUT_MS);
+
   it('fails an app whose revision does not start, with its reason, and leaves later waves alone', async () => {
     const stateDir = join(work, 'failing');
     await writeFile(join(work, 'answers-2.json'), JSON.stringify({ ...answers(azure.subscription), imageTag: '2025-10-01' }));

@@ -205,6 +205,26 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
     );
     expect(again.stdout).not.toContain('domain-mappings create');
   }, RUN_TIMEOUT_MS);
+
+  it('diff: exit 0 after the install with reads only; exit 1 once a service is scaled in the console, naming what changed', async () => {
+    const diff = () => runCli(['diff', '--state-dir', join(work, 'state'), '--json'], cliEnv(), RUN_TIMEOUT_MS);
+    const before = gcp.fake.requests.length;
+    const same = await diff();
+    expect(same.exitCode, same.stdout + same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ cloud: 'gcp', equal: true, differences: 0 });
+    expect(changes(before)).toEqual([]);
+
+    // A change by hand keeps the installer's labels (as a console edit does).
+    const image = containerOf(gcp.fake.services()['membrane-queued-worker']!).image;
+    const scaled = await gcloudRun(gcp.env, ['run', 'deploy', 'membrane-queued-worker', `--image=${image}`, '--min-instances=1', '--async', `--region=${REGION}`, `--project=${PROJECT}`, '--quiet']);
+    expect(scaled.exitCode, scaled.stderr).toBe(0);
+    const after = gcp.fake.requests.length;
+    const drifted = await diff();
+    expect(drifted.exitCode, drifted.stdout + drifted.stderr).toBe(1);
+    const differing = JSON.parse(drifted.stdout).steps.filter((step: { status: string }) => step.status !== 'same');
+    expect(differing.map((step: { id: string; why: string }) => [step.id, step.why])).toEqual([['service:queued-worker', 'min instances 1 → 2']]);
+    expect(changes(after)).toEqual([]);
+  }, RUN_TIMEOUT_MS);
 });
 
 describe('Cloud Run changes and failures', () => {

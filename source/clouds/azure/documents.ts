@@ -104,3 +104,30 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
   document.tags[SPEC_TAG] = createHash('sha256').update(JSON.stringify(document)).digest('hex').slice(0, 16);
   return document;
 }
+
+type AppDocument = ReturnType<typeof appDocument>;
+interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string } }[]; scale?: { minReplicas?: number; maxReplicas?: number } } } }
+
+/**
+ * What differs between the app as `az containerapp show` gives it and as the answers make it, in
+ * the fields a person changes by hand (the portal keeps the installer's hash tag, so the tag alone
+ * would not tell): image, replicas, size, env.
+ */
+export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
+  const live = shown.properties?.template;
+  const [container] = live?.containers ?? [];
+  const [want] = wanted.properties.template.containers;
+  const envOf = (list: { name: string; value?: string; secretRef?: string }[] = []) => new Map(list.map((e) => [e.name, e.secretRef ? `secretref:${e.secretRef}` : (e.value ?? '')]));
+  const [liveEnv, wantEnv] = [envOf(container?.env), envOf(want!.env)];
+  const envChanged = [...new Set([...liveEnv.keys(), ...wantEnv.keys()])].filter((name) => liveEnv.get(name) !== wantEnv.get(name));
+  const compare = (what: string, now: unknown, then: unknown) => (now === then ? [] : [`${what} ${now ?? 'none'} → ${then}`]);
+  return [
+    ...compare('image', container?.image, want!.image),
+    ...compare('min replicas', live?.scale?.minReplicas, wanted.properties.template.scale.minReplicas),
+    ...compare('max replicas', live?.scale?.maxReplicas, wanted.properties.template.scale.maxReplicas),
+    ...compare('cpu', container?.resources?.cpu, want!.resources.cpu),
+    ...compare('memory', container?.resources?.memory, want!.resources.memory),
+    // Names only: a value may be a secret's reference, and the names say enough.
+    ...(envChanged.length ? [`env ${envChanged.join(', ')}`] : []),
+  ];
+}

@@ -11,7 +11,7 @@ import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepResult } from '../types.js';
-import { appDocument, readerSecrets, SPEC_TAG } from './documents.js';
+import { appDocument, handChanges, readerSecrets, SPEC_TAG } from './documents.js';
 import { azArgv, azureNames, outputKey, READERS, SECRETS_USER_ROLE, tagArgs, type AzureNames, type Reader } from './names.js';
 import { whileKeyVaultAccessPropagates } from './propagation.js';
 
@@ -155,12 +155,14 @@ function appStep(spec: ServiceSpec, settings: SettingsFor<'azure'>, names: Azure
     artifacts: (outputs) => [{ path: `apps/${spec.id}.yaml`, content: file(outputs).content! }],
     async apply(context) {
       const { runner, outputs } = context;
-      const wanted = appDocument(spec, settings, outputs).tags[SPEC_TAG];
+      const wanted = appDocument(spec, settings, outputs);
       // Each try looks first: a refused create made nothing, and one that went through is adopted.
       return whileKeyVaultAccessPropagates(context, async (): Promise<StepResult> => {
         const existing = await findOrNull(runner, { argv: azArgv(subscription, 'containerapp', 'show', '--name', names.app(spec.id), '--resource-group', resourceGroup) });
-        if (existing?.tags?.[SPEC_TAG] === wanted) return { outcome: 'unchanged' };
-        await runner.run(write(existing ? 'update' : 'create', outputs), NOT_REPEATABLE);
+        const byHand = existing ? handChanges(existing, wanted) : [];
+        if (existing?.tags?.[SPEC_TAG] === wanted.tags[SPEC_TAG] && byHand.length === 0) return { outcome: 'unchanged' };
+        const change = !existing ? 'missing' : byHand.length ? byHand.join(', ') : 'made from other answers';
+        await runner.run({ ...write(existing ? 'update' : 'create', outputs), change }, NOT_REPEATABLE);
         return { outcome: existing ? 'updated' : 'created' };
       });
     },

@@ -51,7 +51,10 @@ const usesVpc = (spec: ServiceSpec) => spec.image === 'core/api';
 const ingressOf = (spec: ServiceSpec) => (spec.exposure === 'public' ? 'all' : 'internal');
 
 /** The deploy command, and the hash of everything it sets: equal hashes mean nothing to deploy. */
-export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact } {
+/** What a person changes by hand in the console, as `gcloud run deploy` sets it. */
+interface Shape { image: string; cpu: string; memory: string; minInstances: number; maxInstances: number }
+
+export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact; shape: Shape } {
   const gcp = settings.answers.gcp;
   const { cpu, memory, replicas } = settings.sizing[spec.id];
   // Only services after the runner's wave need its URL; the runner itself is deployed before it exists.
@@ -61,14 +64,15 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     reservedEnv: CLOUD_RUN_RESERVED_ENV,
   });
   const envArg: FileArg = { prefix: '--env-vars-file=', name: `services/${spec.id}.env.yaml`, content: envFile(env) };
+  const shape: Shape = { image: imageOf(spec, settings, names), cpu: String(cloudRunCpu(cpu)), memory: `${memory}Mi`, minInstances: replicas, maxInstances: Math.max(MAX_INSTANCES, replicas) };
   const flags = [
-    `--image=${imageOf(spec, settings, names)}`,
+    `--image=${shape.image}`,
     `--region=${gcp.region}`,
     `--port=${PORT}`,
-    `--cpu=${cloudRunCpu(cpu)}`,
-    `--memory=${memory}Mi`,
-    `--min-instances=${replicas}`,
-    `--max-instances=${Math.max(MAX_INSTANCES, replicas)}`,
+    `--cpu=${shape.cpu}`,
+    `--memory=${shape.memory}`,
+    `--min-instances=${shape.minInstances}`,
+    `--max-instances=${shape.maxInstances}`,
     ...(secrets.length ? [`--set-secrets=${secrets.map((ref) => `${ref.env}=${names.secret(ref.secret)}:latest`).join(',')}`] : []),
     `--service-account=${serviceAccounts(settings, outputs.get(outputKey.projectNumber)).runtime}`,
     `--ingress=${ingressOf(spec)}`,
@@ -83,5 +87,26 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     command: { argv: gcloudArgv(gcp.project, 'run', 'deploy', names.service(spec.id), ...flags, envArg, `--labels=${names.deploymentLabel},${SPEC_LABEL}=${hash}`, '--async') },
     hash,
     envFile: { path: envArg.name, content: envArg.content! },
+    shape,
   };
+}
+
+interface ShownService { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { image?: string; resources?: { limits?: { cpu?: string; memory?: string } } }[] } } } }
+
+/**
+ * What differs between the service as `gcloud run services describe` gives it and the answers,
+ * in the fields a console edit changes while the installer's label stays: image, instances, size.
+ */
+export function handChanges(shown: ShownService, wanted: Shape): string[] {
+  const template = shown.spec?.template;
+  const annotations = template?.metadata?.annotations ?? {};
+  const [container] = template?.spec?.containers ?? [];
+  const compare = (what: string, now: unknown, then: unknown) => (String(now ?? 'none') === String(then) ? [] : [`${what} ${now ?? 'none'} → ${then}`]);
+  return [
+    ...compare('image', container?.image, wanted.image),
+    ...compare('min instances', annotations['autoscaling.knative.dev/minScale'], wanted.minInstances),
+    ...compare('max instances', annotations['autoscaling.knative.dev/maxScale'], wanted.maxInstances),
+    ...compare('cpu', container?.resources?.limits?.cpu, wanted.cpu),
+    ...compare('memory', container?.resources?.limits?.memory, wanted.memory),
+  ];
 }

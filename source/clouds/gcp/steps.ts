@@ -10,7 +10,7 @@ import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepResult } from '../types.js';
-import { deployment, SPEC_LABEL } from './documents.js';
+import { deployment, handChanges, SPEC_LABEL } from './documents.js';
 import { gcloudArgv, gcpNames, outputKey, REQUIRED_APIS, serviceAccounts, type GcpNames } from './names.js';
 
 const ACCESSOR_ROLE = 'roles/secretmanager.secretAccessor';
@@ -140,10 +140,13 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: Gcp
     preview: (outputs) => [deployment(spec, settings, names, outputs).command],
     artifacts: (outputs) => [deployment(spec, settings, names, outputs).envFile],
     async apply({ runner, outputs }) {
-      const { command, hash } = deployment(spec, settings, names, outputs);
+      const { command, hash, shape } = deployment(spec, settings, names, outputs);
       const existing = await findOrNull(runner, { argv: gcloudArgv(project, 'run', 'services', 'describe', names.service(spec.id), `--region=${region}`) });
-      if (existing?.metadata?.labels?.[SPEC_LABEL] === hash) return { outcome: 'unchanged' };
-      await runner.run(command, NOT_REPEATABLE);
+      // The label survives a console edit: the fields it covers are compared too.
+      const byHand = existing ? handChanges(existing, shape) : [];
+      if (existing?.metadata?.labels?.[SPEC_LABEL] === hash && byHand.length === 0) return { outcome: 'unchanged' };
+      const change = !existing ? 'missing' : byHand.length ? byHand.join(', ') : 'deployed from other answers';
+      await runner.run({ ...command, change }, NOT_REPEATABLE);
       return { outcome: existing ? 'updated' : 'created' };
     },
   };
