@@ -14,7 +14,7 @@ import { appRecords, isBound, publicAppsReader } from './endpoints.js';
 import { azArgv } from './names.js';
 import { whileRefused } from './propagation.js';
 
-interface DnsZone { name: string; resourceGroup: string; zoneType?: string }
+export interface DnsZone { name: string; resourceGroup: string; zoneType?: string }
 interface RecordSet { name: string; type: string; CNAMERecord?: { cname?: string }; TXTRecords?: { value?: string[] }[] }
 
 /**
@@ -28,7 +28,7 @@ const notSeen = (host: string) => new Error(`Azure does not see the CNAME and as
 
 
 /** The public zone named `zone` anywhere in the subscription (its resource group may be another one), or why it cannot hold the domain's records. */
-async function findZone(runner: Runner, settings: SettingsFor<'azure'>, zone: string): Promise<DnsZone | string> {
+export async function findZone(runner: Runner, settings: SettingsFor<'azure'>, zone: string): Promise<DnsZone | string> {
   const zones = await runJson<DnsZone[]>(runner, { argv: azArgv(settings.answers.azure.subscription, 'network', 'dns', 'zone', 'list') });
   const found = (Array.isArray(zones) ? zones : []).find((z) => dnsName(z.name) === dnsName(zone) && z.zoneType !== 'Private');
   if (!found) return `no public Azure DNS zone named ${zone} in subscription ${settings.answers.azure.subscription}`;
