@@ -458,7 +458,7 @@ describe('the fake az', () => {
 
     it('removes one DNS record of its set; the set goes with its last record; a missing set is not found (exit 3)', async () => {
       const txt = ['network', 'dns', 'record-set', 'txt', 'remove-record', ...zone, '--record-set-name', 'asuid.api'];
-      expect((await failure([...txt, '--value', 'other'])).stderr).toContain("Record {'value': 'other'} not found.");
+      expect((await failure([...txt, '--value', 'other'])).stderr).toContain("Record {'value': ['other']} not found.");
       expect(await azRun(env(), [...txt, '--value', 'abc'])).toMatchObject({ exitCode: 0 });
       expect((await failure([...txt, '--value', 'abc'])).exitCode).toBe(3);
       const cname = ['network', 'dns', 'record-set', 'cname', 'remove-record', ...zone, '--record-set-name', 'api', '--cname', 'membrane-api.example.net'];
