@@ -121,7 +121,7 @@ describe('the fake az', () => {
       const e = await failure(['containerap', 'show']);
       expect(e.exitCode).toBe(2);
       expect(e.stderr).toMatch(/^ERROR: 'containerap' is misspelled or not recognized by the system\.$/m);
-      expect((await failure(['containerapp', 'delete', '-n', 'x', '-g', RG])).stderr).toContain("'delete' is misspelled");
+      expect((await failure(['containerapp', 'env', 'delete', '-n', 'x', '-g', RG])).stderr).toContain("'delete' is misspelled");
       const login = await failure(['login', '--use-device-code']);
       expect(login.exitCode).toBe(1);
       expect(login.stderr).toContain('never logs in');
@@ -437,6 +437,68 @@ describe('the fake az', () => {
       const subject = (list: any[]) => list.find((c) => c.properties.subjectName === 'app.example.org').properties.provisioningState;
       expect(subject(await az(pending, certificates))).toBe('Pending');
       expect(subject(await az(pending, certificates))).toBe('Succeeded');
+    });
+  });
+
+  // What uninstall runs, with the real commands' confirmation and not-found behaviour.
+  describe('removals', () => {
+    const zone = ['--resource-group', RG, '--zone-name', 'example.org'];
+    it('deletes a hostname, then the app, only with --yes; an app that is gone deletes quietly (ARM 204)', async () => {
+      const host = ['--name', 'membrane-api', '--resource-group', RG, '--hostname', 'app.example.org'];
+      expect((await failure(['containerapp', 'hostname', 'delete', ...host])).stderr).toContain('Unable to prompt for confirmation as no tty available. Use --yes.');
+      expect((await az(env(), ['containerapp', 'hostname', 'delete', ...host, '--yes'])).map((d: any) => d.name)).not.toContain('app.example.org');
+      const again = await failure(['containerapp', 'hostname', 'delete', ...host, '--yes']);
+      expect([again.exitCode, again.stderr]).toEqual([3, expect.stringContaining("The hostname 'app.example.org' in Container app 'membrane-api' was not found.")]);
+      const app = ['containerapp', 'delete', '--name', 'membrane-api', '--resource-group', RG];
+      expect((await failure(app)).stderr).toContain('Use --yes.');
+      expect((await azRun(env(), [...app, '--yes'])).exitCode).toBe(0);
+      expect((await failure(['containerapp', 'show', '-n', 'membrane-api', '-g', RG])).exitCode).toBe(3);
+      expect(await azRun(env(), [...app, '--yes'])).toMatchObject({ exitCode: 0, stdout: '' });
+    });
+
+    it('removes one DNS record of its set; the set goes with its last record; a missing set is not found (exit 3)', async () => {
+      const txt = ['network', 'dns', 'record-set', 'txt', 'remove-record', ...zone, '--record-set-name', 'asuid.api'];
+      expect((await failure([...txt, '--value', 'other'])).stderr).toContain("Record {'value': ['other']} not found.");
+      expect(await azRun(env(), [...txt, '--value', 'abc'])).toMatchObject({ exitCode: 0 });
+      expect((await failure([...txt, '--value', 'abc'])).exitCode).toBe(3);
+      const cname = ['network', 'dns', 'record-set', 'cname', 'remove-record', ...zone, '--record-set-name', 'api', '--cname', 'membrane-api.example.net'];
+      expect((await failure([...cname, '--yes'])).exitCode).toBe(2);
+      expect((await azRun(env(), cname)).exitCode).toBe(0);
+      const sets = await az(env(), ['network', 'dns', 'record-set', 'list', ...zone]);
+      expect(sets.map((set: any) => set.name)).not.toContain('api');
+    });
+
+    it('deletes role assignments by id (one gone already is fine); filters that match none are an error', async () => {
+      const assignments = await az(env(), ['role', 'assignment', 'list', '--all', '--assignee', identity.principalId]);
+      const byIds = ['role', 'assignment', 'delete', '--ids', ...assignments.map((a: any) => a.id)];
+      expect((await failure([...byIds, '--role', 'Reader'])).stderr).toContain('When assignment ids are used, other parameter values are not required');
+      expect((await azRun(env(), byIds)).exitCode).toBe(0);
+      expect((await azRun(env(), byIds)).exitCode).toBe(0);
+      expect(await az(env(), ['role', 'assignment', 'list', '--all', '--assignee', identity.principalId])).toEqual([]);
+      expect((await failure(['role', 'assignment', 'delete', '--assignee', identity.principalId, '--role', 'Reader'])).stderr).toContain('No matched assignments were found to delete');
+    });
+
+    it('deletes an identity without asking; one that is gone deletes quietly', async () => {
+      const remove = ['identity', 'delete', '--name', 'membrane-id', '--resource-group', RG];
+      expect((await failure([...remove, '--yes'])).exitCode).toBe(2);
+      expect((await azRun(env(), remove)).exitCode).toBe(0);
+      expect((await failure(['identity', 'show', '-n', 'membrane-id', '-g', RG])).exitCode).toBe(3);
+      expect((await azRun(env(), remove)).exitCode).toBe(0);
+    });
+
+    it('soft-deletes a secret: gone from show and list, its name taken until it is recovered with its value', async () => {
+      const path = await file('value.txt', SECRET_VALUE);
+      await az(env(), ['keyvault', 'secret', 'set', '--vault-name', KV, '-n', 'soft', '-f', path, '--tags', 'membrane-deployment=default']);
+      const listed = await az(env(), ['keyvault', 'secret', 'list', '--vault-name', KV]);
+      expect(listed.find((s: any) => s.name === 'soft')).toMatchObject({ tags: { 'membrane-deployment': 'default' } });
+      expect(JSON.stringify(listed)).not.toContain(SECRET_VALUE);
+      const deleted = await az(env(), ['keyvault', 'secret', 'delete', '--vault-name', KV, '--name', 'soft']);
+      expect(deleted).toMatchObject({ name: 'soft', recoveryId: `https://${KV}.vault.azure.net/deletedsecrets/soft`, value: null });
+      expect((await failure(['keyvault', 'secret', 'show', '--vault-name', KV, '-n', 'soft'])).exitCode).toBe(3);
+      expect((await failure(['keyvault', 'secret', 'delete', '--vault-name', KV, '-n', 'soft'])).exitCode).toBe(3);
+      expect((await failure(['keyvault', 'secret', 'set', '--vault-name', KV, '-n', 'soft', '-f', path])).stderr).toContain('is currently in a deleted but recoverable state');
+      await az(env(), ['keyvault', 'secret', 'recover', '--vault-name', KV, '--name', 'soft']);
+      expect(await az(env(), ['keyvault', 'secret', 'show', '--vault-name', KV, '-n', 'soft'])).toMatchObject({ value: SECRET_VALUE });
     });
   });
 });

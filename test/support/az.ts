@@ -74,7 +74,12 @@ export interface FakeAzState {
   subscription: { id: string; name: string; tenantId: string; user: { name: string; type: string }; userObjectId: string };
   resourceGroups: Record<string, { name: string; location: string }>;
   environments: Record<string, Record<string, any>>;
-  keyVaults: Record<string, { resource: Record<string, any>; secrets: Record<string, { name: string; versions: FakeSecretVersion[] }> }>;
+  keyVaults: Record<string, {
+    resource: Record<string, any>;
+    secrets: Record<string, { name: string; versions: FakeSecretVersion[] }>;
+    /** Soft-deleted secrets, recoverable until purged; absent until one is deleted. */
+    deletedSecrets?: Record<string, { name: string; versions: FakeSecretVersion[]; deletedDate: string; scheduledPurgeDate: string }>;
+  }>;
   identities: Record<string, { id: string; name: string; clientId: string; principalId: string; tenantId: string; location: string; resourceGroup: string }>;
   roleAssignments: Record<string, any>[];
   apps: Record<string, FakeApp>;

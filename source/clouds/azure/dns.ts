@@ -14,8 +14,20 @@ import { appRecords, isBound, publicAppsReader } from './endpoints.js';
 import { azArgv } from './names.js';
 import { whileRefused } from './propagation.js';
 
-interface DnsZone { name: string; resourceGroup: string; zoneType?: string }
-interface RecordSet { name: string; type: string; CNAMERecord?: { cname?: string }; TXTRecords?: { value?: string[] }[] }
+export interface DnsZone { name: string; resourceGroup: string; zoneType?: string }
+export interface RecordSet { name: string; type: string; CNAMERecord?: { cname?: string }; TXTRecords?: { value?: string[] }[] }
+
+/** `az network dns ARGS` on the zone. */
+export const zoneArgv = (subscription: string, found: DnsZone, args: string[]) => azArgv(subscription, 'network', 'dns', ...args, '--resource-group', found.resourceGroup, '--zone-name', found.name);
+/** The record set's name relative to the zone: api.example.com in example.com is api. */
+export const relativeName = (found: DnsZone, name: string) => name.slice(0, name.length - found.name.length - 1);
+export const setType = (set: RecordSet) => set.type.split('/').pop()!;
+/** A CNAME set's one value; a TXT set's records, each of its chunks joined. */
+export const setValues = (set: RecordSet) => (setType(set) === 'CNAME' ? [set.CNAMERecord?.cname ?? ''] : (set.TXTRecords ?? []).map((r) => (r.value ?? []).join('')));
+export async function recordSets(runner: Runner, subscription: string, found: DnsZone): Promise<RecordSet[]> {
+  const sets = await runJson<RecordSet[]>(runner, { argv: zoneArgv(subscription, found, ['record-set', 'list']) });
+  return Array.isArray(sets) ? sets : [];
+}
 
 /**
  * Azure checks the records through public DNS before it adds a host (InvalidCustomHostNameValidation
@@ -28,7 +40,7 @@ const notSeen = (host: string) => new Error(`Azure does not see the CNAME and as
 
 
 /** The public zone named `zone` anywhere in the subscription (its resource group may be another one), or why it cannot hold the domain's records. */
-async function findZone(runner: Runner, settings: SettingsFor<'azure'>, zone: string): Promise<DnsZone | string> {
+export async function findZone(runner: Runner, settings: SettingsFor<'azure'>, zone: string): Promise<DnsZone | string> {
   const zones = await runJson<DnsZone[]>(runner, { argv: azArgv(settings.answers.azure.subscription, 'network', 'dns', 'zone', 'list') });
   const found = (Array.isArray(zones) ? zones : []).find((z) => dnsName(z.name) === dnsName(zone) && z.zoneType !== 'Private');
   if (!found) return `no public Azure DNS zone named ${zone} in subscription ${settings.answers.azure.subscription}`;
@@ -48,14 +60,11 @@ export function dnsZoneCheck(settings: SettingsFor<'azure'>, runner: Runner, zon
 export function azureDnsStep(settings: SettingsFor<'azure'>, zone: string): ActionStep {
   const { subscription, resourceGroup, environment } = settings.answers.azure;
   const apps = publicAppsReader(settings);
-  const zoneArgv = (found: DnsZone, args: string[]) => azArgv(subscription, 'network', 'dns', ...args, '--resource-group', found.resourceGroup, '--zone-name', found.name);
-  /** The record set's name relative to the zone: api.example.com in example.com is api. */
-  const relative = (found: DnsZone, name: string) => name.slice(0, name.length - found.name.length - 1);
   // --if-none-match: create only; a record set made meanwhile by someone else is refused, not overwritten.
   const create = (found: DnsZone, record: DnsRecord): Command => ({
     argv: record.type === 'CNAME'
-      ? zoneArgv(found, ['record-set', 'cname', 'set-record', '--record-set-name', relative(found, record.name), '--cname', record.value, '--if-none-match'])
-      : zoneArgv(found, ['record-set', 'txt', 'add-record', '--record-set-name', relative(found, record.name), '--value', record.value, '--if-none-match']),
+      ? zoneArgv(subscription, found, ['record-set', 'cname', 'set-record', '--record-set-name', relativeName(found, record.name), '--cname', record.value, '--if-none-match'])
+      : zoneArgv(subscription, found, ['record-set', 'txt', 'add-record', '--record-set-name', relativeName(found, record.name), '--value', record.value, '--if-none-match']),
   });
   const hostname = (verb: 'add' | 'bind', app: string, host: string): Command => ({
     argv: azArgv(subscription, 'containerapp', 'hostname', verb, '--name', app, '--resource-group', resourceGroup, '--hostname', host,
@@ -82,19 +91,17 @@ export function azureDnsStep(settings: SettingsFor<'azure'>, zone: string): Acti
       const noIngress = publicApps.filter((a) => !a.fqdn || !a.verificationId);
       if (noIngress.length) throw new Error(`${noIngress.map((a) => a.app).join(', ')} ${noIngress.length === 1 ? 'has' : 'have'} no external ingress yet, so ${noIngress.map((a) => a.host).join(', ')} cannot be pointed at it.`);
 
-      const sets = await runJson<RecordSet[]>(runner, { argv: zoneArgv(found, ['record-set', 'list']) });
+      const sets = await recordSets(runner, subscription, found);
       const wanted = appRecords(publicApps);
-      const named = (record: DnsRecord) => (Array.isArray(sets) ? sets : []).filter((set) => set.name.toLowerCase() === relative(found, record.name).toLowerCase());
-      const typeOf = (set: RecordSet) => set.type.split('/').pop()!;
-      const valuesOf = (set: RecordSet) => (typeOf(set) === 'CNAME' ? [set.CNAMERecord?.cname ?? ''] : (set.TXTRecords ?? []).map((r) => (r.value ?? []).join('')));
+      const named = (record: DnsRecord) => sets.filter((set) => set.name.toLowerCase() === relativeName(found, record.name).toLowerCase());
       // The wanted record is there when its set holds its value. A set of its type with other values is
       // someone else's (a TXT set is not ours to add to), and so is any set beside a CNAME (RFC 1034 3.6.2).
       const clashes = wanted.flatMap((record) => named(record).flatMap((set) => {
-        if (typeOf(set) === record.type) return valuesOf(set).some((v) => dnsName(v) === dnsName(record.value)) ? [] : [`${record.name} ${record.type} is ${valuesOf(set).join(', ')}, not ${record.value}`];
-        return record.type === 'CNAME' || typeOf(set) === 'CNAME' ? [`${record.name} has a ${typeOf(set)} record set, which a ${record.type} record cannot sit beside`] : [];
+        if (setType(set) === record.type) return setValues(set).some((v) => dnsName(v) === dnsName(record.value)) ? [] : [`${record.name} ${record.type} is ${setValues(set).join(', ')}, not ${record.value}`];
+        return record.type === 'CNAME' || setType(set) === 'CNAME' ? [`${record.name} has a ${setType(set)} record set, which a ${record.type} record cannot sit beside`] : [];
       }));
       if (clashes.length) throw new Error(`Azure DNS zone ${zone} already has other records: ${clashes.join('; ')}. The installer does not overwrite records it did not make: change or delete them, then run resume.`);
-      const missing = wanted.filter((record) => !named(record).some((set) => typeOf(set) === record.type));
+      const missing = wanted.filter((record) => !named(record).some((set) => setType(set) === record.type));
       await Promise.all(missing.map((record) => runJson(runner, create(found, record), NOT_REPEATABLE)));
 
       // Azure checks both records before it adds a host; add and bind run one after the other per app.

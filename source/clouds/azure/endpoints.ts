@@ -17,8 +17,9 @@ import type { ActionStep } from '../types.js';
 import { azArgv, azureNames } from './names.js';
 
 interface CustomDomain { name: string; bindingType?: string; certificateId?: string | null }
-interface ListedApp {
+export interface ListedApp {
   name: string;
+  tags?: Record<string, string> | null;
   properties: { customDomainVerificationId?: string; configuration?: { ingress?: { fqdn?: string; customDomains?: CustomDomain[] | null } | null } };
 }
 interface ManagedCertificate { id: string; name: string; properties: { provisioningState?: string } }
@@ -36,22 +37,24 @@ export interface PublicApp {
 /** SniEnabled with a certificate is a bound domain; Disabled is a domain added without one. */
 export const isBound = (domain: CustomDomain | undefined) => domain?.bindingType === 'SniEnabled' && Boolean(domain.certificateId);
 
+/** The public apps as one `containerapp list` of the group shows them. */
+export function publicApps(settings: SettingsFor<'azure'>, listed: unknown): PublicApp[] {
+  const names = azureNames(settings);
+  const apps = (Array.isArray(listed) ? listed : []) as ListedApp[];
+  return PUBLIC_SERVICES.map((service) => {
+    const host = `${service}.${settings.answers.domain}`;
+    const app = names.app(service);
+    const properties = apps.find((a) => a.name === app)?.properties;
+    const ingress = properties?.configuration?.ingress;
+    const domain = ingress?.customDomains?.find((d) => d.name.toLowerCase() === host.toLowerCase());
+    return { service, host, app, fqdn: ingress?.fqdn, verificationId: properties?.customDomainVerificationId, domain };
+  });
+}
+
 export function publicAppsReader(settings: SettingsFor<'azure'>) {
   const { subscription, resourceGroup } = settings.answers.azure;
-  const names = azureNames(settings);
   const list: Command = { argv: azArgv(subscription, 'containerapp', 'list', '--resource-group', resourceGroup) };
-  async function read(runner: Runner): Promise<PublicApp[]> {
-    const listed = await runJson<ListedApp[]>(runner, list);
-    const apps = Array.isArray(listed) ? listed : [];
-    return PUBLIC_SERVICES.map((service) => {
-      const host = `${service}.${settings.answers.domain}`;
-      const app = names.app(service);
-      const properties = apps.find((a) => a.name === app)?.properties;
-      const ingress = properties?.configuration?.ingress;
-      const domain = ingress?.customDomains?.find((d) => d.name.toLowerCase() === host.toLowerCase());
-      return { service, host, app, fqdn: ingress?.fqdn, verificationId: properties?.customDomainVerificationId, domain };
-    });
-  }
+  const read = async (runner: Runner): Promise<PublicApp[]> => publicApps(settings, await runJson<ListedApp[]>(runner, list));
   return { list, read };
 }
 

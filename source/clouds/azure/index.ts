@@ -11,6 +11,7 @@ import { askAzure } from './questions.js';
 import { azurePreflight } from './preflight.js';
 import { azureResources } from './review.js';
 import { azureSteps } from './steps.js';
+import { azureUninstall } from './uninstall.js';
 
 /** Container App names: lowercase letters, digits and hyphens, at most 32 characters. */
 const APP_NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
@@ -31,6 +32,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
     },
     observe: (runner) => observeAzure(settings, runner),
     diagnostics: () => azureDiagnostics(settings),
+    uninstall: (runner, known, options) => azureUninstall(settings, runner, known, options),
     notes: () => [
       `The apps read their secrets from Key Vault ${azure.keyVault} as Key Vault references, through user-assigned identities (created first, so the references resolve when each app is created; a system-assigned identity would not exist yet). Nothing secret is stored in the apps themselves.`,
       `Each identity is granted "Key Vault Secrets User" on single secrets, never on the vault: ${names.identity('engine')} (the engine services) reads the engine's secrets and the registry password; ${names.identity('runner')} (the code runner, which runs customers' code) and ${names.identity('web')} (ui, console) read only the registry password.`,
