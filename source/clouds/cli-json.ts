@@ -28,3 +28,12 @@ export async function findOrNull<T = any>(runner: Runner, command: Command): Pro
     throw error;
   }
 }
+
+/** The command, or nothing when what it acts on is already gone. */
+export async function unlessGone(run: Promise<unknown>): Promise<void> {
+  try {
+    await run;
+  } catch (error) {
+    if (!(error instanceof CliError && error.kind === 'not-found')) throw error;
+  }
+}

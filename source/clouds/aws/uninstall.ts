@@ -7,10 +7,9 @@
 // target groups, task role, execution role and hosted zone are never touched.
 import type { SettingsFor } from '../../answers/settings.js';
 import type { Arg, Command } from '../../exec/command.js';
-import { CliError } from '../../exec/errors.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
-import { findOrNull, runJson } from '../cli-json.js';
+import { findOrNull, runJson, unlessGone } from '../cli-json.js';
 import { dnsName, recordedEndpoints } from '../endpoints.js';
 import type { Removal, UninstallOptions, UninstallPlan } from '../types.js';
 import { awsArgv, awsNames, outputKey } from './names.js';
@@ -28,15 +27,6 @@ const OPERATION_INTERVAL_MS = 2000;
 type Tag = { Key?: string; Value?: string; key?: string; value?: string };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The command, or nothing when what it acts on is already gone. */
-async function unlessGone(run: Promise<unknown>): Promise<void> {
-  try {
-    await run;
-  } catch (error) {
-    if (!(error instanceof CliError && error.kind === 'not-found')) throw error;
-  }
-}
 
 export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner, known: Readonly<Record<string, string>>, options: UninstallOptions): Promise<UninstallPlan> {
   const names = awsNames(settings);
