@@ -51,7 +51,7 @@ export async function uninstall(options: CliOptions, context: Pick<CommandContex
   const stopNow = new AbortController();
   const runner = createAuditedRunner(workspace, {}, stopNow.signal);
   try {
-    out.say(`Looking for what the installer created for deployment "${settings.name}" (its journal, and the tag membrane:deployment=${settings.name})…`);
+    out.say(`Looking for what the installer created for deployment "${settings.name}" (its journal, and the cloud's tags or labels for ${settings.name})…`);
     const plan = await adapter.uninstall(runner, journal.outputs(), { deleteSecrets: options.deleteSecrets });
     showPlan(plan, out, options.dryRun);
     const again = ['create-membrane-deploy uninstall --name', options.name, ...(options.stateDir ? ['--state-dir', shellQuote(options.stateDir)] : []),

@@ -244,10 +244,9 @@ describe('uninstall --demo', () => {
   });
 });
 
-describe('uninstall on Azure and Cloud Run', () => {
+describe('uninstall on Azure', () => {
   it.each([
     ['azure', 'Azure Container Apps', { azure: { subscription: 'acme-prod', resourceGroup: 'membrane-rg', environment: 'membrane-env', location: 'eastus', keyVault: 'membrane-vault' } }],
-    ['gcp', 'Google Cloud Run', { gcp: { project: 'acme-membrane', region: 'us-central1' } }],
   ])('%s: says it is not in this version, exit 2, nothing run', async (cloud, title, block) => {
     const dir = await mkdtemp(join(tmpdir(), `membrane-uninstall-${cloud}-`));
     await writeFile(join(dir, 'answers.json'), JSON.stringify({ cloud, domain: 'example.com', imageTag: '2025-09-19', registry: { server: 'harbor.integration.app', username: 'robot$core+acme' }, ...block }));
