@@ -122,7 +122,8 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
   --dry-run                with uninstall: list what it would remove, and remove nothing
-  --delete-secrets         with uninstall: schedule the deployment's secrets for deletion too (AWS: 30-day recovery window)
+  --delete-secrets         with uninstall: delete the deployment's secrets too (AWS: after a 30-day recovery window;
+                           Cloud Run: at once, Secret Manager has no recovery)
   --demo                   the real AWS install against a simulated AWS account: no account, no CLI, nothing
                            created; resume, troubleshoot and status with --demo continue the same demo
   --demo-fail SERVICE      with --demo: make that service's rollouts in this run fail
