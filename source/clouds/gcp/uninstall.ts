@@ -127,9 +127,9 @@ export async function gcpUninstall(settings: SettingsFor<'gcp'>, runner: Runner,
   }
 
   async function secrets(): Promise<Removal[]> {
-    const listed = await runJson<({ name: string } & Labelled)[]>(runner, gcloud('secrets', 'list'));
+    const found = await runJson<({ name: string } & Labelled)[]>(runner, gcloud('secrets', 'list'));
     const ourNames = new Set((Object.keys(SECRET_SUFFIX) as SecretKey[]).map((key) => names.secret(key)));
-    return (Array.isArray(listed) ? listed : []).flatMap((secret): Removal[] => {
+    return (Array.isArray(found) ? found : []).flatMap((secret): Removal[] => {
       const name = secret.name.split('/').pop()!;
       if (!isOurs(secret.labels)) {
         if (ourNames.has(name)) kept.push(`Secret ${name} ${noLabel}`);
