@@ -103,7 +103,7 @@ Commands:
   troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
   verify             DNS, TLS and health of each public URL of the domain (exit 0 all pass, 1 not)
   diff               the cloud now against what the answers make, changes by hand included (exit 0 same, 1 differs, 2 error)
-  uninstall          remove what the installer created for --name (AWS), after confirmation; --dry-run lists it
+  uninstall          remove what the installer created for --name, after confirmation; --dry-run lists it
 
 Options (a command refuses one it does not take; --name, --state-dir and --yes go with every command):
   --config FILE            answers file (JSON); see README for its keys
@@ -125,7 +125,8 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
   --dry-run                with uninstall: list what it would remove, and remove nothing
-  --delete-secrets         with uninstall: schedule the deployment's secrets for deletion too (AWS: 30-day recovery window)
+  --delete-secrets         with uninstall: delete the deployment's secrets too (AWS: after a 30-day recovery window;
+                           Cloud Run: at once, Secret Manager has no recovery)
   --demo                   the real AWS install against a simulated AWS account: no account, no CLI, nothing
                            created; resume, troubleshoot and status with --demo continue the same demo
   --demo-fail SERVICE      with --demo: make that service's rollouts in this run fail

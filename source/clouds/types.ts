@@ -167,9 +167,9 @@ export interface CloudAdapter {
   diagnostics?(): CloudDiagnostics;
   /**
    * What uninstall removes, found from `known` (the journal's outputs, possibly none) and from the
-   * cloud's own tags, in reverse order of creation; read-only. Absent: uninstall is not in this version for the cloud.
+   * cloud's own tags, in reverse order of creation; read-only.
    */
-  uninstall?(runner: Runner, known: Readonly<Record<string, string>>, options: UninstallOptions): Promise<UninstallPlan>;
+  uninstall(runner: Runner, known: Readonly<Record<string, string>>, options: UninstallOptions): Promise<UninstallPlan>;
 }
 
 export interface UninstallOptions {

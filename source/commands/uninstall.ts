@@ -3,7 +3,6 @@
 // steps made (journal outputs and the cloud's tags) and says what stays. One line per removal
 // (one JSON event with --json); every command goes to the audit log, as in every run.
 import type { CliOptions } from '../args.js';
-import { cloudName } from '../clouds/index.js';
 import type { Removal, UninstallPlan } from '../clouds/types.js';
 import { lockDeployment } from '../engine/lock.js';
 import { UsageError } from '../errors.js';
@@ -36,9 +35,6 @@ export async function uninstall(options: CliOptions, context: Pick<CommandContex
     throw new UsageError(`No deployment named "${options.name}" is recorded in ${journal.dir}. If its journal is lost, give the answers it was installed with: --config answers.json (the resources are found by their tags).`);
   }
   const { settings, adapter } = resolveDeployment(options, answers, demo);
-  if (!adapter.uninstall) {
-    throw new UsageError(`uninstall is not in this version for ${cloudName(settings.answers.cloud)}; nothing was changed. Remove the deployment's resources with the cloud's console or CLI (README.md lists what the installer creates).`);
-  }
   // Nobody to confirm on (a pipe, CI, --json): only --yes lets it remove anything. The demo removes nothing real.
   const prompting = isInteractive() && !options.json && !options.yes;
   if (!options.dryRun && !prompting && !options.yes && !demo) {
@@ -51,7 +47,7 @@ export async function uninstall(options: CliOptions, context: Pick<CommandContex
   const stopNow = new AbortController();
   const runner = createAuditedRunner(workspace, {}, stopNow.signal);
   try {
-    out.say(`Looking for what the installer created for deployment "${settings.name}" (its journal, and the tags the installer put on them)…`);
+    out.say(`Looking for what the installer created for deployment "${settings.name}" (its journal, and the tags or labels the installer put on them)…`);
     const plan = await adapter.uninstall(runner, journal.outputs(), { deleteSecrets: options.deleteSecrets });
     showPlan(plan, out, options.dryRun);
     const again = ['create-membrane-deploy uninstall --name', options.name, ...(options.stateDir ? ['--state-dir', shellQuote(options.stateDir)] : []),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordedEndpoints } from '../../source/clouds/endpoints.js';
 import { gcpEndpointsStep } from '../../source/clouds/gcp/endpoints.js';
+import { classifyFailure } from '../../source/exec/errors.js';
 import type { Runner } from '../../source/exec/runner.js';
 import { startGcpFakeServer } from '../support/gcp-fake.js';
 import { gcloud, GcloudCliError, gcloudRun, startGcpFake, type GcpHarness } from '../support/gcloud.js';
@@ -374,6 +375,35 @@ describe('gcloud against the loopback fake', () => {
     expect(fake().recordSets('example-com').at(-1)).toEqual({ name: 'api.example.com.', type: 'CNAME', ttl: 300, rrdatas: ['ghs.googlehosted.com.'] });
     // A misspelled flag fails inside gcloud, before any request.
     expect((await failure(dns('record-sets', 'create', 'x.example.com.', '--zone=example-com', '--type=CNAME', '--rrdata=y.'))).exitCode).toBe(2);
+  });
+
+  it('deletes as uninstall calls gcloud 528: a service and a domain mapping (a Status), a secret with its versions, the repository once its operation is done; again: not found', async () => {
+    const commands = [
+      ['run', 'services', 'delete', 'worker', `--region=${REGION}`],
+      ['beta', 'run', 'domain-mappings', 'delete', '--domain=api.example.com', `--region=${REGION}`],
+      ['secrets', 'delete', 'membrane-mongo-uri'],
+      ['artifacts', 'repositories', 'delete', 'membrane', `--location=${REGION}`],
+      ['dns', 'record-sets', 'delete', 'api.example.com.', '--zone=example-com', '--type=CNAME'],
+    ].map((args) => [...args, P, '--format=json', '--quiet']);
+    const { requests } = await during(() => Promise.all(commands.map((args) => gcloud(env(), args))));
+    expect(requests.filter((r) => r.method === 'DELETE').map((r) => `${r.host}${r.path}`).sort()).toEqual([
+      `artifactregistry.fake/v1/projects/${PROJECT}/locations/${REGION}/repositories/membrane`,
+      `dns.fake/dns/v1/projects/${PROJECT}/managedZones/example-com/rrsets/api.example.com./CNAME`,
+      `secretmanager.fake/v1/projects/${PROJECT}/secrets/membrane-mongo-uri`,
+      `${REGION}-run.fake/apis/domains.cloudrun.com/v1/namespaces/${PROJECT}/domainmappings/api.example.com`,
+      `${REGION}-run.fake${KNATIVE}/worker`,
+    ]);
+    // Without --async gcloud waits: it polled the repository's operation, and the service and mapping until they were gone.
+    expect(requests.some((r) => r.method === 'GET' && r.path.startsWith(`/v1/projects/${PROJECT}/locations/${REGION}/operations/`))).toBe(true);
+    expect(requests.some((r) => r.method === 'GET' && r.path === `${KNATIVE}/worker`)).toBe(true);
+    expect(fake().services().worker).toBeUndefined();
+    expect(fake().domainMappings()).toEqual({});
+    expect(fake().secrets()['membrane-mongo-uri']).toBeUndefined();
+    expect(fake().repositories()[`${REGION}/membrane`]).toBeUndefined();
+    expect(fake().recordSets('example-com').map((set) => `${set.name} ${set.type}`)).toEqual(['example.com. SOA', 'example.com. NS', 'www.example.com. A']);
+    // Gone already: every one of them fails in words the CLI reads as not-found (what uninstall counts as removed).
+    const again = await Promise.all(commands.map((args) => failure(args)));
+    expect(again.map((error) => classifyFailure(error.stderr, error.exitCode ?? undefined))).toEqual(['not-found', 'not-found', 'not-found', 'not-found', 'not-found']);
   });
 
   it('nothing tried to leave loopback or reached an unknown route', () => {

@@ -243,15 +243,3 @@ describe('uninstall --demo', () => {
     expect(JSON.parse((await runCli(['status', '--json', '--demo', '--state-dir', dir], demoEnv)).stdout).status).toBe('uninstalled');
   });
 });
-
-describe('uninstall on Cloud Run', () => {
-  it.each([
-    ['gcp', 'Google Cloud Run', { gcp: { project: 'acme-membrane', region: 'us-central1' } }],
-  ])('%s: says it is not in this version, exit 2, nothing run', async (cloud, title, block) => {
-    const dir = await mkdtemp(join(tmpdir(), `membrane-uninstall-${cloud}-`));
-    await writeFile(join(dir, 'answers.json'), JSON.stringify({ cloud, domain: 'example.com', imageTag: '2025-09-19', registry: { server: 'harbor.integration.app', username: 'robot$core+acme' }, ...block }));
-    const run = await runCli(['uninstall', '--config', join(dir, 'answers.json'), '--yes', '--state-dir', join(dir, 'state')], {});
-    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
-    expect(run.stderr).toContain(`uninstall is not in this version for ${title}; nothing was changed.`);
-  });
-});

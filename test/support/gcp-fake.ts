@@ -6,10 +6,11 @@
 // is refused and kept in `strayRequests`. The fake never opens a connection of its own.
 //
 // Covered: the service-account token grant, Cloud Resource Manager v1 (projects.get), Service Usage
-// v1 (list, get, enable, batchEnable), Secret Manager v1 (secrets, versions, IAM), Artifact Registry
-// v1 (repositories), Cloud Run v1 (Knative services, IAM, domain mappings, authorized domains),
-// Compute Engine v1 (network, subnet and routers of the VPC), IAM v1 (service accounts and their
-// policy), the project's IAM policy and Cloud DNS v1 (managed zones, record sets).
+// v1 (list, get, enable, batchEnable), Secret Manager v1 (secrets, versions, IAM, delete), Artifact
+// Registry v1 (repositories, delete as a long-running operation), Cloud Run v1 (Knative services,
+// IAM, domain mappings, authorized domains; their deletes), Compute Engine v1 (network, subnet and
+// routers of the VPC), IAM v1 (service accounts and their policy), the project's IAM policy and
+// Cloud DNS v1 (managed zones, record sets).
 // Errors use Google's JSON error shapes.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -381,6 +382,23 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     return { version: 1, etag: 'BwXfake0', bindings: secret.iamBindings };
   });
 
+  route('GET', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets$/, ([, p]) => {
+    checkProject(p);
+    return { secrets: [...secrets.keys()].sort().map(secretBody), totalSize: secrets.size };
+  });
+  // `secrets delete` counts the versions first (for its prompt): a missing secret is a 404 there.
+  route('GET', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+)\/versions$/, ([, p, s]) => {
+    const secret = getSecret(p, s);
+    const versions = secret.versions.map((_, i) => versionBody(s, i + 1)).reverse();
+    return { versions, totalSize: versions.length };
+  });
+  // Deleting a secret destroys every version at once: no recovery window (secret-manager/docs/delete-secrets).
+  route('DELETE', 'secretmanager', /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+)$/, ([, p, s]) => {
+    getSecret(p, s);
+    secrets.delete(s);
+    return {};
+  });
+
   // ---- Artifact Registry: names carry the project id.
   route('GET', 'artifactregistry', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/repositories\/([^/:]+)$/, ([, p, l, r]) => {
     checkProject(p);
@@ -396,6 +414,24 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     repos.set(`${l}/${id}`, repo);
     // A long-running operation, finished at once.
     return { name: `projects/${project}/locations/${l}/operations/${randomUUID()}`, done: true, response: { '@type': 'type.googleapis.com/google.devtools.artifactregistry.v1.Repository', ...repo } };
+  });
+
+  // repositories.delete answers a long-running operation that is not done yet; the repository goes
+  // when it is (here: at the first operations.get), which gcloud polls for unless --async.
+  const pendingDeletes = new Map<string, string>();
+  route('DELETE', 'artifactregistry', /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/repositories\/([^/:]+)$/, ([, p, l, r]) => {
+    checkProject(p);
+    if (!repos.has(`${l}/${r}`)) throw notFound('Requested entity was not found.');
+    const name = `projects/${project}/locations/${l}/operations/${randomUUID()}`;
+    pendingDeletes.set(name, `${l}/${r}`);
+    return { name, metadata: { '@type': 'type.googleapis.com/google.devtools.artifactregistry.v1.OperationMetadata' } };
+  });
+  route('GET', 'artifactregistry', /^\/v1\/(projects\/([^/]+)\/locations\/([^/]+)\/operations\/[^/:]+)$/, ([, name, p]) => {
+    checkProject(p);
+    const repo = pendingDeletes.get(name);
+    if (repo === undefined) throw notFound(`Operation ${name} not found.`);
+    repos.delete(repo);
+    return { name, done: true, metadata: { '@type': 'type.googleapis.com/google.devtools.artifactregistry.v1.OperationMetadata' }, response: { '@type': 'type.googleapis.com/google.protobuf.Empty' } };
   });
 
   // ---- Cloud Run v1: Knative services (the host carries the region) and their IAM policy.
@@ -436,6 +472,16 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     refuseReservedEnv(req.body as KnativeService);
     refuseUnlessActAs(req.body as KnativeService);
     return writeService(region, clone(req.body as KnativeService), state);
+  });
+  // namespaces.services.delete answers a Knative Status; the service, its revisions and its IAM policy go.
+  // A domain mapping to it stays (dangling), as Cloud Run's do.
+  route('DELETE', 'run', runPath, ([, p, name], _req, host) => {
+    const region = regional(host);
+    checkProject(p);
+    const state = name ? inRegion(region, name) : undefined;
+    if (!state) throw knativeNotFound(region, name ?? '');
+    run.delete(name!);
+    return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', details: { name, group: 'serving.knative.dev', kind: 'services', uid: state.object.metadata.uid } };
   });
   const runIam = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/services\/([^/:]+):(getIamPolicy|setIamPolicy|testIamPermissions)$/;
   const iamHandler: Handler = ([, p, region, name, verb], req) => {
@@ -502,6 +548,14 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     };
     mappings.set(domain, mapping);
     return clone(mapping);
+  });
+  route('DELETE', 'run', mappingPath, ([, p, domain], _req, host) => {
+    const region = mappingRegion(host);
+    checkProject(p);
+    const found = domain ? mappings.get(domain) : undefined;
+    if (!found || found.metadata.labels['cloud.googleapis.com/location'] !== region) throw notFound(`Resource '${domain}' of kind 'DOMAIN_MAPPING' in region '${region}' in project '${project}' does not exist.`);
+    mappings.delete(domain!);
+    return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', details: { name: domain, group: 'domains.cloudrun.com', kind: 'domainmappings', uid: found.metadata.uid } };
   });
   // `create` first lists the domains the caller verified (global host).
   route('GET', 'run', /^\/v1\/projects\/([^/]+)\/authorizeddomains$/, ([, p], _req, host) => {
@@ -721,6 +775,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
       [enabled, secrets, repos, run, failures, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map()];
       [mappings, verified, zones] = [new Map(), [], newZones()];
       [vpc, projectIam, accounts] = [{ ...DEFAULT_VPC }, defaultProjectIam(), defaultAccounts()];
+      pendingDeletes.clear();
       readyAfterPolls = 1;
     },
     stop() {

@@ -18,11 +18,11 @@ import { gcloudArgv, gcpNames } from './names.js';
 const TTL_SECONDS = 300;
 
 interface ManagedZone { name: string; dnsName: string; visibility?: string }
-interface RecordSet { name: string; type: string; rrdatas?: string[] }
+export interface RecordSet { name: string; type: string; rrdatas?: string[] }
 
 
 /** The public managed zone whose name or DNS name is `zone`, or why it cannot hold the domain's records. */
-async function findZone(runner: Runner, settings: SettingsFor<'gcp'>, zone: string): Promise<ManagedZone | string> {
+export async function findZone(runner: Runner, settings: SettingsFor<'gcp'>, zone: string): Promise<ManagedZone | string> {
   const { project } = settings.answers.gcp;
   const zones = await runJson<ManagedZone[]>(runner, { argv: gcloudArgv(project, 'dns', 'managed-zones', 'list') });
   const public_ = (Array.isArray(zones) ? zones : []).filter((z) => z.visibility !== 'private');

@@ -12,6 +12,7 @@ import { askGcp } from './questions.js';
 import { gcpPreflight } from './preflight.js';
 import { gcpResources } from './review.js';
 import { gcpSteps } from './steps.js';
+import { gcpUninstall } from './uninstall.js';
 
 export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
   const names = gcpNames(settings);
@@ -29,6 +30,7 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
     plan: () => [...gcpSteps(settings), ...(zone && mapped ? [gcpDnsStep(settings, zone)] : []), gcpEndpointsStep(settings)],
     observe: (runner) => observeGcp(settings, runner),
     diagnostics: () => gcpDiagnostics(settings),
+    uninstall: (runner, known, options) => gcpUninstall(settings, runner, known, options),
     notes: () => [
       `Cloud Run cannot pull from ${settings.answers.registry.server}: images come through the Artifact Registry remote repository ${names.repository}, which logs in to Harbor with the password in Secret Manager (${names.secret('registryPassword')}).`,
       `Services run as ${gcp.serviceAccount ?? 'the project\'s default compute service account'}${gcp.serviceAccount ? '' : ' (set gcp.serviceAccount to a dedicated one)'}; it may read only the secrets it uses.`,

@@ -15,7 +15,7 @@ interface Condition {
 }
 
 export interface KnativeService {
-  metadata: { name: string; generation?: number };
+  metadata: { name: string; generation?: number; labels?: Record<string, string> };
   status?: { observedGeneration?: number; conditions?: Condition[]; url?: string };
 }
 
