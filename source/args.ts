@@ -23,6 +23,7 @@ const OPTIONS = {
   'image-tag': { type: 'string' },
   'rollout-timeout': { type: 'string', default: '30' },
   'dry-run': { type: 'boolean', default: false },
+  'strict-order': { type: 'boolean', default: false },
   'delete-secrets': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
@@ -32,14 +33,14 @@ type OptionName = keyof typeof OPTIONS;
 /** Every command takes these: which deployment, where its state is, and "never prompt". */
 const COMMON: readonly OptionName[] = ['name', 'state-dir', 'yes', 'help', 'version'];
 const ANSWERS: readonly OptionName[] = ['config', 'cloud', 'domain', 'dns-zone', 'image-tag'];
-const DEPLOY: readonly OptionName[] = [...ANSWERS, 'demo', 'demo-fail', 'json', 'verbose', 'rollout-timeout'];
+const DEPLOY: readonly OptionName[] = [...ANSWERS, 'demo', 'demo-fail', 'json', 'verbose', 'rollout-timeout', 'strict-order'];
 
 /** The options each command reads besides COMMON; any other is refused rather than silently ignored. */
 const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   install: DEPLOY,
   resume: DEPLOY,
   status: ['json', 'demo'],
-  plan: [...ANSWERS, 'demo', 'out'],
+  plan: [...ANSWERS, 'demo', 'out', 'strict-order'],
   troubleshoot: [...ANSWERS, 'demo', 'bundle'],
   // --demo is taken only to refuse it with a reason: the demo has no real hosts.
   verify: [...ANSWERS, 'demo', 'json'],
@@ -81,6 +82,8 @@ export interface CliOptions {
   dnsZone?: string;
   imageTag?: string;
   rolloutTimeoutMinutes: number;
+  /** With install, resume, upgrade, plan: one service at a time instead of the guide's waves. */
+  strictOrder: boolean;
   /** With uninstall: list what would go, remove nothing. */
   dryRun: boolean;
   /** With uninstall: the secrets go too (scheduled for deletion, with the store's recovery window). */
@@ -124,6 +127,8 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
                            with diff: the steps that match too
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
   --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
+  --strict-order           with install, resume, upgrade, plan: one service at a time, each healthy before the next
+                           (by default the services of a wave roll out together: the three workers, then ui and console)
   --dry-run                with uninstall: list what it would remove, and remove nothing
   --delete-secrets         with uninstall: delete the deployment's secrets too (AWS: after a 30-day recovery window;
                            Cloud Run: at once, Secret Manager has no recovery)
@@ -194,6 +199,7 @@ export function parseCli(argv: string[]): CliOptions {
     dnsZone: values['dns-zone'],
     imageTag: values['image-tag'],
     rolloutTimeoutMinutes,
+    strictOrder: values['strict-order'],
     dryRun: values['dry-run'],
     deleteSecrets: values['delete-secrets'],
     help: values.help,

@@ -108,7 +108,7 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
   const checks = await preflight(adapter, runner, settings, presenter);
   if (!checks.every((check) => check.ok)) return 2;
 
-  const steps = withRollouts(adapter.plan());
+  const steps = withRollouts(adapter.plan(), { strictOrder: options.strictOrder });
   presenter.say();
   // On resume the review marks what is already done, and says where it picks up.
   const done = mode === 'resume' ? new Set(Object.entries(workspace.journal.state?.steps ?? {}).filter(([, step]) => step.status === 'done').map(([id]) => id)) : undefined;

@@ -3,10 +3,17 @@
 import type { ActionStep, Step } from '../clouds/types.js';
 import { SERVICES, serviceSpec, type ServiceId } from '../membrane/services.js';
 
-export function withRollouts(steps: ActionStep[]): Step[] {
+/** `strictOrder` (--strict-order): one service at a time, each healthy before the next is deployed. */
+export function withRollouts(steps: ActionStep[], { strictOrder = false }: { strictOrder?: boolean } = {}): Step[] {
   const result: Step[] = [];
   const deployed = steps.filter((step) => step.deploys);
   for (const step of steps) {
+    if (strictOrder && step.deploys) {
+      // Alone: no group, so nothing runs beside it.
+      const { group: _together, ...alone } = step;
+      result.push(alone, { kind: 'rollout', id: `rollout:${step.deploys}`, title: `Wait until ${step.deploys} is healthy`, services: [step.deploys] });
+      continue;
+    }
     result.push(step);
     if (!step.deploys) continue;
     const wave = serviceSpec(step.deploys).wave;

@@ -29,6 +29,7 @@ describe('parseCli', () => {
       domain: undefined,
       imageTag: undefined,
       rolloutTimeoutMinutes: 30,
+      strictOrder: false,
       dryRun: false,
       deleteSecrets: false,
       help: false,
@@ -86,6 +87,13 @@ describe('parseCli', () => {
     expect(parseCli(['status', '--json', '--name', 'prod', '--state-dir', '/s'])).toMatchObject({ command: 'status', json: true, name: 'prod' });
   });
 
+  it('reads --strict-order for the commands that roll out, and plan; diff takes the answers, --json and --verbose', () => {
+    expect(parseCli(['install', '--strict-order']).strictOrder).toBe(true);
+    expect(parseCli(['plan', '--out', 'd', '--strict-order']).strictOrder).toBe(true);
+    expect(parseCli(['upgrade', '--image-tag', 't']).strictOrder).toBe(false);
+    expect(parseCli(['diff', '--json', '--verbose', '--image-tag', 't', '--config', 'a.json'])).toMatchObject({ command: 'diff', json: true, verbose: true, imageTag: 't', config: 'a.json' });
+  });
+
   it('reads the options of uninstall: --dry-run and --delete-secrets go with it alone', () => {
     expect(parseCli(['uninstall', '--config', 'a.json', '--dry-run', '--delete-secrets', '--json', '--demo', '--yes'])).toMatchObject({
       command: 'uninstall',
@@ -97,18 +105,20 @@ describe('parseCli', () => {
       yes: true,
     });
     expect(usageErrorOf(['install', '--dry-run']).message).toBe('--dry-run is not an option of install; it goes with uninstall.');
-    expect(usageErrorOf(['uninstall', '--image-tag', 't']).message).toBe('--image-tag is not an option of uninstall; it goes with install, resume, plan, troubleshoot, verify, upgrade.');
+    expect(usageErrorOf(['uninstall', '--image-tag', 't']).message).toBe('--image-tag is not an option of uninstall; it goes with install, resume, plan, troubleshoot, verify, upgrade, diff.');
   });
 
   // Each combination below was once silently ignored: the user believed it did something.
   it.each([
     [['install', '--out', 'plan-dir'], '--out is not an option of install; it goes with plan.'],
     [['--bundle', 'b.tar.gz'], '--bundle is not an option of install; it goes with troubleshoot.'],
-    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, verify, upgrade, uninstall.'],
-    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, verify, upgrade, uninstall.'],
-    [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, verify, upgrade, uninstall.'],
+    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, verify, upgrade, diff, uninstall.'],
+    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, verify, upgrade, diff, uninstall.'],
+    [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, verify, upgrade, diff, uninstall.'],
     [['plan', '--out', 'd', '--rollout-timeout', '5'], '--rollout-timeout is not an option of plan; it goes with install, resume, upgrade.'],
     [['status', '--out', 'd'], '--out is not an option of status; it goes with plan.'],
+    [['status', '--strict-order'], '--strict-order is not an option of status; it goes with install, resume, plan, upgrade.'],
+    [['diff', '--yes', '--dry-run'], '--dry-run is not an option of diff; it goes with uninstall.'],
     [['plan', '--demo', '--demo-fail', 'api', '--out', 'd'], '--demo-fail is not an option of plan; it goes with install, resume, upgrade.'],
     [['upgrade', '--image-tag', 't', '--out', 'd'], '--out is not an option of upgrade; it goes with plan.'],
   ])('refuses %j: %s', (argv, message) => {

@@ -13,12 +13,12 @@ import { phaseOf, revisionPhase } from '../../source/clouds/azure/observe.js';
 import { KEY_VAULT_TRIES, WAITING_FOR_KEY_VAULT, whileKeyVaultAccessPropagates } from '../../source/clouds/azure/propagation.js';
 import { azureSteps } from '../../source/clouds/azure/steps.js';
 import type { Outputs } from '../../source/clouds/types.js';
-import { withRollouts } from '../../source/engine/plan.js';
+import { batches, withRollouts } from '../../source/engine/plan.js';
 import { InterruptedError } from '../../source/errors.js';
 import { displayArgv } from '../../source/exec/command.js';
 import { CliError } from '../../source/exec/errors.js';
 import type { Runner } from '../../source/exec/runner.js';
-import { serviceSpec, type ServiceId } from '../../source/membrane/services.js';
+import { SERVICES, serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
 import { AUTH0, CANARY, azureSettings, scriptedRunner } from './fixtures.js';
 
@@ -57,6 +57,14 @@ describe('Container Apps plan', () => {
       'app:api', 'rollout:wave-3',
       'app:ui', 'app:console', 'rollout:wave-4',
     ]);
+  });
+
+  it('with --strict-order: one app at a time, each alone and healthy before the next', () => {
+    const steps = withRollouts(azureSteps(azureSettings()), { strictOrder: true });
+    expect(steps.map((step) => step.id).slice(-14)).toEqual(SERVICES.flatMap((spec) => [`app:${spec.id}`, `rollout:${spec.id}`]));
+    // The waves' groups are gone: each app's batch holds it alone.
+    expect(batches(steps).filter((batch) => batch.some((step) => step.kind === 'action' && step.deploys)).map((batch) => batch.length)).toEqual(SERVICES.map(() => 1));
+    expect(steps.find((step) => step.id === 'rollout:orchestrator')).toMatchObject({ kind: 'rollout', services: ['orchestrator'], title: 'Wait until orchestrator is healthy' });
   });
 
   it('grants "Key Vault Secrets User" per secret, only on what each identity\'s apps reference', () => {
