@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 import { SERVICE_IDS, type ServiceId } from './membrane/services.js';
 
-export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'verify', 'upgrade', 'diff', 'uninstall'] as const;
+export const COMMANDS = ['install', 'resume', 'status', 'plan', 'troubleshoot', 'verify', 'upgrade', 'rollback', 'diff', 'uninstall'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -45,6 +45,8 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   // --demo is taken only to refuse it with a reason: the demo has no real hosts.
   verify: [...ANSWERS, 'demo', 'json'],
   upgrade: DEPLOY,
+  // The release's own answers: nothing to override.
+  rollback: ['demo', 'demo-fail', 'json', 'verbose', 'rollout-timeout', 'strict-order'],
   diff: [...ANSWERS, 'demo', 'json', 'verbose'],
   uninstall: ['config', 'demo', 'json', 'dry-run', 'delete-secrets'],
 };
@@ -103,6 +105,7 @@ Commands:
   status             each service's state from the journal (--json: machine-readable)
   plan               write the whole plan to --out DIR; changes nothing in the cloud
   upgrade            rolling update to --image-tag, workers before the API
+  rollback           back to the previous release recorded for --name (its image tag and answers), rolled out the same way
   troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
   verify             DNS, TLS and health of each public URL of the domain (exit 0 all pass, 1 not)
   diff               the cloud now against what the answers make, changes by hand included (exit 0 same, 1 differs, 2 error)
@@ -121,13 +124,13 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --image-tag TAG          overrides "imageTag"
   --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
   --json                   with status, verify, diff: one JSON document (the state; the checks; the differences);
-                           with install, resume, upgrade, uninstall: one JSON event a line on stdout and nothing else
+                           with install, resume, upgrade, rollback, uninstall: one JSON event a line on stdout and nothing else
                            (it never prompts: a cloud changes only with --yes)
-  --verbose                with install, resume, upgrade: the review lists every step and every note;
+  --verbose                with install, resume, upgrade, rollback: the review lists every step and every note;
                            with diff: the steps that match too
   --bundle FILE            with troubleshoot: also write a support bundle (tar.gz, no secrets)
-  --rollout-timeout MIN    with install, resume, upgrade: minutes a wave of services may take to become healthy (default 30)
-  --strict-order           with install, resume, upgrade, plan: one service at a time, each healthy before the next
+  --rollout-timeout MIN    with install, resume, upgrade, rollback: minutes a wave of services may take to become healthy (default 30)
+  --strict-order           with install, resume, upgrade, rollback, plan: one service at a time, each healthy before the next
                            (by default the services of a wave roll out together: the three workers, then ui and console)
   --dry-run                with uninstall: list what it would remove, and remove nothing
   --delete-secrets         with uninstall: delete the deployment's secrets too (AWS: after a 30-day recovery window;

@@ -9,7 +9,8 @@ async function run(options: CliOptions): Promise<number> {
   switch (options.command) {
     case 'install':
     case 'resume':
-    case 'upgrade': {
+    case 'upgrade':
+    case 'rollback': {
       const [{ deploy }, { presenterFor }] = await Promise.all([import('./commands/deploy.js'), import('./ui/presenter.js')]);
       return deploy(options, options.command, { presenter: presenterFor(options), env: process.env, exit: exitNow });
     }

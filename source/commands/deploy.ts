@@ -9,7 +9,7 @@ import type { CloudAdapter, PreflightCheck } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
 import { createEventBus } from '../engine/event-bus.js';
 import type { DeployEvent } from '../engine/events.js';
-import type { Journal } from '../engine/journal.js';
+import type { Journal, Release } from '../engine/journal.js';
 import { withRollouts } from '../engine/plan.js';
 import { runPreflight, type PreflightEvent } from '../engine/preflight.js';
 import type { Runner } from '../exec/runner.js';
@@ -23,7 +23,7 @@ import { createAuditedRunner, nextCommands, openWorkspace, type CommandContext, 
 import { gatherInputs, offerToResume, offerToSaveAnswers, type Inputs } from './inputs.js';
 import { reviewLines, summaryLines } from './review.js';
 
-export type DeployMode = 'install' | 'resume' | 'upgrade';
+export type DeployMode = 'install' | 'resume' | 'upgrade' | 'rollback';
 
 const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
 
@@ -36,6 +36,8 @@ interface Run {
   again: NextCommands;
   /** Frees the deployment's lock (before exiting at once on a second Ctrl-C too). */
   release: () => void;
+  /** With rollback: the release it goes back to. */
+  target?: Release;
 }
 
 /** The context's presenter was chosen once by cli.ts: Ink, plain lines or JSON events, for the whole run. */
@@ -60,6 +62,10 @@ export async function deploy(options: CliOptions, requested: DeployMode, context
     return 0;
   }
   if (mode === 'upgrade' && !options.imageTag) throw new UsageError('upgrade needs --image-tag TAG: the version to roll out.');
+  const target = mode === 'rollback' ? journal.rollbackTarget() : undefined;
+  if (mode === 'rollback' && !target) {
+    throw new UsageError(`Nothing to roll back to for --name ${options.name}: the journal records no earlier release with other answers (status lists the releases).`);
+  }
 
   const release = lockDeployment(journal.dir, options.name);
   // Until the rollout starts only read-only lookups run: a Ctrl-C between two questions
@@ -76,7 +82,7 @@ export async function deploy(options: CliOptions, requested: DeployMode, context
   try {
     const prompting = presenter.interactive && !options.yes;
     if (mode === 'install' && saved && saved.status !== 'done' && prompting && (await offerToResume(saved))) mode = 'resume';
-    return await deployLocked({ options, context, mode, workspace, again, release }, prompting, lookups.signal, releaseInterrupts);
+    return await deployLocked({ options, context, mode, workspace, again, release, target }, prompting, lookups.signal, releaseInterrupts);
   } finally {
     releaseInterrupts();
     release();
@@ -95,7 +101,7 @@ function forgetUnstartedDemo({ demo, journal }: Workspace): void {
  */
 async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, releaseInterrupts: () => void): Promise<number> {
   const { options, context: { presenter }, mode, workspace } = run;
-  const inputs = await gatherInputs(options, run.context.env, workspace, prompting, lookups);
+  const inputs = await gatherInputs(options, run.context.env, workspace, prompting, lookups, run.target?.answers);
   const { settings, adapter, answers, secrets, wizardAsked } = inputs;
   // Nobody to confirm on (a pipe, CI): only --yes lets it change the cloud, as terraform apply needs -auto-approve.
   // The demo changes nothing real, so it needs no --yes.
@@ -110,6 +116,7 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
 
   const steps = withRollouts(adapter.plan(), { strictOrder: options.strictOrder });
   presenter.say();
+  if (run.target) presenter.say(`Rolling back to the release of ${run.target.finishedAt.slice(0, 16).replace('T', ' ')} UTC (${run.target.command}, image tag ${run.target.imageTag}): its answers, deployed again.`);
   // On resume the review marks what is already done, and says where it picks up.
   const done = mode === 'resume' ? new Set(Object.entries(workspace.journal.state?.steps ?? {}).filter(([, step]) => step.status === 'done').map(([id]) => id)) : undefined;
   for (const text of reviewLines(settings, steps, adapter.notes(), { verbose: options.verbose, done, seen: checks.flatMap((check) => check.seen ?? []) })) presenter.say(text);
@@ -145,7 +152,8 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
   const stop = new AbortController();
   const stopNow = new AbortController();
   const runner = createAuditedRunner(workspace, secrets, stopNow.signal);
-  journal.begin({ name: options.name, cloud: settings.answers.cloud, command: mode === 'upgrade' ? 'upgrade' : (commandBefore ?? 'install'), answers }, mode === 'resume');
+  const command = mode === 'upgrade' || mode === 'rollback' ? mode : (commandBefore ?? 'install');
+  journal.begin({ name: options.name, cloud: settings.answers.cloud, command, answers }, mode === 'resume');
   const bus = createEventBus<DeployEvent>();
   let changed = false;
   bus.subscribe((event) => {

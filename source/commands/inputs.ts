@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { RawAnswers } from '../answers/load.js';
-import { secretsFromEnv } from '../answers/load.js';
+import { mergeAnswers, secretsFromEnv } from '../answers/load.js';
 import { discoveriesFor } from '../clouds/index.js';
 import type { JournalState } from '../engine/journal.js';
 import { UsageError } from '../errors.js';
@@ -18,11 +18,12 @@ export type Inputs = ReturnType<typeof resolveWithSecrets> & {
 };
 
 /** Without a terminal (or with --yes) nothing is asked: what is missing is a UsageError naming each answer. */
-export async function gatherInputs(options: CliOptions, env: NodeJS.ProcessEnv, workspace: Workspace, prompting: boolean, lookups: AbortSignal): Promise<Inputs> {
+/** `release`: the answers of the release a rollback goes back to, over the journal's (and the demo's). */
+export async function gatherInputs(options: CliOptions, env: NodeJS.ProcessEnv, workspace: Workspace, prompting: boolean, lookups: AbortSignal, release?: RawAnswers): Promise<Inputs> {
   const { journal, demo } = workspace;
   // Without questions the demo plays its own answers; with them, it suggests them.
   const played = prompting ? undefined : demo?.suggestions;
-  const { answers: given, fromFile } = await givenAnswers(options, journal, played?.answers);
+  const { answers: given, fromFile } = await givenAnswers(options, journal, release ? mergeAnswers(played?.answers, release) : played?.answers);
   const envSecrets = { ...played?.secrets, ...secretsFromEnv(env) };
   const stored = storedSecrets(journal);
   try {

@@ -26,6 +26,8 @@ export async function status(options: CliOptions): Promise<number> {
     services,
     // Read from the cloud at the end of the last complete run: the platform addresses and the DNS records.
     endpoints: recordedEndpoints(journal.outputs()) ?? null,
+    // Oldest first; rollback goes to the last one whose answers differ from the running ones.
+    releases: (state?.releases ?? []).map(({ imageTag, command, finishedAt }) => ({ imageTag, command, finishedAt })),
   };
   if (options.json) {
     line(JSON.stringify(report, null, 2));
@@ -40,6 +42,7 @@ export async function status(options: CliOptions): Promise<number> {
     line(`  ${id.padEnd(19)} ${service.state.padEnd(10)} ${`${service.running}/${service.desired}`.padEnd(6)} ${service.message ?? ''}`.trimEnd());
   }
   if (report.endpoints) for (const text of endpointLines(report.endpoints)) line(text);
+  if (report.releases.length) line(`Releases: ${report.releases.map((release) => `${release.imageTag} (${release.command}, ${release.finishedAt.slice(0, 16).replace('T', ' ')})`).join(' → ')}`);
   line(`Audit log: ${journal.auditLogPath}`);
   return 0;
 }

@@ -25,15 +25,28 @@ export interface JournalState {
   version: 1;
   name: string;
   cloud: string;
-  command: 'install' | 'upgrade';
+  command: 'install' | 'upgrade' | 'rollback';
   /** Validated answers without secrets: what resume and the wizard start from. */
   answers: RawAnswers;
   status: DeploymentStatus;
   steps: Record<string, StepRecord>;
   services: Record<string, ServiceProgress>;
+  /** Each run that completed, oldest first: what rollback goes back to. */
+  releases?: Release[];
   createdAt: string;
   updatedAt: string;
 }
+
+/** One completed install, upgrade or rollback: the answers it deployed (never a secret), and when. */
+export interface Release {
+  imageTag: string;
+  answers: RawAnswers;
+  command: JournalState['command'];
+  finishedAt: string;
+}
+
+/** Enough history for years of upgrades without the journal growing without bound. */
+const RELEASES_KEPT = 20;
 
 const PROJECT = 'create-membrane-deploy';
 
@@ -96,6 +109,7 @@ export class Journal {
       status: 'in-progress',
       steps: keepSteps ? (previous?.steps ?? {}) : {},
       services: previous?.services ?? {},
+      ...(previous?.releases ? { releases: previous.releases } : {}),
       createdAt: previous?.createdAt ?? now,
       updatedAt: now,
     });
@@ -134,10 +148,26 @@ export class Journal {
     });
   }
 
+  /** A run that completed is a release; one that deployed the same answers again only moves its date. */
   finish(status: DeploymentStatus): void {
     this.update((state) => {
       state.status = status;
+      if (status !== 'done') return;
+      const release: Release = { imageTag: String(state.answers.imageTag), answers: state.answers, command: state.command, finishedAt: new Date().toISOString() };
+      const releases = state.releases ?? [];
+      const same = JSON.stringify(releases.at(-1)?.answers) === JSON.stringify(state.answers);
+      state.releases = [...(same ? releases.slice(0, -1) : releases), release].slice(-RELEASES_KEPT);
     });
+  }
+
+  /**
+   * What rollback deploys: the last completed release whose answers differ from the journal's. After
+   * a completed run that is the one before it; after a failed upgrade, the release that ran before it.
+   */
+  rollbackTarget(): Release | undefined {
+    const state = this.state;
+    const current = JSON.stringify(state?.answers);
+    return [...(state?.releases ?? [])].reverse().find((release) => JSON.stringify(release.answers) !== current);
   }
 
   /**

@@ -112,14 +112,14 @@ describe('parseCli', () => {
   it.each([
     [['install', '--out', 'plan-dir'], '--out is not an option of install; it goes with plan.'],
     [['--bundle', 'b.tar.gz'], '--bundle is not an option of install; it goes with troubleshoot.'],
-    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, verify, upgrade, diff, uninstall.'],
-    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, verify, upgrade, diff, uninstall.'],
+    [['plan', '--out', 'd', '--json'], '--json is not an option of plan; it goes with install, resume, status, verify, upgrade, rollback, diff, uninstall.'],
+    [['troubleshoot', '--json'], '--json is not an option of troubleshoot; it goes with install, resume, status, verify, upgrade, rollback, diff, uninstall.'],
     [['status', '--config', 'a.json'], '--config is not an option of status; it goes with install, resume, plan, troubleshoot, verify, upgrade, diff, uninstall.'],
-    [['plan', '--out', 'd', '--rollout-timeout', '5'], '--rollout-timeout is not an option of plan; it goes with install, resume, upgrade.'],
+    [['plan', '--out', 'd', '--rollout-timeout', '5'], '--rollout-timeout is not an option of plan; it goes with install, resume, upgrade, rollback.'],
     [['status', '--out', 'd'], '--out is not an option of status; it goes with plan.'],
-    [['status', '--strict-order'], '--strict-order is not an option of status; it goes with install, resume, plan, upgrade.'],
+    [['status', '--strict-order'], '--strict-order is not an option of status; it goes with install, resume, plan, upgrade, rollback.'],
     [['diff', '--yes', '--dry-run'], '--dry-run is not an option of diff; it goes with uninstall.'],
-    [['plan', '--demo', '--demo-fail', 'api', '--out', 'd'], '--demo-fail is not an option of plan; it goes with install, resume, upgrade.'],
+    [['plan', '--demo', '--demo-fail', 'api', '--out', 'd'], '--demo-fail is not an option of plan; it goes with install, resume, upgrade, rollback.'],
     [['upgrade', '--image-tag', 't', '--out', 'd'], '--out is not an option of upgrade; it goes with plan.'],
   ])('refuses %j: %s', (argv, message) => {
     expect(usageErrorOf(argv).message).toBe(message);

@@ -1,0 +1,61 @@
+// rollback against the demo's simulated AWS account (the real AWS adapter and engine, no moto):
+// each completed run is a release in the journal, and rollback deploys the one before again.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+let dir: string;
+const demo = (args: string[]) => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.01' }, 120_000);
+/** The image each service runs now: its service's task definition in the simulated account. */
+async function runningImages(): Promise<string[]> {
+  const account = JSON.parse(await readFile(join(dir, 'default', 'demo-account.json'), 'utf8'));
+  return Object.values(account.services as Record<string, { deployment: { taskDefinition: string } }>).map((service) => {
+    const [family, revision] = service.deployment.taskDefinition.split('/').pop()!.split(':');
+    return account.taskDefinitions[family!][Number(revision) - 1].containerDefinitions[0].image as string;
+  });
+}
+const status = async () => JSON.parse((await runCli(['status', '--json', '--demo', '--state-dir', dir], {})).stdout);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'membrane-rollback-'));
+  const install = await demo([]);
+  expect(install.exitCode, install.stdout + install.stderr).toBe(0);
+}, 120_000);
+
+describe('rollback', () => {
+  it('refuses with exit 2 while there is only one release, and changes nothing', async () => {
+    const run = await demo(['rollback']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('Nothing to roll back to for --name default: the journal records no earlier release with other answers');
+    expect((await status()).releases.map((release: { imageTag: string }) => release.imageTag)).toEqual(['2025-09-19']);
+  });
+
+  it('after an upgrade, deploys the release before it again: every service runs the old image, and the history says so', async () => {
+    const upgrade = await demo(['upgrade', '--image-tag', '2025-10-01']);
+    expect(upgrade.exitCode, upgrade.stdout + upgrade.stderr).toBe(0);
+    expect(new Set(await runningImages())).toEqual(new Set(['harbor.integration.app/core/api:2025-10-01', 'harbor.integration.app/core/ui:2025-10-01',
+      'harbor.integration.app/core/console:2025-10-01', 'harbor.integration.app/core/custom-code-runner:2025-10-01']));
+
+    const rollback = await demo(['rollback']);
+    expect(rollback.exitCode, rollback.stdout + rollback.stderr).toBe(0);
+    expect(rollback.stdout).toMatch(/Rolling back to the release of \d{4}-\d\d-\d\d \d\d:\d\d UTC \(install, image tag 2025-09-19\)/);
+    expect(rollback.stdout).toContain('7/7 healthy');
+    const images = await runningImages();
+    expect(images).toHaveLength(7);
+    for (const image of images) expect(image).toMatch(/:2025-09-19$/);
+    const after = await status();
+    expect(after.releases.map(({ imageTag, command }: { imageTag: string; command: string }) => `${imageTag} ${command}`)).toEqual(['2025-09-19 install', '2025-10-01 upgrade', '2025-09-19 rollback']);
+    // A rollback of the rollback goes forward again: the last release with other answers.
+    const again = await demo(['rollback']);
+    expect(again.exitCode).toBe(0);
+    for (const image of await runningImages()) expect(image).toMatch(/:2025-10-01$/);
+  }, 300_000);
+
+  it('takes no answers of its own: the release has them', async () => {
+    const run = await demo(['rollback', '--image-tag', 'x']);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('--image-tag is not an option of rollback');
+  });
+});
