@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_VAULT_TRIES } from '../../source/clouds/azure/propagation.js';
 import { recordedEndpoints } from '../../source/clouds/endpoints.js';
 import { SERVICES } from '../../source/membrane/services.js';
-import { azRun, startFakeAz, type FakeAz } from '../support/az.js';
+import { azRun, azureAnswers, type FakeAz, startFakeAz } from '../support/az.js';
 import { CANARY_MARKERS, CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
 import { auditLines, MARKER_VAR, runAndKill, waitForOrphans } from '../support/kill.js';
 
@@ -29,13 +29,7 @@ let work: string;
 let first: CliRun;
 let firstSeconds: number;
 
-const answers = (subscription: string) => ({
-  cloud: 'azure',
-  domain: 'example.com',
-  imageTag: '2025-09-19',
-  registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
-  azure: { subscription, resourceGroup: RG, environment: 'membrane-env', location: 'eastus', keyVault: VAULT },
-});
+const answers = (subscription: string) => azureAnswers(subscription, { resourceGroup: RG, keyVault: VAULT });
 const cliEnv = (extra: Record<string, string> = {}) => ({ ...azure.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '200', CREATE_MEMBRANE_DEPLOY_BACKOFF_MS: '50', ...extra });
 const installArgs = (stateDir: string) => ['--config', join(work, 'answers.json'), '--yes', '--state-dir', stateDir];
 const app = (service: string) => azure.state().apps[`${RG}/membrane-${service}`]!.resource;

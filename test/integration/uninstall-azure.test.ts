@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { az, startFakeAz, type FakeAz } from '../support/az.js';
+import { az, azureAnswers, type FakeAz, startFakeAz } from '../support/az.js';
 import { CANARY_SECRETS, leakedCanaries, runCli } from '../support/cli.js';
 import { MARKER_VAR, runAndKill, waitForOrphans } from '../support/kill.js';
 
@@ -26,13 +26,7 @@ const env = (extra: Record<string, string> = {}) => ({ ...azure.env, ...CANARY_S
   // No DNS from the tests: every name "does not resolve".
   CREATE_MEMBRANE_DEPLOY_TEST_RESOLVE: '{}', ...extra });
 const uninstall = (...args: string[]) => runCli(['uninstall', '--state-dir', state(), ...args], env(), RUN_TIMEOUT_MS);
-const answers = (subscription: string) => ({
-  cloud: 'azure',
-  domain: 'example.com',
-  imageTag: '2025-09-19',
-  registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
-  azure: { subscription, resourceGroup: RG, environment: 'membrane-env', location: 'eastus', keyVault: VAULT },
-});
+const answers = (subscription: string) => azureAnswers(subscription, { resourceGroup: RG, keyVault: VAULT });
 
 type Inventory = ReturnType<typeof inventory>;
 /** What the fake holds, secrets aside (asserted on their own). */

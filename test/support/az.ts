@@ -225,3 +225,14 @@ export async function startFakeAz(options: FakeAzOptions): Promise<FakeAz> {
     stop,
   };
 }
+
+/** The answers an operator would write for a fake subscription: resource group, environment and vault as tests create them. */
+export function azureAnswers(subscription: string, { resourceGroup = 'membrane-rg', keyVault = 'membrane-vault' } = {}) {
+  return {
+    cloud: 'azure',
+    domain: 'example.com',
+    imageTag: '2025-09-19',
+    registry: { server: 'harbor.integration.app', username: 'robot$core+acme' },
+    azure: { subscription, resourceGroup, environment: 'membrane-env', location: 'eastus', keyVault },
+  };
+}
