@@ -174,9 +174,9 @@ function fakeAws(overrides: Partial<AwsDiscovery> = {}) {
     regions: vi.fn(async () => ['eu-central-1', 'eu-west-1', 'us-east-1', 'us-west-2'].map((region) => choice(region))),
     clusters: vi.fn(async (_region: string) => [choice('staging-cluster'), choice('membrane-prod')]),
     subnets: vi.fn(async (_region: string) => [
-      { value: SUBNET.a1, vpc: VPC_A, name: `${SUBNET.a1} private-a (${VPC_A})` },
-      { value: SUBNET.a2, vpc: VPC_A, name: `${SUBNET.a2} private-b (${VPC_A})` },
-      { value: SUBNET.b1, vpc: VPC_B, name: `${SUBNET.b1} other-a (${VPC_B})` },
+      { value: SUBNET.a1, vpc: VPC_A, public: false, name: `${SUBNET.a1} private-a (${VPC_A})` },
+      { value: SUBNET.a2, vpc: VPC_A, public: false, name: `${SUBNET.a2} private-b (${VPC_A})` },
+      { value: SUBNET.b1, vpc: VPC_B, public: true, name: `${SUBNET.b1} public-a (${VPC_B})` },
     ]),
     securityGroups: vi.fn(async (_region: string) => [
       { value: SG.a, vpc: VPC_A, name: `${SG.a} membrane-tasks (${VPC_A})` },
@@ -441,6 +441,27 @@ describe('runWizard through a fake terminal', () => {
       const { answers } = await term.finish();
       expect((answers.aws as RawAnswers).subnets).toEqual([SUBNET.a1, SUBNET.a2]);
       expect(answersSchema.safeParse(answers).success).toBe(true);
+    });
+
+    it('gives the tasks a public IP when every chosen subnet is public, and says so; private subnets keep the default', { timeout: 10_000 }, async () => {
+      const pick = async (keys: string[]) => {
+        const term = new FakeTerminal();
+        const given = completeAnswers();
+        delete (given.aws as RawAnswers).subnets;
+        term.start({ given, defaults: {}, secrets: SECRETS, full: false, aws: fakeAws() });
+        await term.ask('Subnets for the tasks');
+        for (const key of keys) await term.press(key);
+        await term.press(KEY.enter);
+        return { ...(await term.finish()), said: term.said };
+      };
+      // b1, the public one, is third in the list.
+      const publicPick = await pick([KEY.down, KEY.down, KEY.space]);
+      expect((publicPick.answers.aws as RawAnswers).subnets).toEqual([SUBNET.b1]);
+      expect((publicPick.answers.aws as RawAnswers).assignPublicIp).toBe(true);
+      expect(publicPick.said).toContain('  These subnets are public: the tasks get a public IP to reach the registry (aws.assignPublicIp).');
+      const privatePick = await pick([KEY.space]);
+      expect((privatePick.answers.aws as RawAnswers).subnets).toEqual([SUBNET.a1]);
+      expect((privatePick.answers.aws as RawAnswers).assignPublicIp).toBeUndefined();
     });
 
     it('refuses a target group another public service already has, typed when the lookup fails', { timeout: 10_000 }, async () => {

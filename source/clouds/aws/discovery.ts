@@ -9,7 +9,8 @@ export interface AwsDiscovery {
   defaultRegion(): Promise<string | undefined>;
   regions(): Promise<Choice[]>;
   clusters(region: string): Promise<Choice[]>;
-  subnets(region: string): Promise<(Choice & { vpc: string })[]>;
+  /** `public`: the subnet gives instances a public IP by default (a default VPC's do): the wizard's hint for aws.assignPublicIp. */
+  subnets(region: string): Promise<(Choice & { vpc: string; public: boolean })[]>;
   securityGroups(region: string): Promise<(Choice & { vpc: string })[]>;
   /** Roles that ECS tasks may assume. */
   taskRoles(): Promise<Choice[]>;
@@ -43,6 +44,7 @@ export function awsDiscovery(runner: Runner): AwsDiscovery {
       return Subnets.map((s: { SubnetId: string; VpcId: string; AvailabilityZone: string; CidrBlock: string; MapPublicIpOnLaunch: boolean; Tags?: Tag[] }) => ({
         value: s.SubnetId,
         vpc: s.VpcId,
+        public: s.MapPublicIpOnLaunch,
         name: `${s.SubnetId}  ${nameTag(s.Tags) ?? ''} ${s.AvailabilityZone} ${s.CidrBlock} ${s.MapPublicIpOnLaunch ? 'public' : 'private'} (${s.VpcId})`.replace(/\s+/g, ' '),
       }));
     },

@@ -61,7 +61,13 @@ export async function askAws(kit: QuestionKit, discovery: AwsDiscovery): Promise
       kit.set(['aws', 'subnets'], splitList(typed));
     }
   }
-  const vpc = (await subnets).find((s) => s.value === (kit.get(['aws', 'subnets']) as string[])[0])?.vpc;
+  const chosenSubnets = (await subnets).filter((s) => (kit.get(['aws', 'subnets']) as string[]).includes(s.value));
+  const vpc = chosenSubnets[0]?.vpc;
+  // Tasks in public subnets reach the registry only with a public IP; preflight checks the route tables either way.
+  if (kit.get(['aws', 'assignPublicIp']) === undefined && chosenSubnets.length && chosenSubnets.every((s) => s.public)) {
+    kit.set(['aws', 'assignPublicIp'], true);
+    say('  These subnets are public: the tasks get a public IP to reach the registry (aws.assignPublicIp).');
+  }
 
   if (needs(['aws', 'securityGroups'], shape.securityGroups)) {
     const found = (await groups).filter((g) => !vpc || g.vpc === vpc);
