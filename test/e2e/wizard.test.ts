@@ -516,7 +516,8 @@ describe('the wizard of the built CLI in a real terminal (tmux, 120×50)', () =>
         show('aws preflight checklist (real aws CLI against moto)', checklist);
         expect(checklist, review).toContain('All 8 checks passed.');
         expect(checklist.split('\n').filter((line) => /^[✔✖◐○] /.test(line)).every((line) => line.startsWith('✔ '))).toBe(true);
-        expect(checklist).toMatch(new RegExp(`^✔ Subnets subnet-\\S+, subnet-\\S+ — in ${fixture.vpcId}$`, 'm'));
+        // The live checklist cuts a line at the terminal's width (120): the gateway's id may be cut short.
+        expect(checklist).toMatch(new RegExp(`^✔ Subnets subnet-\\S+, subnet-\\S+ — in ${fixture.vpcId}: all public \\(igw-[0-9a-f]`, 'm'));
         for (const id of fixture.subnets) expect(checklist).toContain(id);
         // Nothing exists in the cloud before the answer.
         expect((await listServices()).filter((service) => service.startsWith(`membrane-${name}-`))).toEqual([]);

@@ -155,7 +155,9 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
     const ways = new Map<string, string[]>();
     for (const { id, egress: e } of egress) ways.set(egressWords(e), [...(ways.get(egressWords(e)) ?? []), id]);
     const words = [...ways].map(([way, ids]) => `${ids.join(', ')} ${way}`).join('; ');
-    return pass(`in ${vpcs[0]}: ${words}`, [{ label: 'Subnets', value: `${words} in ${vpcs[0]}; ${ip}${isolated}` }]);
+    // The title names the subnets already: the detail says only how they leave, unless they differ.
+    const detail = ways.size === 1 ? `all ${[...ways.keys()][0]}` : words;
+    return pass(`in ${vpcs[0]}: ${detail}`, [{ label: 'Subnets', value: `${words} in ${vpcs[0]}; ${ip}${isolated}` }]);
   };
 
   const checks: [string, Check][] = [
