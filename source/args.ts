@@ -137,7 +137,7 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
                            Cloud Run: at once, Secret Manager has no recovery)
   --demo                   the real AWS install against a simulated AWS account: no account, no CLI, nothing
                            created; resume, troubleshoot and status with --demo continue the same demo
-  --demo-fail SERVICE      with --demo: make that service's rollouts in this run fail
+  --demo-fail SERVICE      with --demo: make that service's rollouts of a new image fail in this run
   --help, -h               this help
   --version, -v            the version
 

@@ -8,11 +8,12 @@ import { runCli } from '../support/cli.js';
 
 let dir: string;
 const demo = (args: string[]) => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.01' }, 120_000);
-/** The image each service runs now: its service's task definition in the simulated account. */
+/** The image each service runs now: its service's task definition in the simulated account (the one before, after its circuit breaker went back). */
 async function runningImages(): Promise<string[]> {
   const account = JSON.parse(await readFile(join(dir, 'default', 'demo-account.json'), 'utf8'));
-  return Object.values(account.services as Record<string, { deployment: { taskDefinition: string } }>).map((service) => {
-    const [family, revision] = service.deployment.taskDefinition.split('/').pop()!.split(':');
+  return Object.values(account.services as Record<string, { deployment: { taskDefinition: string; failing: boolean; previous?: string } }>).map(({ deployment }) => {
+    const running = deployment.failing && deployment.previous ? deployment.previous : deployment.taskDefinition;
+    const [family, revision] = running.split('/').pop()!.split(':');
     return account.taskDefinitions[family!][Number(revision) - 1].containerDefinitions[0].image as string;
   });
 }
@@ -51,6 +52,23 @@ describe('rollback', () => {
     const again = await demo(['rollback']);
     expect(again.exitCode).toBe(0);
     for (const image of await runningImages()) expect(image).toMatch(/:2025-10-01$/);
+  }, 300_000);
+
+  it('an upgrade whose api fails rolls back every service it moved: the cloud runs the old images again, ui and console never moved', async () => {
+    const before = (await readFile(join(dir, 'default', 'audit.log'), 'utf8')).split('\n').length;
+    const upgrade = await demo(['upgrade', '--image-tag', '2025-11-01', '--demo-fail', 'api']);
+    expect(upgrade.exitCode, upgrade.stdout + upgrade.stderr).toBe(1);
+    const moved = 'custom-code-runner, orchestrator, queued-worker, instant-worker, api';
+    expect(upgrade.stdout).toMatch(new RegExp(`Rolling back ${moved} to the release of [\\d: -]+ UTC \\(image tag 2025-10-01\\), because the upgrade failed`));
+    expect(upgrade.stdout).toContain(`Rolled back: ${moved} run the release of`);
+    expect(upgrade.stdout).toContain('Fix the cause, then upgrade again with: create-membrane-deploy upgrade --image-tag 2025-11-01 --name default');
+    for (const image of await runningImages()) expect(image).toMatch(/:2025-10-01$/);
+    const run = (await readFile(join(dir, 'default', 'audit.log'), 'utf8')).split('\n').slice(before - 1).filter(Boolean).map((text) => JSON.parse(text).argv.join(' '));
+    const updated = run.filter((argv) => argv.includes('ecs update-service')).map((argv) => /services\/([\w-]+)\.update\.json/.exec(argv)?.[1]);
+    expect(new Set(updated)).toEqual(new Set(['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker', 'api']));
+    const after = await status();
+    expect([after.command, after.status]).toEqual(['rollback', 'done']);
+    expect(after.releases.at(-1).imageTag).toBe('2025-10-01');
   }, 300_000);
 
   it('takes no answers of its own: the release has them', async () => {
