@@ -3,11 +3,12 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli, type CliRun } from '../support/cli.js';
 
 let dir: string;
-const demo = (args: string[]) => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.01' }, 120_000);
+const demo = (args: string[], speed = '0.01') => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: speed }, 120_000);
 /** The image each service runs now: its service's task definition in the simulated account (the one before, after its circuit breaker went back). */
 async function runningImages(): Promise<string[]> {
   const account = JSON.parse(await readFile(join(dir, 'default', 'demo-account.json'), 'utf8'));
@@ -77,3 +78,40 @@ describe('rollback', () => {
     expect(run.stderr).toContain('--image-tag is not an option of rollback');
   });
 });
+
+describe('Ctrl-C in an upgrade, without a terminal', () => {
+  it('stops after the running command and names both ways on: resume the upgrade, or rollback (which puts back what moved)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'membrane-upgrade-stop-'));
+    // A slower account (it keeps its pace), so the stop lands while the workers roll out.
+    expect((await demo([], '0.1')).exitCode).toBe(0);
+    const stopped = await stopWhen(['upgrade', '--image-tag', '2025-10-01', '--demo', '--yes', '--state-dir', dir], '✔ ECS service membrane-custom-code-runner (updated)');
+    expect(stopped.exitCode, stopped.stdout + stopped.stderr).toBe(130);
+    expect(stopped.stdout).toContain(`Or go back to the release before the upgrade with: create-membrane-deploy rollback --name default --state-dir ${dir} --demo --yes`);
+    expect(await runningImages()).toContain('harbor.integration.app/core/custom-code-runner:2025-10-01');
+
+    const rollback = await demo(['rollback']);
+    expect(rollback.exitCode, rollback.stdout + rollback.stderr).toBe(0);
+    for (const image of await runningImages()) expect(image).toMatch(/:2025-09-19$/);
+  }, 180_000);
+});
+
+/** Runs the CLI and sends SIGINT once its output shows `line`. */
+function stopWhen(args: string[], line: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (!sent && stdout.includes(line)) sent = child.kill('SIGINT');
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, stdout, stderr, pid: child.pid! });
+    });
+  });
+}
