@@ -194,17 +194,19 @@ async function rollOut(run: Run, inputs: Inputs, steps: Step[]): Promise<number>
       bus.emit({ type: 'done', outcome: 'interrupted', summary: [stopped, ...(back ? [`Or go back to the release before the upgrade with: ${again.rollback}`] : [])] });
       if (!back || !presenter.interactive || options.yes) return exitCodeFor(end.signal);
       await view.close();
-      if (!(await offerToRollBack([...moved], back))) return exitCodeFor(end.signal);
+      if (!(await offerToRollBack(inGuideOrder(moved), back))) return exitCodeFor(end.signal);
       view = await presenter.deployment(bus, [...SERVICE_IDS]);
     } else if (!back) {
       bus.emit({ type: 'done', outcome: 'failed', summary: failureSummary(end.error, inputs.settings, again, journal) });
       return 1;
     }
-    return await rollBackUpgrade(run, inputs, back, [...moved], bus, end);
+    return await rollBackUpgrade(run, inputs, back, inGuideOrder(moved), bus, end);
   } finally {
     await view.close();
   }
 }
+
+const inGuideOrder = (services: Set<ServiceId>) => SERVICE_IDS.filter((id) => services.has(id));
 
 /**
  * Deploys the release before a failed or stopped upgrade again, in the same live view: every step

@@ -236,6 +236,20 @@ describe('Cloud Run changes and failures', () => {
     expect(run.stdout + run.stderr).not.toContain(rotated);
   }, RUN_TIMEOUT_MS);
 
+  it('rolls back an upgrade whose api revision does not start: every service it moved serves the old image again', async () => {
+    gcp.fake.failImageTag('membrane-api', '2025-10-01');
+    const run = await runCli(['upgrade', '--image-tag', '2025-10-01', '--yes', '--state-dir', join(work, 'state')], cliEnv(), RUN_TIMEOUT_MS);
+    gcp.fake.failImageTag('membrane-api', null);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/api failed: .*is not ready/);
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
+    for (const [name, service] of Object.entries(gcp.fake.services())) {
+      expect(containerOf(service).image, name).toMatch(/:2025-09-19$/);
+      // Traffic is on a ready revision of the old image.
+      expect(service.status.traffic[0].revisionName, name).toBe(service.status.latestReadyRevisionName);
+    }
+  }, RUN_TIMEOUT_MS);
+
   it('fails a service whose revision does not start, with Cloud Run\'s message, and leaves the next waves alone', async () => {
     const stateDir = join(work, 'failing-state');
     gcp.fake.reset();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, type CliRun } from '../support/cli.js';
+import { auditLines, runAndKill } from '../support/kill.js';
 
 let dir: string;
 const demo = (args: string[], speed = '0.01') => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: speed }, 120_000);
@@ -92,6 +93,24 @@ describe('Ctrl-C in an upgrade, without a terminal', () => {
     const rollback = await demo(['rollback']);
     expect(rollback.exitCode, rollback.stdout + rollback.stderr).toBe(0);
     for (const image of await runningImages()) expect(image).toMatch(/:2025-09-19$/);
+  }, 180_000);
+
+  it('an upgrade killed with SIGKILL mid-rollout resumes to the new release, registering each revision once', async () => {
+    const auditLog = join(dir, 'default', 'audit.log');
+    const before = (await auditLines(auditLog)).length;
+    const killed = await runAndKill({
+      args: ['upgrade', '--image-tag', '2025-11-01', '--demo', '--yes', '--state-dir', dir],
+      env: { ...process.env, CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.1' } as Record<string, string>,
+      auditLog,
+      killWhen: (lines) => lines.slice(before).some((text) => text.includes('services/orchestrator.update.json')),
+      timeoutMs: 120_000,
+    });
+    expect(killed.exited).toBeUndefined();
+    const resumed = await demo(['resume']);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    for (const image of await runningImages()) expect(image).toMatch(/:2025-11-01$/);
+    const registered = (await auditLines(auditLog)).slice(before).map((text) => JSON.parse(text).argv.join(' ')).filter((argv) => argv.includes('register-task-definition'));
+    expect(registered).toHaveLength(7);
   }, 180_000);
 });
 

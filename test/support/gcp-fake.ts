@@ -76,6 +76,8 @@ export interface GcpFake {
   setReadyAfterPolls(n: number): void;
   /** Every later revision of `name` fails its health check; `null` heals it. */
   failRevision(name: string, message?: string | null): void;
+  /** Later revisions of `name` whose image has tag `tag` fail (a broken release); `null` heals it. */
+  failImageTag(name: string, tag: string | null): void;
   /** What `gcloud logging read` returns for a service (oldest first); `null` forgets them. */
   setLogs(name: string, lines: string[] | null): void;
   /** Cloud Run domain mappings, keyed by domain (domains.cloudrun.com/v1 DomainMapping objects). */
@@ -161,6 +163,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   let run = new Map<string, RunState>();
   let readyAfterPolls = 1;
   let failures = new Map<string, string | undefined>();
+  let failingTags = new Map<string, string>();
   /** Log lines per Cloud Run service, oldest first (setLogs). */
   let logs = new Map<string, string[]>();
   /** Domain mappings by domain, and the domains the caller verified. */
@@ -210,7 +213,8 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     object.status.observedGeneration = object.metadata.generation;
     object.status.url = serviceUrl(name, state.region);
     object.status.address = { url: object.status.url };
-    if (failures.has(name)) {
+    const image = String(object.spec.template.spec.containers?.[0]?.image ?? '');
+    if (failures.has(name) || (failingTags.has(name) && image.endsWith(`:${failingTags.get(name)}`))) {
       const message = failures.get(name) ?? `Revision '${revision}' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined provided by the PORT=${object.spec.template.spec.containers?.[0]?.ports?.[0]?.containerPort ?? 8080} environment variable.`;
       object.status.conditions = conditions('False', 'HealthCheckContainerError', message);
     } else {
@@ -759,6 +763,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     enabledApis: () => [...enabled].sort(),
     setReadyAfterPolls: (n) => void (readyAfterPolls = n),
     failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
+    failImageTag: (name, tag) => void (tag === null ? failingTags.delete(name) : failingTags.set(name, tag)),
     setLogs: (name, lines) => void (lines === null ? logs.delete(name) : logs.set(name, lines)),
     domainMappings: () => Object.fromEntries([...mappings].map(([domain, m]) => [domain, clone(m)])),
     recordSets: (zone) => clone([...(zones.get(zone)?.values() ?? [])]),
@@ -772,7 +777,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     setServiceAccountIamBindings: (email, bindings) => void accounts.set(email, clone(bindings)),
     reset() {
       requests.length = strayRequests.length = 0;
-      [enabled, secrets, repos, run, failures, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map()];
+      [enabled, secrets, repos, run, failures, failingTags, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
       [mappings, verified, zones] = [new Map(), [], newZones()];
       [vpc, projectIam, accounts] = [{ ...DEFAULT_VPC }, defaultProjectIam(), defaultAccounts()];
       pendingDeletes.clear();
