@@ -200,6 +200,16 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     expect(app('queued-worker').properties.template.scale.minReplicas).toBe(1);
   }, RUN_TIMEOUT_MS);
 
+  it('rolls back an upgrade whose api revision does not start: every app it moved runs the old image again', async () => {
+    azure.setFailure('membrane-api@2025-10-01', 'Container membrane-api exited with code 1');
+    const run = await runCli(['upgrade', '--image-tag', '2025-10-01', '--yes', '--state-dir', join(work, 'state')], cliEnv(), RUN_TIMEOUT_MS);
+    azure.setFailure('membrane-api@2025-10-01', null);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('api failed: Container membrane-api exited with code 1');
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
+    for (const spec of SERVICES) expect(app(spec.id).properties.template.containers[0].image, spec.id).toMatch(/:2025-09-19$/);
+  }, RUN_TIMEOUT_MS);
+
   it('fails an app whose revision does not start, with its reason, and leaves later waves alone', async () => {
     const stateDir = join(work, 'failing');
     await writeFile(join(work, 'answers-2.json'), JSON.stringify({ ...answers(azure.subscription), imageTag: '2025-10-01' }));
