@@ -24,6 +24,8 @@ export interface PreflightResult {
   detail: string;
   /** How to fix it, when it failed. */
   fix?: string;
+  /** When it passed but differs from the guide: what differs and the command that matches the guide (one a line). */
+  note?: string;
   /** What the check read from the cloud about a resource the review lists: replaces that review line (same label). */
   seen?: ReviewResource[];
 }
