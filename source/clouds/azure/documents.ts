@@ -47,6 +47,25 @@ export function readerSecrets(reader: Reader, settings: SettingsFor<'azure'>): S
   return [...new Set(SERVICES.filter((spec) => readerOf(spec) === reader).flatMap((spec) => referencedSecrets(spec, settings)))];
 }
 
+/**
+ * The guide's health check as Container Apps probes on the service's health path: every 30 s, 5 s to
+ * answer, 3 failures. Liveness restarts a replica that stops answering; Readiness takes it out of
+ * ingress. Startup is generous (the engine connects to MongoDB and Redis first) within Azure's ranges:
+ * failureThreshold at most 10, periodSeconds and timeoutSeconds at most 240.
+ */
+export function probesOf(spec: ServiceSpec) {
+  const httpGet = { path: spec.healthPath, port: PORT };
+  const { periodSeconds, timeoutSeconds, failureThreshold } = GUIDE_PROBE;
+  return [
+    { type: 'Startup', httpGet, periodSeconds: 30, timeoutSeconds, failureThreshold: 10 },
+    { type: 'Liveness', httpGet, periodSeconds, timeoutSeconds, failureThreshold },
+    { type: 'Readiness', httpGet, periodSeconds, timeoutSeconds, failureThreshold },
+  ];
+}
+
+/** The guide's load-balancer check, as a probe: interval 30 s, timeout 5 s, unhealthy after 3. */
+export const GUIDE_PROBE = { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 } as const;
+
 function ingressOf(spec: ServiceSpec) {
   if (spec.exposure === 'none') return undefined;
   return { external: spec.exposure === 'public', targetPort: PORT, transport: 'auto', allowInsecure: false };
@@ -88,11 +107,7 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
               ...secrets.map((ref) => ({ name: ref.env, secretRef: names.appSecret(ref.secret) })),
             ],
             resources: { cpu: vcpu, memory: `${vcpu * 2}Gi` },
-            probes: [
-              // Generous startup: the engine connects to MongoDB and Redis before it answers.
-              { type: 'Startup', httpGet: { path: spec.healthPath, port: PORT }, periodSeconds: 10, failureThreshold: 30 },
-              { type: 'Readiness', httpGet: { path: spec.healthPath, port: PORT }, periodSeconds: 10 },
-            ],
+            probes: probesOf(spec),
           },
         ],
         scale: { minReplicas: replicas, maxReplicas: Math.max(MAX_REPLICAS, replicas) },
