@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { SettingsFor } from '../../answers/settings.js';
 import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
+import { probeChanges, type ProbeFields } from '../probes.js';
 import type { Outputs } from '../types.js';
 import { azureNames, outputKey, readerOf, type AzureNames, type Reader } from './names.js';
 import type { SecretKey } from '../../answers/schema.js';
@@ -121,12 +122,13 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
 }
 
 type AppDocument = ReturnType<typeof appDocument>;
-interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string } }[]; scale?: { minReplicas?: number; maxReplicas?: number } } } }
+const byType = (probes: (ProbeFields & { type?: string })[] = []) => Object.fromEntries(probes.map((probe) => [(probe.type ?? 'Liveness').toLowerCase(), probe]));
+interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string }; probes?: (ProbeFields & { type?: string })[] }[]; scale?: { minReplicas?: number; maxReplicas?: number } } } }
 
 /**
  * What differs between the app as `az containerapp show` gives it and as the answers make it, in
  * the fields a person changes by hand (the portal keeps the installer's hash tag, so the tag alone
- * would not tell): image, replicas, size, env.
+ * would not tell): image, replicas, size, env, probes.
  */
 export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
   const live = shown.properties?.template;
@@ -144,5 +146,7 @@ export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
     ...compare('memory', container?.resources?.memory, want!.resources.memory),
     // Names only: a value may be a secret's reference, and the names say enough.
     ...(envChanged.length ? [`env ${envChanged.join(', ')}`] : []),
+    // A new version of the installer may add probes: the deployment then rolls once, and this says why.
+    ...probeChanges(byType(container?.probes), byType(want!.probes)),
   ];
 }
