@@ -178,5 +178,13 @@ describe('plan --out', () => {
     expect([...files.keys()].filter((path) => path.includes('task-definitions/'))).toHaveLength(7);
     expect(files.get(join(out, 'deploy.sh'))).toContain('register-task-definition --cli-input-json file://task-definitions/api.json');
     for (const [path, content] of files) expect(leakedCanaries(content), path).toEqual([]);
+
+    // The uninstall's plan is found from the cloud's tags: without the CLI it says so, exit 2, and writes nothing.
+    const uninstallOut = join(work, 'plan-uninstall');
+    const uninstall = await runCli(['plan', '--for', 'uninstall', '--config', file, '--out', uninstallOut, '--state-dir', join(work, 'plan-state')], { PATH: '/nonexistent', HOME: work });
+    expect(uninstall.exitCode, uninstall.stderr).toBe(2);
+    expect(uninstall.stderr).toContain("plan --for uninstall reads the cloud's tags to find what the installer made, and could not:");
+    expect(uninstall.stderr).toContain('nothing was written');
+    expect(existsSync(uninstallOut)).toBe(false);
   });
 });
