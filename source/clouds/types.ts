@@ -80,6 +80,8 @@ export interface ActionStep {
   deploys?: ServiceId;
   /** Consecutive steps with the same group run concurrently. */
   group?: string;
+  /** A change makes new outputs (a new revision's ARN), so the steps after it cannot go on with the recorded ones (diff). */
+  renewsOutputs?: boolean;
   /** The commands that make the change, as plan.json and deploy.sh show them. */
   preview(outputs: Outputs, secrets?: Secrets): Command[];
   /** Documents a reviewer reads (task definitions, service specs). */

@@ -40,7 +40,7 @@ export async function compareSteps(
   runner: Runner,
   known: Readonly<Record<string, string>>,
   secrets: Partial<Secrets>,
-  /** What each step recorded (the journal's per step): a step that differs would replace it, so later steps cannot use it. */
+  /** What each step recorded (the journal's per step): one that renews its outputs and differs takes them away from the steps after it. */
   recorded: Readonly<Record<string, Readonly<Record<string, string>> | undefined>> = {},
 ): Promise<Comparison[]> {
   const values: Record<string, string> = { ...known };
@@ -71,7 +71,7 @@ export async function compareSteps(
       }
     }));
     // A new task definition means a new ARN: the services after it are "missing" what it would make, not "same".
-    for (const comparison of compared) if (comparison.status !== 'same') for (const key of Object.keys(recorded[comparison.step.id] ?? {})) delete values[key];
+    for (const { step, status } of compared) if (status !== 'same' && step.renewsOutputs) for (const key of Object.keys(recorded[step.id] ?? {})) delete values[key];
     comparisons.push(...compared);
   }
   return comparisons;
