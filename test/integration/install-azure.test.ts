@@ -117,6 +117,13 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       const [container] = template.containers;
       expect(container.image).toBe(`harbor.integration.app/${spec.image}:2025-09-19`);
       expect(template.scale).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+      // The guide's health check as probes on the service's own path, within Azure's ranges.
+      const httpGet = { path: spec.healthPath, port: 5000 };
+      expect(container.probes, spec.id).toEqual([
+        { type: 'Startup', httpGet, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 10 },
+        { type: 'Liveness', httpGet, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+        { type: 'Readiness', httpGet, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      ]);
       const refs = container.env.filter((e: any) => e.secretRef).map((e: any) => `${e.name}=${e.secretRef}`);
       if (spec.image === 'core/api') {
         expect(refs, spec.id).toEqual(['SECRET=jwt-secret', 'ENCRYPTION_SECRET=encryption-secret', 'MONGO_URI=mongo-uri', 'REDIS_URI=redis-uri']);

@@ -117,6 +117,9 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
       const container = containerOf(service);
       expect(container.image).toBe(`${REGION}-docker.pkg.dev/${PROJECT}/membrane-harbor/${spec.image}:2025-09-19`);
       expect(container.ports[0].containerPort).toBe(5000);
+      // The guide's health check as Cloud Run probes on the service's own path (a serverless NEG takes none).
+      expect(container.livenessProbe, spec.id).toEqual({ httpGet: { path: spec.healthPath }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 });
+      expect(container.startupProbe, spec.id).toEqual({ httpGet: { path: spec.healthPath }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 24 });
       expect(container.resources.limits.cpu).toBe('1');
       expect(container.resources.limits.memory).toBe(`${spec.defaultMemoryMiB}Mi`);
       expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/minScale']).toBe('2');

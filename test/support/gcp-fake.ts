@@ -288,6 +288,32 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   }
 
   /**
+   * Cloud Run's Probe rules (run.googleapis.com Container.startupProbe/livenessProbe): one handler;
+   * timeoutSeconds 1-3600 (default 1); periodSeconds at least 1 and at most 240 for a startup probe,
+   * 3600 for a liveness one (default 10), never below timeoutSeconds; failureThreshold at least 1;
+   * initialDelaySeconds 0-240 (startup) or 0-3600 (liveness).
+   */
+  function refuseBadProbes(body: KnativeService): void {
+    type Probe = { httpGet?: unknown; tcpSocket?: unknown; grpc?: unknown; timeoutSeconds?: number; periodSeconds?: number; failureThreshold?: number; initialDelaySeconds?: number };
+    const containers: { startupProbe?: Probe; livenessProbe?: Probe }[] = body?.spec?.template?.spec?.containers ?? [];
+    containers.forEach((container, i) => {
+      for (const [kind, max] of [['startupProbe', 240], ['livenessProbe', 3600]] as const) {
+        const probe = container[kind];
+        if (!probe) continue;
+        const field = `spec.template.spec.containers[${i}].${kind}`;
+        const bad = (what: string) => { throw new HttpError(400, 'INVALID_ARGUMENT', `${field}.${what}`); };
+        if ([probe.httpGet, probe.tcpSocket, probe.grpc].filter(Boolean).length > 1) bad('handler: exactly one of httpGet, tcpSocket or grpc may be set.');
+        const { timeoutSeconds = 1, periodSeconds = 10, failureThreshold = 3, initialDelaySeconds = 0 } = probe;
+        if (timeoutSeconds < 1 || timeoutSeconds > 3600) bad(`timeoutSeconds: must be between 1 and 3600, got ${timeoutSeconds}.`);
+        if (periodSeconds < 1 || periodSeconds > max) bad(`periodSeconds: must be between 1 and ${max}, got ${periodSeconds}.`);
+        if (periodSeconds < timeoutSeconds) bad(`periodSeconds: must be greater than or equal to timeoutSeconds (${timeoutSeconds}), got ${periodSeconds}.`);
+        if (failureThreshold < 1) bad(`failureThreshold: must be at least 1, got ${failureThreshold}.`);
+        if (initialDelaySeconds < 0 || initialDelaySeconds > max) bad(`initialDelaySeconds: must be between 0 and ${max}, got ${initialDelaySeconds}.`);
+      }
+    });
+  }
+
+  /**
    * Cloud Run runs a revision as its service account only for a caller who may act as it: here the
    * owner, through a role that carries iam.serviceAccounts.actAs on the project or on the account.
    */
@@ -465,6 +491,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     if (name || !body?.metadata?.name) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata.name is required');
     if (run.has(body.metadata.name)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource '${body.metadata.name}' already exists.`);
     refuseReservedEnv(body);
+    refuseBadProbes(body);
     refuseUnlessActAs(body);
     return writeService(region, clone(body), undefined);
   });
@@ -474,6 +501,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     const state = name ? inRegion(region, name) : undefined;
     if (!state) throw knativeNotFound(region, name ?? '');
     refuseReservedEnv(req.body as KnativeService);
+    refuseBadProbes(req.body as KnativeService);
     refuseUnlessActAs(req.body as KnativeService);
     return writeService(region, clone(req.body as KnativeService), state);
   });

@@ -263,6 +263,8 @@ function taskDefinitionStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, nam
     id: `task-definition:${spec.id}`,
     title: `Task definition ${names.family(spec.id)}`,
     group: 'task-definitions',
+    // A change registers a new revision: a new ARN for the service that runs it.
+    renewsOutputs: true,
     preview: (outputs) => [register(outputs)],
     artifacts: (outputs) => [{ path: `task-definitions/${spec.id}.json`, content: `${JSON.stringify(taskDefinition(spec, settings, names, outputs), null, 2)}\n` }],
     async apply({ runner, outputs }) {
