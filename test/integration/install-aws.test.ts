@@ -197,10 +197,12 @@ describe('install on AWS ECS against moto', () => {
     const before = await taskDefinitionOf();
     const since = (await auditLines()).length;
     const run = await runCli(['upgrade', '--image-tag', '2025-09-19', '--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], { ...env, MEMBRANE_SECRET: rotated });
+    // From here on the deployment's MEMBRANE_SECRET is the rotated one: the next run, with it, must change nothing.
+    env = { ...env, MEMBRANE_SECRET: rotated };
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const engine = ['orchestrator', 'queued-worker', 'instant-worker', 'api'];
     // The review, before the first step starts: which secret, who restarts, and that running containers keep the old value till then.
-    const review = run.stdout.slice(0, run.stdout.indexOf('→ '));
+    const review = run.stdout.slice(0, run.stdout.indexOf('\n→ '));
     expect(review).toContain(`  MEMBRANE_SECRET: restarts ${engine.join(', ')}\nRunning containers keep the old value until they restart; the other services are not touched.`);
     expect(review).not.toContain('MEMBRANE_MONGO_URI:');
     expect(run.stdout).toContain(`MEMBRANE_SECRET: a new version; ${engine.join(', ')} restarted to read it.`);
@@ -225,9 +227,6 @@ describe('install on AWS ECS against moto', () => {
     const inline = await aws(moto.env, ['iam', 'get-role-policy', '--role-name', 'membrane-execution', '--policy-name', 'membrane-read-secrets']);
     expect(inline.PolicyDocument.Statement[0].Resource).toContain(arn);
     expect(run.stdout + run.stderr).not.toContain(rotated);
-
-    // From here on the deployment's MEMBRANE_SECRET is the rotated one: the next run, with it, must change nothing.
-    env = { ...env, MEMBRANE_SECRET: rotated };
   }, 240_000);
 
   it('a second run (with the rotated secret) creates nothing and changes nothing', async () => {

@@ -246,8 +246,10 @@ export function simulatedAws(options: SimulationOptions): Simulation {
       },
       'secretsmanager put-secret-value': () => {
         const found = secretByIdOrName(one('secret-id')) ?? fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        // The demo knows an earlier process's value by its hash alone, so the step cannot tell it is the same and
+        // writes it again: the same value keeps its version, or every demo re-run would roll the engine.
+        if (hash(one('secret-string')) !== found.valueHash) found.versions++;
         found.valueHash = hash(one('secret-string'));
-        found.versions++;
         values.set(found.Name, one('secret-string'));
         save();
         return { ARN: found.ARN, Name: found.Name, VersionId: versionId(found.Name, found.versions) };
