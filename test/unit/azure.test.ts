@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appDocument, containerAppCpu, containerAppSizeProblem } from '../../source/clouds/azure/documents.js';
+import { appDocument, containerAppCpu, containerAppSizeProblem, handChanges } from '../../source/clouds/azure/documents.js';
 import { azureAdapter } from '../../source/clouds/azure/index.js';
 import { phaseOf, revisionPhase } from '../../source/clouds/azure/observe.js';
 import { KEY_VAULT_TRIES, WAITING_FOR_KEY_VAULT, whileKeyVaultAccessPropagates } from '../../source/clouds/azure/propagation.js';
@@ -341,5 +341,21 @@ describe('plan --out for Container Apps', () => {
     expect(script).toContain(`--file=<(printf '%s' "$MEMBRANE_MONGO_URI")`);
     expect(script).toContain('az containerapp create --name membrane-api --resource-group membrane-rg --yaml=apps/api.yaml');
     expect(JSON.parse(readFileSync(join(dir, 'apps/api.yaml'), 'utf8')).properties.managedEnvironmentId).toBe('<environment:id>');
+  });
+});
+
+describe('Container App probes', () => {
+  it('says in words why an app made without Liveness and Readiness probes rolls once', () => {
+    const wanted = doc('custom-code-runner');
+    const [container] = wanted.properties.template.containers;
+    const before = structuredClone(wanted) as any;
+    before.properties.template.containers[0].probes = [{ type: 'Startup', httpGet: { path: '/api/v2/health', port: 5000 }, periodSeconds: 10, failureThreshold: 30 }];
+    expect(handChanges(before, wanted)).toEqual([
+      'startup probe GET /api/v2/health every 10 s, 1 s timeout, 30 failures → GET /api/v2/health every 30 s, 5 s timeout, 10 failures',
+      'liveness probe none → GET /api/v2/health every 30 s, 5 s timeout, 3 failures',
+      'readiness probe none → GET /api/v2/health every 30 s, 5 s timeout, 3 failures',
+    ]);
+    expect(handChanges(structuredClone(wanted) as any, wanted)).toEqual([]);
+    expect(container!.probes.map((probe) => probe.type)).toEqual(['Startup', 'Liveness', 'Readiness']);
   });
 });

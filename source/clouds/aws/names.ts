@@ -40,6 +40,8 @@ export const outputKey = {
   secretArn: (key: SecretKey) => `secret:${key}:arn`,
   secretVersion: secretVersionOutput,
   taskDefinitionArn: (service: ServiceId) => `task-definition:${service}:arn`,
+  /** The revision the service step last deployed: what its rollout must end on. */
+  deployedRevision: (service: ServiceId) => `service:${service}:task-definition`,
   namespaceId: 'namespace:id',
   executionRoleArn: 'execution-role:arn',
   execOnlyRoleArn: 'exec-only-role:arn',
