@@ -1,6 +1,6 @@
 // The one interface every cloud adapter implements. Adapters turn settings into steps
 // (argv as data) and read the cloud's state back; the engine decides when to run what.
-import type { Cloud, Secrets } from '../answers/schema.js';
+import type { Cloud, SecretKey, Secrets } from '../answers/schema.js';
 import type { SettingsFor } from '../answers/settings.js';
 import type { Command } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
@@ -70,6 +70,13 @@ export interface Artifact {
 
 /** Steps that store a secret are named `secret:KEY`, so the journal tells which secrets the cloud already holds. */
 export const SECRET_STEP_PREFIX = 'secret:';
+
+/**
+ * A secret step's output: the version of the secret the services are to read. Readers name it in
+ * their definitions (task definition, app, revision), so a new version changes exactly theirs and
+ * the platform's rolling update restarts exactly them.
+ */
+export const secretVersionOutput = (key: SecretKey) => `${SECRET_STEP_PREFIX}${key}:version`;
 
 export interface ActionStep {
   kind: 'action';

@@ -8,6 +8,7 @@ import { endpointLines, recordedEndpoints, type Endpoints } from '../clouds/endp
 import type { RawAnswers } from '../answers/load.js';
 import type { Secrets } from '../answers/schema.js';
 import type { CloudAdapter, PreflightCheck, Step } from '../clouds/types.js';
+import { CliError } from '../exec/errors.js';
 import { runSteps } from '../engine/engine.js';
 import { createEventBus, type EventBus } from '../engine/event-bus.js';
 import type { DeployEvent } from '../engine/events.js';
@@ -24,6 +25,7 @@ import type { Presenter } from '../ui/presenter.js';
 import { createAuditedRunner, nextCommands, openWorkspace, resolveDeployment, type CommandContext, type NextCommands, type Workspace } from './context.js';
 import { gatherInputs, offerToResume, offerToRollBack, offerToSaveAnswers, type Inputs } from './inputs.js';
 import { reviewLines, summaryLines } from './review.js';
+import { rotatedSecrets, rotatingSecrets, rotationReviewLines, rotationSummaryLines } from './rotation.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade' | 'rollback';
 
@@ -122,6 +124,8 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
   // On resume the review marks what is already done, and says where it picks up.
   const done = mode === 'resume' ? new Set(Object.entries(workspace.journal.state?.steps ?? {}).filter(([, step]) => step.status === 'done').map(([id]) => id)) : undefined;
   for (const text of reviewLines(settings, steps, adapter.notes(), { verbose: options.verbose, done, seen: checks.flatMap((check) => check.seen ?? []) })) presenter.say(text);
+  // An upgrade says before it is confirmed which secrets it rotates and who restarts for them (reads only).
+  if (mode === 'upgrade') for (const text of await rotationReview(settings, steps, runner, workspace, secrets)) presenter.say(text);
   if (prompting) {
     const { confirm } = await import('@inquirer/prompts');
     if (!(await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }))) {
@@ -133,6 +137,16 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
 
   releaseInterrupts();
   return rollOut(run, inputs, steps);
+}
+
+/** The review's rotation lines; a read the cloud refuses here is reported, and the run meets it again. */
+async function rotationReview(settings: Settings, steps: Step[], runner: Runner, workspace: Workspace, secrets: Inputs['secrets']): Promise<string[]> {
+  try {
+    return rotationReviewLines(settings, await rotatingSecrets(steps, runner, workspace.journal.outputs(), secrets));
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    return [`Could not tell which secrets get a new value: ${error.message}`, ''];
+  }
 }
 
 /** Read-only checks, shown as the presenter shows them. */
@@ -165,6 +179,8 @@ async function rollOut(run: Run, inputs: Inputs, steps: Step[]): Promise<number>
   const { options, context: { presenter }, mode, workspace, again } = run;
   const { journal } = workspace;
   const command = mode === 'upgrade' || mode === 'rollback' ? mode : (journal.state?.command ?? 'install');
+  // The secret versions the services ran with before this run: a changed one is a rotation.
+  const outputsBefore = journal.outputs();
   const bus = createEventBus<DeployEvent>();
   // What this run changed, service by service: what a failed or stopped upgrade puts back.
   const moved = new Set<ServiceId>();
@@ -182,7 +198,8 @@ async function rollOut(run: Run, inputs: Inputs, steps: Step[]): Promise<number>
     if (end.outcome === 'done') {
       const endpoints = recordedEndpoints(journal.outputs());
       const check = await endToEnd(inputs.settings, endpoints, workspace, again);
-      const summary = summaryLines(inputs.settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : []);
+      const rotated = rotationSummaryLines(inputs.settings, rotatedSecrets(inputs.settings, outputsBefore, journal.outputs()));
+      const summary = [...rotated, ...summaryLines(inputs.settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : [])];
       const nothing = 'Nothing changed: everything already matched the answers.';
       bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
       return 0;

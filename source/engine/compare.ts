@@ -4,14 +4,17 @@
 // the desired state to keep in line with the steps.
 import type { Secrets } from '../answers/schema.js';
 import type { ActionStep, Outputs, Step } from '../clouds/types.js';
-import { displayArgv, isReadOnly, type Command } from '../exec/command.js';
+import { carriesSecret, displayArgv, isReadOnly, type Command } from '../exec/command.js';
 import type { Runner } from '../exec/runner.js';
 import { batches } from './plan.js';
 
 export type Comparison =
   | { step: ActionStep; status: 'same' }
-  /** `command`: the first change the step would make; `why`: its words for it, where the step knows. */
-  | { step: ActionStep; status: 'differs'; command: string[]; why?: string }
+  /**
+   * `command`: the first change the step would make; `why`: its words for it, where the step knows;
+   * `writesSecret`: that change stores a secret's value (a rotation).
+   */
+  | { step: ActionStep; status: 'differs'; command: string[]; why?: string; writesSecret?: true }
   /** It needs something only an earlier step makes, and that step has not made it yet. */
   | { step: ActionStep; status: 'missing'; why: string };
 
@@ -62,7 +65,10 @@ export async function compareSteps(
         Object.assign(values, result.outputs);
         return { step, status: 'same' };
       } catch (error) {
-        if (error instanceof WouldChange) return { step, status: 'differs', command: displayArgv(error.command), ...(error.command.change ? { why: error.command.change } : {}) };
+        if (error instanceof WouldChange) {
+          const { command } = error;
+          return { step, status: 'differs', command: displayArgv(command), ...(command.change ? { why: command.change } : {}), ...(carriesSecret(command) ? { writesSecret: true as const } : {}) };
+        }
         if (error instanceof NotMadeYet) return { step, status: 'missing', why: 'needs what an earlier step has not made yet' };
         // A step's own refusal ("MEMBRANE_SECRET is needed: … is not in Secrets Manager") is a difference in its words;
         // the CLI's errors and bugs are not.

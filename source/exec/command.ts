@@ -37,6 +37,11 @@ export function isFileArg(arg: Arg): arg is FileArg {
   return typeof arg !== 'string';
 }
 
+/** True when the command hands the CLI a secret's value (a file or its standard input). */
+export function carriesSecret(command: Command): boolean {
+  return command.stdin !== undefined || command.argv.some((arg) => isFileArg(arg) && arg.secret !== undefined);
+}
+
 /** argv as a person reads it in plan.json and the audit log: files by name, never a secret. */
 export function displayArgv(command: Command): string[] {
   return command.argv.map((arg) => (isFileArg(arg) ? `${arg.prefix}${arg.secret ? `<secret ${arg.name}>` : arg.name}` : arg));

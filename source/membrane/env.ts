@@ -1,6 +1,6 @@
 // Builds each service's environment from membrane-docs/deployment/services.md. Secrets are
 // returned as references (which secret feeds which variable), never as values.
-import { PORT, type ServiceSpec } from './services.js';
+import { PORT, SERVICES, type ServiceId, type ServiceSpec } from './services.js';
 
 // The builder names what it reads instead of importing the answers' types: product knowledge
 // sits below the answers, and Settings (answers/settings.ts) has all of it.
@@ -107,4 +107,16 @@ export function requiredSecrets(settings: EnvInputs): SecretKey[] {
   if (settings.answers.auth.mode === 'auth0') keys.push('auth0ClientSecret');
   else if (settings.answers.auth.smtp) keys.push('smtpPassword');
   return keys;
+}
+
+/**
+ * Which services read each secret from their env, so restart when it rotates: a running container
+ * keeps the value it started with. The registry password is read by none: the platform uses it
+ * only to pull an image, so the next pull takes the new one and nothing needs to restart for it.
+ */
+export function secretReaders(settings: EnvInputs): Record<SecretKey, ServiceId[]> {
+  const readers = Object.fromEntries(requiredSecrets(settings).map((key) => [key, [] as ServiceId[]])) as Record<SecretKey, ServiceId[]>;
+  // Which secrets a service reads does not depend on the cloud's values.
+  for (const spec of SERVICES) for (const ref of documentedEnvironment(spec, settings, { customCodeRunnerUri: '', storage: {} }).secrets) (readers[ref.secret] ??= []).push(spec.id);
+  return readers;
 }

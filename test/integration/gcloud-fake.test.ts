@@ -141,6 +141,11 @@ describe('gcloud against the loopback fake', () => {
     expect(fake().secrets()['membrane-mongo-uri'].versions).toEqual([]);
     const error = await failure(['secrets', 'versions', 'access', 'latest', '--secret=membrane-mongo-uri', P]);
     expect(error.stderr).toContain(`NOT_FOUND: Secret Version [projects/${NUMBER}/secrets/membrane-mongo-uri/versions/latest] not found.`);
+    // A revision may not reference it either (the deploys below do, once it has a version).
+    const refused = await gcloudRun(env(), [...deployArgs('no-version', '1.0.0')]);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain(`value_from.secret_key_ref.name: Secret projects/${NUMBER}/secrets/membrane-mongo-uri/versions/latest was not found`);
+    await gcloud(env(), ['secrets', 'versions', 'add', 'membrane-mongo-uri', '--data-file=-', P, '--format=json'], { input: 'mongodb://x' });
   });
 
   it('creates an Artifact Registry remote repository in front of Harbor', async () => {

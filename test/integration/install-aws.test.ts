@@ -18,6 +18,8 @@ let work: string;
 let env: Record<string, string>;
 let first: CliRun;
 let firstSeconds: number;
+/** The value the upgrade test rotates MEMBRANE_SECRET to. */
+const rotated = 'canary-jwt-rotation-K4v8';
 
 const auditLines = async () =>
   (await readFile(join(work, 'state', 'default', 'audit.log'), 'utf8'))
@@ -110,12 +112,15 @@ describe('install on AWS ECS against moto', () => {
         expect(env.BASE_URI).toBe('https://api.example.com');
         expect(env.CUSTOM_CODE_RUNNER_URI).toBe('http://custom-code-runner.membrane.internal:5000');
         expect(env.STORAGE_PROVIDER).toBe('s3');
-        expect(secrets).toEqual({
+        // Pinned: ARN, no json key, no stage, the version id (ECS's ARN:json-key:version-stage:version-id).
+        const pinned = Object.fromEntries(Object.entries(secrets).map(([name, valueFrom]) => [name, (valueFrom as string).split(':').slice(0, -3).join(':')]));
+        expect(pinned).toEqual({
           SECRET: arnOf('membrane/jwt-secret'),
           ENCRYPTION_SECRET: arnOf('membrane/encryption-secret'),
           MONGO_URI: arnOf('membrane/mongo-uri'),
           REDIS_URI: arnOf('membrane/redis-uri'),
         });
+        for (const valueFrom of Object.values(secrets) as string[]) expect(valueFrom).toMatch(/^arn:aws:secretsmanager:us-east-1:\d{12}:secret:membrane\/[a-z-]+-[A-Za-z0-9]{6}:::[0-9a-f-]{36}$/);
         for (const name of Object.keys(secrets)) expect(env[name]).toBeUndefined();
       } else {
         expect(secrets).toEqual({});
@@ -125,6 +130,9 @@ describe('install on AWS ECS against moto', () => {
     expect(JSON.parse(stored.SecretString)).toEqual({ username: 'robot$core+acme', password: CANARY_SECRETS.MEMBRANE_REGISTRY_PASSWORD });
     const mongo = await aws(moto.env, ['secretsmanager', 'get-secret-value', '--secret-id', 'membrane/mongo-uri']);
     expect(mongo.SecretString).toBe(CANARY_SECRETS.MEMBRANE_MONGO_URI);
+    // The version the engine pins is the one that holds the value.
+    const { taskDefinition: api } = await aws(moto.env, ['ecs', 'describe-task-definition', '--task-definition', 'membrane-api']);
+    expect(api.containerDefinitions[0].secrets.find((s: { name: string }) => s.name === 'MONGO_URI').valueFrom).toBe(`${mongo.ARN}:::${mongo.VersionId}`);
     const { logGroups } = await aws(moto.env, ['logs', 'describe-log-groups', '--log-group-name-prefix', '/ecs/membrane']);
     expect(logGroups.map((g: { logGroupName: string }) => g.logGroupName)).toEqual(['/ecs/membrane']);
   });
@@ -183,18 +191,58 @@ describe('install on AWS ECS against moto', () => {
     for (const service of Object.values(report.services) as { state: string }[]) expect(service.state).toBe('healthy');
   });
 
-  it('a second run creates nothing and changes nothing', async () => {
+  it('upgrade with one secret rotated: says who restarts before it changes anything, then rolls exactly the readers', async () => {
+    const taskDefinitionOf = async () => Object.fromEntries((await aws(moto.env, ['ecs', 'describe-services', '--cluster', fixture.cluster, '--services', ...SERVICES.map((s) => `membrane-${s.id}`)]))
+      .services.map((s: { serviceName: string; taskDefinition: string }) => [s.serviceName.replace('membrane-', ''), s.taskDefinition.split('/').pop()]));
+    const before = await taskDefinitionOf();
+    const since = (await auditLines()).length;
+    const run = await runCli(['upgrade', '--image-tag', '2025-09-19', '--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], { ...env, MEMBRANE_SECRET: rotated });
+    // From here on the deployment's MEMBRANE_SECRET is the rotated one: the next run, with it, must change nothing.
+    env = { ...env, MEMBRANE_SECRET: rotated };
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const engine = ['orchestrator', 'queued-worker', 'instant-worker', 'api'];
+    // The review, before the first step starts: which secret, who restarts, and that running containers keep the old value till then.
+    const review = run.stdout.slice(0, run.stdout.indexOf('\n→ '));
+    expect(review).toContain(`  MEMBRANE_SECRET: restarts ${engine.join(', ')}\nRunning containers keep the old value until they restart; the other services are not touched.`);
+    expect(review).not.toContain('MEMBRANE_MONGO_URI:');
+    expect(run.stdout).toContain(`MEMBRANE_SECRET: a new version; ${engine.join(', ')} restarted to read it.`);
+    const calls = (await auditLines()).slice(since).map((line) => line.argv);
+    const changing = calls.filter((argv) => /^(create|register|put|update|delete|restore|attach)-/.test(argv[2] ?? ''));
+    const document = (argv: string[]) => argv.find((arg) => arg.startsWith('file://'))!.replace('file://', '');
+    const made = changing.map((argv) => `${argv[2]} ${argv[2] === 'put-secret-value' ? argv[argv.indexOf('--secret-id') + 1]!.split(':').pop() : document(argv)}`);
+    // The task definitions register concurrently (any order); the services roll in the guide's waves.
+    expect(made.filter((call) => !call.startsWith('register-'))).toEqual([
+      expect.stringMatching(/^put-secret-value membrane\/jwt-secret-\w{6}$/),
+      ...engine.map((id) => `update-service services/${id}.update.json`),
+    ]);
+    expect(made.filter((call) => call.startsWith('register-')).sort()).toEqual(engine.map((id) => `register-task-definition task-definitions/${id}.json`).sort());
+    // From the cloud: a new revision for each reader, pinned to the version that holds the new value; the others untouched.
+    const after = await taskDefinitionOf();
+    for (const spec of SERVICES) expect(after[spec.id], spec.id).toBe(engine.includes(spec.id) ? `membrane-${spec.id}:2` : before[spec.id]);
+    const { taskDefinition } = await aws(moto.env, ['ecs', 'describe-task-definition', '--task-definition', 'membrane-queued-worker:2']);
+    const valueFrom: string = taskDefinition.containerDefinitions[0].secrets.find((s: { name: string }) => s.name === 'SECRET').valueFrom;
+    const [arn, version] = [valueFrom.split(':').slice(0, -3).join(':'), valueFrom.split(':').pop()!];
+    expect((await aws(moto.env, ['secretsmanager', 'get-secret-value', '--secret-id', arn, '--version-id', version])).SecretString).toBe(rotated);
+    // The execution role still reads it: a version's resource is its secret's ARN.
+    const inline = await aws(moto.env, ['iam', 'get-role-policy', '--role-name', 'membrane-execution', '--policy-name', 'membrane-read-secrets']);
+    expect(inline.PolicyDocument.Statement[0].Resource).toContain(arn);
+    expect(run.stdout + run.stderr).not.toContain(rotated);
+  }, 240_000);
+
+  it('a second run (with the rotated secret) creates nothing and changes nothing', async () => {
     const before = (await auditLines()).length;
     const second = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
     expect(second.exitCode).toBe(0);
     const calls = (await auditLines()).slice(before);
     const changing = calls.filter((line) => /^(create|register|put|update|delete|restore|attach)-/.test(line.argv[2] ?? ''));
     expect(changing.map((line) => line.argv.slice(0, 3).join(' '))).toEqual([]);
+    // The seven, and the second revisions of the four readers of the rotated secret.
     const { taskDefinitionArns } = await aws(moto.env, ['ecs', 'list-task-definitions']);
-    expect(taskDefinitionArns).toHaveLength(7);
+    expect(taskDefinitionArns).toHaveLength(11);
     const { serviceArns } = await aws(moto.env, ['ecs', 'list-services', '--cluster', fixture.cluster]);
     expect(serviceArns).toHaveLength(7);
     expect(leakedCanaries(second.stdout + second.stderr)).toEqual([]);
+    expect(second.stdout + second.stderr).not.toContain(rotated);
   });
 
   describe('diff: the cloud against the answers, reads only', () => {
@@ -327,6 +375,6 @@ describe('install on AWS ECS against moto', () => {
     expect(leakedCanaries(first.stdout + first.stderr)).toEqual([]);
     const files = await readTree(join(work, 'state'));
     expect(files.size).toBeGreaterThanOrEqual(2);
-    for (const [path, content] of files) expect(leakedCanaries(content), path).toEqual([]);
+    for (const [path, content] of files) expect([...leakedCanaries(content), ...(content.includes(rotated) ? [rotated] : [])], path).toEqual([]);
   });
 });

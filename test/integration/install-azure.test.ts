@@ -94,7 +94,8 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       const identity = Object.values(state.identities).find((i) => i.id === identityId)!;
       const grants = state.roleAssignments.filter((a) => a.principalId === identity.principalId && a.roleDefinitionName === 'Key Vault Secrets User');
       const readable = Object.values(vault.secrets).map((secret) => secret.name).filter((name) => grants.some((a) => within(a.scope, `${vault.resource.id}/secrets/${name}`)));
-      const referenced = resource.properties.configuration.secrets.map((secret: any) => secret.keyVaultUrl.split('/').at(-1));
+      // https://VAULT.vault.azure.net/secrets/NAME/VERSION: the name, pinned to a version.
+      const referenced = resource.properties.configuration.secrets.map((secret: any) => secret.keyVaultUrl.split('/secrets/')[1].split('/')[0]);
       expect(readable.sort(), spec.id).toEqual([...referenced].sort());
     }
   });
@@ -111,7 +112,7 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       expect(Object.keys(resource.identity.userAssignedIdentities), spec.id).toEqual([identityOf(spec.id)]);
       expect(configuration.registries).toEqual([{ server: 'harbor.integration.app', username: 'robot$core+acme', passwordSecretRef: 'registry-password' }]);
       for (const secret of configuration.secrets) {
-        expect(secret.keyVaultUrl, `${spec.id} ${secret.name}`).toMatch(new RegExp(`^https://${VAULT}\\.vault\\.azure\\.net/secrets/membrane-`));
+        expect(secret.keyVaultUrl, `${spec.id} ${secret.name}`).toMatch(new RegExp(`^https://${VAULT}\\.vault\\.azure\\.net/secrets/membrane-[a-z0-9-]+/[0-9a-f]{32}$`));
         expect(secret.value, `${spec.id} ${secret.name}`).toBeUndefined();
       }
       const [container] = template.containers;
@@ -215,6 +216,39 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     expect(run.stdout).toContain('api failed: Container membrane-api exited with code 1');
     expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
     for (const spec of SERVICES) expect(app(spec.id).properties.template.containers[0].image, spec.id).toMatch(/:2025-09-19$/);
+  }, RUN_TIMEOUT_MS);
+
+  it('upgrade with a rotated secret: a new Key Vault version, and a new revision of exactly the apps that read it; again: nothing', async () => {
+    const rotated = 'canary-jwt-rotated-R3m9';
+    const upgrade = () => runCli(['upgrade', '--image-tag', '2025-09-19', ...installArgs(join(work, 'state'))], cliEnv({ MEMBRANE_SECRET: rotated }), RUN_TIMEOUT_MS);
+    const revisions = () => Object.fromEntries(SERVICES.map((spec) => [spec.id, Object.keys(azure.state().apps[`${RG}/membrane-${spec.id}`]!.revisions).length]));
+    const before = revisions();
+    const since = azure.calls().length;
+    const run = await upgrade();
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const engine = ['orchestrator', 'queued-worker', 'instant-worker', 'api'];
+    expect(run.stdout).toContain(`  MEMBRANE_SECRET: restarts ${engine.join(', ')}\nRunning containers keep the old value until they restart`);
+    expect(run.stdout).toContain(`MEMBRANE_SECRET: a new version; ${engine.join(', ')} restarted to read it.`);
+    const calls = azure.calls().slice(since);
+    expect(changing(calls).filter((cmd) => cmd.startsWith('keyvault'))).toEqual(['keyvault secret set --vault-name']);
+    expect(calls.filter((call) => call.argv[0] === 'containerapp' && call.argv[1] === 'update').map((call) => call.argv[3]).sort()).toEqual(engine.map((id) => `membrane-${id}`).sort());
+    // Each reader references the new version and runs a new revision; the runner and the frontends keep theirs.
+    const versions = azure.state().keyVaults[VAULT]!.secrets['membrane-jwt-secret']!.versions;
+    expect(versions.map((v: { value: string }) => v.value)).toEqual([CANARY_SECRETS.MEMBRANE_SECRET, rotated]);
+    const after = revisions();
+    for (const spec of SERVICES) expect(after[spec.id], spec.id).toBe(before[spec.id]! + (engine.includes(spec.id) ? 1 : 0));
+    for (const id of engine) {
+      const reference = app(id).properties.configuration.secrets.find((secret: { name: string }) => secret.name === 'jwt-secret');
+      expect(reference.keyVaultUrl, id).toBe(`https://${VAULT}.vault.azure.net/secrets/membrane-jwt-secret/${versions.at(-1)!.version}`);
+    }
+    expect(run.stdout + run.stderr).not.toContain(rotated);
+    for (const [path, content] of await readTree(join(work, 'state'))) expect(content, path).not.toContain(rotated);
+
+    const again = azure.calls().length;
+    const second = await upgrade();
+    expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).not.toContain('Secrets with a new value');
+    expect(changing(azure.calls().slice(again))).toEqual([]);
   }, RUN_TIMEOUT_MS);
 
   it('fails an app whose revision does not start, with its reason, and leaves later waves alone', async () => {

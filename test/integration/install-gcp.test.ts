@@ -132,11 +132,12 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
         expect(env[spec.modeFlag!]).toBe('1');
         expect(env.STORAGE_PROVIDER).toBe('gcs');
         expect(env.GOOGLE_CLOUD_PROJECT_ID).toBe(PROJECT);
+        // Pinned to the version the install stored (the key is the version), never :latest.
         expect(secretRefs).toEqual({
-          SECRET: { name: 'membrane-jwt-secret', key: 'latest' },
-          ENCRYPTION_SECRET: { name: 'membrane-encryption-secret', key: 'latest' },
-          MONGO_URI: { name: 'membrane-mongo-uri', key: 'latest' },
-          REDIS_URI: { name: 'membrane-redis-uri', key: 'latest' },
+          SECRET: { name: 'membrane-jwt-secret', key: '1' },
+          ENCRYPTION_SECRET: { name: 'membrane-encryption-secret', key: '1' },
+          MONGO_URI: { name: 'membrane-mongo-uri', key: '1' },
+          REDIS_URI: { name: 'membrane-redis-uri', key: '1' },
         });
         expect(service.spec.template.metadata.annotations['run.googleapis.com/cpu-throttling'], spec.id).toBe(spec.exposure === 'none' ? 'False' : 'True');
         expect(service.spec.template.metadata.annotations['run.googleapis.com/vpc-access-egress'], spec.id).toBe('all-traffic');
@@ -231,12 +232,33 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
 });
 
 describe('Cloud Run changes and failures', () => {
-  it('adds a secret version when a value changes, and keeps the old one', async () => {
+  it('upgrade with a rotated secret: adds a version, keeps the old one, and deploys exactly the services that read it; then nothing differs', async () => {
     const rotated = 'canary-jwt-rotated-V8c2';
-    const run = await runCli(installArgs(join(work, 'state')), cliEnv({ MEMBRANE_SECRET: rotated }), RUN_TIMEOUT_MS);
+    const upgrade = () => runCli(['upgrade', '--image-tag', answers.imageTag, ...installArgs(join(work, 'state'))], cliEnv({ MEMBRANE_SECRET: rotated }), RUN_TIMEOUT_MS);
+    const revisions = () => Object.fromEntries(Object.entries(gcp.fake.services()).map(([name, service]) => [name.replace('membrane-', ''), service.status.latestCreatedRevisionName as string]));
+    const before = revisions();
+    const run = await upgrade();
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(gcp.fake.secrets()['membrane-jwt-secret']!.versions).toEqual([CANARY_SECRETS.MEMBRANE_SECRET, rotated]);
+    const engine = ['orchestrator', 'queued-worker', 'instant-worker', 'api'];
+    expect(run.stdout).toContain(`  MEMBRANE_SECRET: restarts ${engine.join(', ')}\nRunning containers keep the old value until they restart`);
+    expect(run.stdout).toContain(`MEMBRANE_SECRET: a new version; ${engine.join(', ')} restarted to read it.`);
+    // A new revision for each reader, pinned to version 2; the runner and the frontends keep theirs.
+    const after = revisions();
+    for (const spec of SERVICES) expect(after[spec.id] !== before[spec.id], spec.id).toBe(engine.includes(spec.id));
+    for (const id of engine) {
+      const env = containerOf(gcp.fake.services()[`membrane-${id}`]!).env;
+      expect(env.find((e: { name: string }) => e.name === 'SECRET').valueFrom.secretKeyRef, id).toEqual({ name: 'membrane-jwt-secret', key: '2' });
+    }
     expect(run.stdout + run.stderr).not.toContain(rotated);
+    for (const [path, content] of await readTree(join(work, 'state'))) expect(content, path).not.toContain(rotated);
+
+    // Again, asked of every step with reads only (cheaper than a second upgrade, same steps): nothing would change.
+    const since = gcp.fake.requests.length;
+    const again = await runCli(['diff', '--state-dir', join(work, 'state'), '--json'], cliEnv({ MEMBRANE_SECRET: rotated }), RUN_TIMEOUT_MS);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ equal: true, differences: 0, notes: [] });
+    expect(changes(since)).toEqual([]);
   }, RUN_TIMEOUT_MS);
 
   it('rolls back an upgrade whose api revision does not start: every service it moved serves the old image again', async () => {

@@ -288,6 +288,23 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   }
 
   /**
+   * Cloud Run checks every secret a revision references when it is deployed (run/docs/configuring/secrets):
+   * the version, `latest` or a number, must exist, or the deploy fails.
+   */
+  function refuseMissingSecretVersions(body: KnativeService): void {
+    const containers: { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[] = body?.spec?.template?.spec?.containers ?? [];
+    containers.forEach((container, i) => (container.env ?? []).forEach((e, j) => {
+      const ref = e.valueFrom?.secretKeyRef;
+      if (!ref) return;
+      const secret = secrets.get(ref.name);
+      const n = ref.key === 'latest' ? secret?.versions.length : /^[1-9]\d*$/.test(ref.key) ? Number(ref.key) : NaN;
+      if (!secret || !(n! >= 1 && n! <= secret.versions.length)) {
+        throw new HttpError(400, 'INVALID_ARGUMENT', `spec.template.spec.containers[${i}].env[${j}].value_from.secret_key_ref.name: Secret ${secretName(ref.name)}/versions/${ref.key} was not found`);
+      }
+    }));
+  }
+
+  /**
    * Cloud Run's Probe rules (run.googleapis.com Container.startupProbe/livenessProbe): one handler;
    * timeoutSeconds 1-3600 (default 1); periodSeconds at least 1 and at most 240 for a startup probe,
    * 3600 for a liveness one (default 10), never below timeoutSeconds; failureThreshold at least 1;
@@ -491,6 +508,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     if (name || !body?.metadata?.name) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata.name is required');
     if (run.has(body.metadata.name)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource '${body.metadata.name}' already exists.`);
     refuseReservedEnv(body);
+    refuseMissingSecretVersions(body);
     refuseBadProbes(body);
     refuseUnlessActAs(body);
     return writeService(region, clone(body), undefined);
@@ -501,6 +519,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     const state = name ? inRegion(region, name) : undefined;
     if (!state) throw knativeNotFound(region, name ?? '');
     refuseReservedEnv(req.body as KnativeService);
+    refuseMissingSecretVersions(req.body as KnativeService);
     refuseBadProbes(req.body as KnativeService);
     refuseUnlessActAs(req.body as KnativeService);
     return writeService(region, clone(req.body as KnativeService), state);

@@ -39,6 +39,11 @@ const outputs: Outputs = {
       'key-vault:uri': 'https://membrane-vault.vault.azure.net/',
       'environment:id': '/subscriptions/s/resourceGroups/membrane-rg/providers/Microsoft.App/managedEnvironments/membrane-env',
       'environment:default-domain': 'happy-hill-123.eastus.azurecontainerapps.io',
+      'secret:registryPassword:version': 'c0ffee',
+      'secret:secret:version': 'a1',
+      'secret:encryptionSecret:version': 'b2',
+      'secret:mongoUri:version': 'c3',
+      'secret:redisUri:version': 'd4',
     })[key] ?? `<${key}>`,
 };
 
@@ -81,7 +86,7 @@ describe('Container Apps plan', () => {
     expect(scopes('runner')).toEqual([secret('registry-password')]);
     expect(scopes('web')).toEqual([secret('registry-password')]);
     expect(doc('custom-code-runner').identity.userAssignedIdentities).toEqual({ [identityId('membrane-runner')]: {} });
-    expect(doc('console').properties.configuration.secrets).toEqual([{ name: 'registry-password', keyVaultUrl: 'https://membrane-vault.vault.azure.net/secrets/membrane-registry-password', identity: identityId('membrane-web') }]);
+    expect(doc('console').properties.configuration.secrets).toEqual([{ name: 'registry-password', keyVaultUrl: 'https://membrane-vault.vault.azure.net/secrets/membrane-registry-password/c0ffee', identity: identityId('membrane-web') }]);
   });
 
   it('sets each Key Vault secret from a file, never from argv', () => {
@@ -101,11 +106,16 @@ describe('Container Apps plan', () => {
   it('references every secret in Key Vault through the identity and wires each into env by secretref', () => {
     const api = doc('api');
     expect(api.identity).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [IDENTITY]: {} } });
-    expect(api.properties.configuration.secrets).toEqual(['registry-password', 'jwt-secret', 'encryption-secret', 'mongo-uri', 'redis-uri'].map((name) => ({
+    // Each reference pinned to the version its secret step reported (the last segment of the secret's id).
+    expect(api.properties.configuration.secrets).toEqual([['registry-password', 'c0ffee'], ['jwt-secret', 'a1'], ['encryption-secret', 'b2'], ['mongo-uri', 'c3'], ['redis-uri', 'd4']].map(([name, version]) => ({
       name,
-      keyVaultUrl: `https://membrane-vault.vault.azure.net/secrets/membrane-${name}`,
+      keyVaultUrl: `https://membrane-vault.vault.azure.net/secrets/membrane-${name}/${version}`,
       identity: IDENTITY,
     })));
+    // Secrets are app-scoped: a new reference alone makes no revision. The versions the container reads sit in its
+    // template, so a rotation makes a new revision of exactly the readers (the registry password: of none).
+    expect(envOf('api').find((e) => e.name === 'MEMBRANE_DEPLOY_SECRET_VERSIONS')).toEqual({ name: 'MEMBRANE_DEPLOY_SECRET_VERSIONS', value: 'SECRET=a1,ENCRYPTION_SECRET=b2,MONGO_URI=c3,REDIS_URI=d4' });
+    for (const service of ['custom-code-runner', 'ui', 'console'] as const) expect(envOf(service).map((e) => e.name), service).not.toContain('MEMBRANE_DEPLOY_SECRET_VERSIONS');
     expect(envOf('api').filter((e) => 'secretRef' in e)).toEqual([
       { name: 'SECRET', secretRef: 'jwt-secret' },
       { name: 'ENCRYPTION_SECRET', secretRef: 'encryption-secret' },

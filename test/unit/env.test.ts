@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveSettings, sizingProblems } from '../../source/answers/settings.js';
 import { fargateSizeProblem } from '../../source/clouds/aws/documents.js';
-import { buildServiceEnvironment, requiredSecrets } from '../../source/membrane/env.js';
+import { buildServiceEnvironment, requiredSecrets, secretReaders } from '../../source/membrane/env.js';
 import { SERVICES, SERVICE_IDS, serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { AUTH0, CLOUD_ENV, SMTP, awsAnswers, awsSettings } from './fixtures.js';
 
@@ -166,6 +166,19 @@ describe('buildServiceEnvironment', () => {
   it('needs only the five secrets in password mode without SMTP', () => {
     expect(requiredSecrets(awsSettings())).toEqual(['secret', 'encryptionSecret', 'mongoUri', 'redisUri', 'registryPassword']);
     expect(secretVars('api')).toEqual(ENGINE_SECRET_VARS);
+  });
+});
+
+describe('secretReaders: who restarts when a secret rotates', () => {
+  const engine: ServiceId[] = ['orchestrator', 'queued-worker', 'instant-worker', 'api'];
+
+  it('the engine services read the engine secrets; the runner and the frontends read none; the registry password no running container', () => {
+    expect(secretReaders(awsSettings())).toEqual({ secret: engine, encryptionSecret: engine, mongoUri: engine, redisUri: engine, registryPassword: [] });
+  });
+
+  it('the auth mode\'s secret is read by the engine services alone', () => {
+    expect(secretReaders(awsSettings((raw) => (raw.auth = structuredClone(AUTH0)))).auth0ClientSecret).toEqual(engine);
+    expect(secretReaders(awsSettings((raw) => (raw.auth = structuredClone(SMTP)))).smtpPassword).toEqual(engine);
   });
 });
 

@@ -23,7 +23,14 @@ import { writePlan } from '../../source/plan/write-plan.js';
 import { CANARY, gcpSettings, scriptedRunner } from './fixtures.js';
 
 const outputs: Outputs = {
-  get: (key) => ({ 'project:number': '123456789012', 'custom-code-runner:url': 'https://membrane-custom-code-runner-123456789012.us-central1.run.app' })[key] ?? `<${key}>`,
+  get: (key) => ({
+    'project:number': '123456789012',
+    'custom-code-runner:url': 'https://membrane-custom-code-runner-123456789012.us-central1.run.app',
+    'secret:secret:version': '3',
+    'secret:encryptionSecret:version': '1',
+    'secret:mongoUri:version': '2',
+    'secret:redisUri:version': '1',
+  })[key] ?? `<${key}>`,
 };
 
 function deployArgv(service: ServiceId, settings = gcpSettings()) {
@@ -80,7 +87,8 @@ describe('Cloud Run plan', () => {
   it('keeps the workers\' CPU allocated, closed to callers, and routes them through the VPC', () => {
     const argv = deployArgv('queued-worker');
     expect(argv).toEqual(expect.arrayContaining(['--ingress=internal', '--no-allow-unauthenticated', '--no-cpu-throttling', '--network=default', '--subnet=default', '--vpc-egress=all-traffic']));
-    expect(argv).toContain('--set-secrets=SECRET=membrane-jwt-secret:latest,ENCRYPTION_SECRET=membrane-encryption-secret:latest,MONGO_URI=membrane-mongo-uri:latest,REDIS_URI=membrane-redis-uri:latest');
+    // Each pinned to the version its secret step reported, never :latest (read only when an instance starts).
+    expect(argv).toContain('--set-secrets=SECRET=membrane-jwt-secret:3,ENCRYPTION_SECRET=membrane-encryption-secret:1,MONGO_URI=membrane-mongo-uri:2,REDIS_URI=membrane-redis-uri:1');
     expect(argv).toContain('--service-account=123456789012-compute@developer.gserviceaccount.com');
   });
 

@@ -192,17 +192,18 @@ describe('writePlan', () => {
       const names = (container.environment as { name: string; value: string }[]).map((variable) => variable.name);
       for (const secretVar of ['SECRET', 'ENCRYPTION_SECRET', 'MONGO_URI', 'REDIS_URI', 'AUTH0_CLIENT_SECRET', 'SMTP_PASSWORD']) expect(names).not.toContain(secretVar);
       expect(container.repositoryCredentials).toEqual({ credentialsParameter: '<secret:registryPassword:arn>' });
-      for (const ref of container.secrets as { name: string; valueFrom: string }[]) expect(ref.valueFrom).toMatch(/^<secret:[A-Za-z0-9]+:arn>$/);
+      // ARN, no json key, no stage, then the version the secret step reports: the whole value of that version.
+      for (const ref of container.secrets as { name: string; valueFrom: string }[]) expect(ref.valueFrom).toMatch(/^<secret:([A-Za-z0-9]+):arn>:::<secret:\1:version>$/);
     }
   });
 
   it('gives the engine services their four secrets as valueFrom placeholders', () => {
     const api = JSON.parse(read('task-definitions/api.json')).containerDefinitions[0];
     expect(api.secrets).toEqual([
-      { name: 'SECRET', valueFrom: '<secret:secret:arn>' },
-      { name: 'ENCRYPTION_SECRET', valueFrom: '<secret:encryptionSecret:arn>' },
-      { name: 'MONGO_URI', valueFrom: '<secret:mongoUri:arn>' },
-      { name: 'REDIS_URI', valueFrom: '<secret:redisUri:arn>' },
+      { name: 'SECRET', valueFrom: '<secret:secret:arn>:::<secret:secret:version>' },
+      { name: 'ENCRYPTION_SECRET', valueFrom: '<secret:encryptionSecret:arn>:::<secret:encryptionSecret:version>' },
+      { name: 'MONGO_URI', valueFrom: '<secret:mongoUri:arn>:::<secret:mongoUri:version>' },
+      { name: 'REDIS_URI', valueFrom: '<secret:redisUri:arn>:::<secret:redisUri:version>' },
     ]);
     expect(api.image).toBe('harbor.integration.app/core/api:2025-09-19');
     expect(JSON.parse(read('task-definitions/ui.json')).containerDefinitions[0].secrets).toEqual([]);
@@ -282,7 +283,7 @@ describe('writePlan in auth0 mode', () => {
       expect(plan.steps).toHaveLength(28);
       expect(plan.settings.auth).toBe('auth0');
       const orchestrator = JSON.parse(readFileSync(join(dir, 'task-definitions/orchestrator.json'), 'utf8')).containerDefinitions[0];
-      expect(orchestrator.secrets).toContainEqual({ name: 'AUTH0_CLIENT_SECRET', valueFrom: '<secret:auth0ClientSecret:arn>' });
+      expect(orchestrator.secrets).toContainEqual({ name: 'AUTH0_CLIENT_SECRET', valueFrom: '<secret:auth0ClientSecret:arn>:::<secret:auth0ClientSecret:version>' });
       expect(orchestrator.environment).toContainEqual({ name: 'AUTH0_DOMAIN', value: 'acme-tenant.auth0.com' });
       const policy = JSON.parse(readFileSync(join(dir, 'execution-role-policy.json'), 'utf8'));
       expect(policy.Statement[0].Resource).toContain('<secret:auth0ClientSecret:arn>');

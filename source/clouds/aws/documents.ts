@@ -69,7 +69,10 @@ export function taskDefinition(spec: ServiceSpec, settings: SettingsFor<'aws'>, 
         essential: true,
         portMappings: [{ name: 'http', containerPort: PORT, protocol: 'tcp' }],
         environment: Object.entries(env).map(([name, value]) => ({ name, value })),
-        secrets: secrets.map((ref) => ({ name: ref.env, valueFrom: outputs.get(outputKey.secretArn(ref.secret)) })),
+        // ARN:json-key:version-stage:version-id, the first two empty: the whole value of that version. A new
+        // version makes a new revision of exactly the readers' task definitions, and ECS rolls them.
+        secrets: secrets.map((ref) => ({ name: ref.env, valueFrom: `${outputs.get(outputKey.secretArn(ref.secret))}:::${outputs.get(outputKey.secretVersion(ref.secret))}` })),
+        // Takes no version: ECS reads the current one at each image pull, so a new password needs no restart.
         repositoryCredentials: { credentialsParameter: outputs.get(outputKey.secretArn('registryPassword')) },
         logConfiguration: {
           logDriver: 'awslogs',

@@ -5,6 +5,7 @@ import type { SecretKey } from '../../answers/schema.js';
 import type { SettingsFor } from '../../answers/settings.js';
 import type { ServiceId } from '../../membrane/services.js';
 import { SECRET_SUFFIX } from '../secret-names.js';
+import { secretVersionOutput } from '../types.js';
 
 export function awsNames(settings: SettingsFor<'aws'>) {
   const { prefix } = settings;
@@ -37,6 +38,7 @@ export type AwsNames = ReturnType<typeof awsNames>;
 /** Output keys shared between steps. */
 export const outputKey = {
   secretArn: (key: SecretKey) => `secret:${key}:arn`,
+  secretVersion: secretVersionOutput,
   taskDefinitionArn: (service: ServiceId) => `task-definition:${service}:arn`,
   /** The revision the service step last deployed: what its rollout must end on. */
   deployedRevision: (service: ServiceId) => `service:${service}:task-definition`,

@@ -47,26 +47,32 @@ function secretStep(key: SecretKey, settings: SettingsFor<'aws'>, names: AwsName
     preview: (_outputs, secrets) => [create(secrets)],
     async apply({ runner, secrets }): Promise<StepResult> {
       const wanted = value(secrets).secret!.value;
+      // Each answer names the version it made or read: the one the task definitions pin.
+      const outputs = (arn: string, versionId: string) => ({ [outputKey.secretArn(key)]: arn, [outputKey.secretVersion(key)]: versionId });
       const existing = await findOrNull(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
       if (!existing) {
         if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Secrets Manager (any more). Set it and run again.`);
         const created = await runJson(runner, { ...create(secrets), change: 'missing' }, NOT_REPEATABLE);
-        return { outcome: 'created', outputs: { [outputKey.secretArn(key)]: created.ARN } };
+        return { outcome: 'created', outputs: outputs(created.ARN, created.VersionId) };
       }
-      const outputs = { [outputKey.secretArn(key)]: existing.ARN as string };
       // No value given this run: the stored one stays (it was set by an earlier run).
-      if (wanted === undefined && !existing.DeletedDate) return { outcome: 'unchanged', outputs };
+      if (wanted === undefined && !existing.DeletedDate) return { outcome: 'unchanged', outputs: outputs(existing.ARN, currentVersion(existing)) };
       if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is scheduled for deletion. Set it and run again.`);
       if (existing.DeletedDate) {
         await runner.run({ argv: awsArgv(region, 'secretsmanager', 'restore-secret', '--secret-id', existing.ARN), change: 'scheduled for deletion: restored' });
       } else {
-        const current = await runJson(runner, { argv: awsArgv(region, 'secretsmanager', 'get-secret-value', '--secret-id', existing.ARN, '--query', '{value:SecretString}') });
-        if (current.value === wanted) return { outcome: 'unchanged', outputs };
+        const current = await runJson(runner, { argv: awsArgv(region, 'secretsmanager', 'get-secret-value', '--secret-id', existing.ARN, '--query', '{value:SecretString,version:VersionId}') });
+        if (current.value === wanted) return { outcome: 'unchanged', outputs: outputs(existing.ARN, current.version) };
       }
-      await runner.run({ argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', value(secrets)), change: `the stored value is not ${SECRET_ENV[key]}'s` });
-      return { outcome: 'updated', outputs };
+      const put = await runJson(runner, { argv: awsArgv(region, 'secretsmanager', 'put-secret-value', '--secret-id', existing.ARN, '--secret-string', value(secrets)), change: `the stored value is not ${SECRET_ENV[key]}'s` });
+      return { outcome: 'updated', outputs: outputs(existing.ARN, put.VersionId) };
     },
   };
+}
+
+/** The version labelled AWSCURRENT in describe-secret's answer: what GetSecretValue returns by default. */
+function currentVersion(described: { VersionIdsToStages?: Record<string, string[]> }): string {
+  return Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0] ?? '';
 }
 
 function logGroupStep(settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {

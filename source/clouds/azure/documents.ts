@@ -12,6 +12,13 @@ import type { SecretKey } from '../../answers/schema.js';
 import { SERVICES } from '../../membrane/services.js';
 
 export const SPEC_TAG = 'membrane-spec';
+/**
+ * The versions of the secrets the container reads, as a plain env var (ids, never values). Secrets
+ * are app-scoped on Container Apps: a changed reference alone makes no new revision, and running
+ * replicas keep the old value. This var is in the template, so a rotation makes a new revision of
+ * exactly the readers, and the registry password (read only when pulling) none.
+ */
+export const SECRET_VERSIONS_ENV = 'MEMBRANE_DEPLOY_SECRET_VERSIONS';
 /** Consumption plan: 0.25 to 4 vCPU in quarters, always with twice as many GiB of memory. */
 const CPU_STEP = 0.25;
 const MAX_CPU = 4;
@@ -94,8 +101,9 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
       configuration: {
         activeRevisionsMode: 'Single',
         ...(ingress ? { ingress } : {}),
-        // Key Vault references: the app holds no value, so read access to the app reveals none.
-        secrets: keys.map((key) => ({ name: names.appSecret(key), keyVaultUrl: `${vaultUri}secrets/${names.vaultSecret(key)}`, identity })),
+        // Key Vault references, each pinned to the version the secret step stored or found: the app holds
+        // no value, so read access to the app reveals none.
+        secrets: keys.map((key) => ({ name: names.appSecret(key), keyVaultUrl: `${vaultUri}secrets/${names.vaultSecret(key)}/${outputs.get(outputKey.secretVersion(key))}`, identity })),
         registries: [{ server: settings.answers.registry.server, username: settings.answers.registry.username, passwordSecretRef: names.appSecret('registryPassword') }],
       },
       template: {
@@ -106,6 +114,7 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
             env: [
               ...Object.entries(env).map(([name, value]) => ({ name, value })),
               ...secrets.map((ref) => ({ name: ref.env, secretRef: names.appSecret(ref.secret) })),
+              ...(secrets.length ? [{ name: SECRET_VERSIONS_ENV, value: secrets.map((ref) => `${ref.env}=${outputs.get(outputKey.secretVersion(ref.secret))}`).join(',') }] : []),
             ],
             resources: { cpu: vcpu, memory: `${vcpu * 2}Gi` },
             probes: probesOf(spec),

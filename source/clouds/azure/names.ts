@@ -5,6 +5,7 @@ import type { SettingsFor } from '../../answers/settings.js';
 import type { Arg } from '../../exec/command.js';
 import type { ServiceId, ServiceSpec } from '../../membrane/services.js';
 import { SECRET_SUFFIX } from '../secret-names.js';
+import { secretVersionOutput } from '../types.js';
 
 /** The built-in role that lets an identity read secret values, and nothing else. */
 export const SECRETS_USER_ROLE = 'Key Vault Secrets User';
@@ -53,6 +54,7 @@ export const outputKey = {
   identityClientId: (reader: Reader) => `identity:${reader}:client-id`,
   vaultId: 'key-vault:id',
   vaultUri: 'key-vault:uri',
+  secretVersion: secretVersionOutput,
   environmentId: 'environment:id',
   environmentDomain: 'environment:default-domain',
 };

@@ -112,14 +112,20 @@ function secretStep(key: SecretKey, settings: SettingsFor<'azure'>, names: Azure
       const stored = await findOrNull(runner, { argv: azArgv(subscription, 'keyvault', 'secret', 'show', '--vault-name', keyVault, '--name', name) });
       if (wanted === undefined) {
         if (!stored) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Key Vault ${keyVault} (any more). Set it and run again.`);
-        return { outcome: 'unchanged' };
+        return { outcome: 'unchanged', outputs: versionOf(stored) };
       }
-      if (stored?.value === wanted) return { outcome: 'unchanged' };
+      if (stored?.value === wanted) return { outcome: 'unchanged', outputs: versionOf(stored) };
       // Setting the same value twice only adds an identical version, so this may be retried.
-      await runner.run(set(secrets));
-      return { outcome: stored ? 'updated' : 'created' };
+      const made = await runJson(runner, set(secrets));
+      return { outcome: stored ? 'updated' : 'created', outputs: versionOf(made) };
     },
   };
+
+  /** The version is the last segment of the secret's id (https://VAULT.vault.azure.net/secrets/NAME/VERSION): the apps pin it. */
+  function versionOf(shown: { id?: string }): Record<string, string> {
+    const [, version = ''] = shown.id?.match(/\/secrets\/[^/]+\/([^/]+)$/) ?? [];
+    return { [outputKey.secretVersion(key)]: version };
+  }
 }
 
 /** The environment's id and domain: the apps live in it, and the runner's internal URL is under its domain. */

@@ -78,6 +78,8 @@ const ROLLOUT_MS: Record<ServiceId, number> = {
 const FAIL_AFTER_MS = 5_000;
 
 const hash = (text: string, length = 64) => createHash('sha256').update(text).digest('hex').slice(0, length);
+/** Secrets Manager names a version by a UUID-like id; the demo derives it from the secret and its count of versions. */
+const versionId = (name: string, version: number) => hash(`${name}/${version}`, 32);
 /** A stable fraction in [0, 1), so the same call always takes about as long. */
 const fraction = (seed: string) => parseInt(hash(seed, 8), 16) / 0x1_0000_0000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -231,7 +233,7 @@ export function simulatedAws(options: SimulationOptions): Simulation {
 
       'secretsmanager describe-secret': () => {
         const found = secretByIdOrName(one('secret-id')) ?? fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-        return { ARN: found.ARN, Name: found.Name };
+        return { ARN: found.ARN, Name: found.Name, VersionIdsToStages: { [versionId(found.Name, found.versions)]: ['AWSCURRENT'] } };
       },
       'secretsmanager create-secret': () => {
         const name = one('name');
@@ -240,21 +242,23 @@ export function simulatedAws(options: SimulationOptions): Simulation {
         account.secrets[name] = { ARN: arn('secretsmanager', `secret:${name}-${hash(name, 6)}`), Name: name, valueHash: hash(value), versions: 1 };
         values.set(name, value);
         save();
-        return { ARN: account.secrets[name]!.ARN, Name: name, VersionId: hash(`${name}/1`, 32) };
+        return { ARN: account.secrets[name]!.ARN, Name: name, VersionId: versionId(name, 1) };
       },
       'secretsmanager get-secret-value': () => {
         const found = secretByIdOrName(one('secret-id')) ?? fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
         // The only query the adapter asks; a value set by an earlier process is known by its hash alone.
-        if (one('query') !== '{value:SecretString}') return fail('ValidationException', `the demo answers only --query '{value:SecretString}'`);
-        return { value: values.get(found.Name) ?? `(simulated: a value with hash ${found.valueHash.slice(0, 12)}…)` };
+        if (one('query') !== '{value:SecretString,version:VersionId}') return fail('ValidationException', `the demo answers only --query '{value:SecretString,version:VersionId}'`);
+        return { value: values.get(found.Name) ?? `(simulated: a value with hash ${found.valueHash.slice(0, 12)}…)`, version: versionId(found.Name, found.versions) };
       },
       'secretsmanager put-secret-value': () => {
         const found = secretByIdOrName(one('secret-id')) ?? fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        // The demo knows an earlier process's value by its hash alone, so the step cannot tell it is the same and
+        // writes it again: the same value keeps its version, or every demo re-run would roll the engine.
+        if (hash(one('secret-string')) !== found.valueHash) found.versions++;
         found.valueHash = hash(one('secret-string'));
-        found.versions++;
         values.set(found.Name, one('secret-string'));
         save();
-        return { ARN: found.ARN, Name: found.Name };
+        return { ARN: found.ARN, Name: found.Name, VersionId: versionId(found.Name, found.versions) };
       },
 
       'logs describe-log-groups': () => ({

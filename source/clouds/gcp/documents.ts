@@ -93,7 +93,9 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     `--memory=${shape.memory}`,
     `--min-instances=${shape.minInstances}`,
     `--max-instances=${shape.maxInstances}`,
-    ...(secrets.length ? [`--set-secrets=${secrets.map((ref) => `${ref.env}=${names.secret(ref.secret)}:latest`).join(',')}`] : []),
+    // Pinned, not :latest: env secrets are read when an instance starts, so :latest would leave running
+    // instances on the old value and change no revision; a new version number rolls exactly the readers.
+    ...(secrets.length ? [`--set-secrets=${secrets.map((ref) => `${ref.env}=${names.secret(ref.secret)}:${outputs.get(outputKey.secretVersion(ref.secret))}`).join(',')}`] : []),
     `--service-account=${serviceAccounts(settings, outputs.get(outputKey.projectNumber)).runtime}`,
     `--ingress=${ingressOf(spec)}`,
     // The runner is internal-only but called without Google ID tokens, so it allows unauthenticated calls.

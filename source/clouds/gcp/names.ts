@@ -5,6 +5,7 @@ import type { SettingsFor } from '../../answers/settings.js';
 import type { Arg } from '../../exec/command.js';
 import type { ServiceId } from '../../membrane/services.js';
 import { SECRET_SUFFIX } from '../secret-names.js';
+import { secretVersionOutput } from '../types.js';
 
 /** The APIs a Cloud Run deployment uses; the install enables those that are off. */
 export const REQUIRED_APIS = ['run.googleapis.com', 'secretmanager.googleapis.com', 'artifactregistry.googleapis.com'] as const;
@@ -30,6 +31,7 @@ export type GcpNames = ReturnType<typeof gcpNames>;
 export const outputKey = {
   projectNumber: 'project:number',
   runnerUrl: 'custom-code-runner:url',
+  secretVersion: secretVersionOutput,
 };
 
 /** The gcloud argv every call shares: explicit project, JSON output, never a prompt. */

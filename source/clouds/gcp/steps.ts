@@ -61,7 +61,8 @@ function secretStep(key: SecretKey, settings: SettingsFor<'gcp'>, names: GcpName
     preview: (outputs, secrets) => [create(secrets), grant(outputs)],
     async apply({ runner, secrets, outputs }): Promise<StepResult> {
       const wanted = secrets[key];
-      let outcome = await storeValue();
+      const stored = await storeValue();
+      let { outcome } = stored;
       const policy = await runJson(runner, { argv: gcloudArgv(project, 'secrets', 'get-iam-policy', name) });
       const member = reader(outputs);
       const granted = (policy.bindings ?? []).some((binding: { role: string; members?: string[] }) => binding.role === ACCESSOR_ROLE && binding.members?.includes(member));
@@ -69,28 +70,35 @@ function secretStep(key: SecretKey, settings: SettingsFor<'gcp'>, names: GcpName
         await runner.run(grant(outputs));
         if (outcome === 'unchanged') outcome = 'updated';
       }
-      return { outcome };
+      // The services pin this version (--set-secrets=ENV=NAME:N): a new one makes new revisions of exactly its readers.
+      return { outcome, outputs: { [outputKey.secretVersion(key)]: stored.version } };
 
-      async function storeValue(): Promise<StepResult['outcome']> {
+      async function storeValue(): Promise<{ outcome: StepResult['outcome']; version: string }> {
         const existing = await findOrNull(runner, { argv: gcloudArgv(project, 'secrets', 'describe', name) });
         if (!existing) {
           if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Secret Manager (any more). Set it and run again.`);
           await runner.run(create(secrets), NOT_REPEATABLE);
-          return 'created';
+          // create --data-file answers with the secret, not its version: the data it was given is the secret's first, number 1.
+          return { outcome: 'created', version: '1' };
         }
         // A secret without a version (an interrupted create, or an empty `echo -n ""`) makes :latest resolve to nothing.
         const latest = await findOrNull(runner, { argv: gcloudArgv(project, 'secrets', 'versions', 'access', 'latest', `--secret=${name}`) });
         const stored = latest?.payload?.data === undefined ? undefined : Buffer.from(latest.payload.data, 'base64').toString('utf8');
         if (wanted === undefined) {
           if (stored === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} has no value in Secret Manager. Set it and run again.`);
-          return 'unchanged';
+          return { outcome: 'unchanged', version: versionNumber(latest) };
         }
-        if (stored === wanted) return 'unchanged';
-        await runner.run(addVersion(secrets), NOT_REPEATABLE);
-        return 'updated';
+        if (stored === wanted) return { outcome: 'unchanged', version: versionNumber(latest) };
+        const added = await runJson(runner, addVersion(secrets), NOT_REPEATABLE);
+        return { outcome: 'updated', version: versionNumber(added) };
       }
     },
   };
+}
+
+/** projects/P/secrets/S/versions/N → N: access (the version `latest` resolved to) and versions add both name it. */
+function versionNumber(answer: { name?: string }): string {
+  return answer.name?.match(/\/versions\/(\d+)$/)?.[1] ?? '';
 }
 
 /** Cloud Run cannot pull from Harbor: an Artifact Registry remote repository proxies it. */
