@@ -7,6 +7,7 @@ import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import type { Outputs } from '../types.js';
 import { azureNames, outputKey, readerOf, type AzureNames, type Reader } from './names.js';
+import { scaleOf } from './scaling.js';
 import type { SecretKey } from '../../answers/schema.js';
 import { SERVICES } from '../../membrane/services.js';
 
@@ -14,8 +15,6 @@ export const SPEC_TAG = 'membrane-spec';
 /** Consumption plan: 0.25 to 4 vCPU in quarters, always with twice as many GiB of memory. */
 const CPU_STEP = 0.25;
 const MAX_CPU = 4;
-/** The guide's autoscaling ceiling, as on the other clouds. */
-const MAX_REPLICAS = 10;
 
 /** CPU (vCPU) for the requested CPU units and memory: the smallest Consumption size that covers both. */
 export function containerAppCpu(units: number, memoryMiB: number): number {
@@ -55,7 +54,7 @@ function ingressOf(spec: ServiceSpec) {
 export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, outputs: Outputs) {
   const names = azureNames(settings);
   const azure = settings.answers.azure;
-  const { cpu, memory, replicas } = settings.sizing[spec.id];
+  const { cpu, memory } = settings.sizing[spec.id];
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: spec.image === 'core/api' ? runnerUri(names, outputs) : '',
     // Managed identity instead of a storage key; AZURE_CLIENT_ID picks the user-assigned one.
@@ -95,7 +94,7 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
             ],
           },
         ],
-        scale: { minReplicas: replicas, maxReplicas: Math.max(MAX_REPLICAS, replicas) },
+        scale: scaleOf(spec, settings),
       },
     },
     tags: { ...names.tags } as Record<string, string>,
@@ -106,12 +105,19 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
 }
 
 type AppDocument = ReturnType<typeof appDocument>;
-interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string } }[]; scale?: { minReplicas?: number; maxReplicas?: number } } } }
+
+interface ShownRule { name?: string; http?: { metadata?: Record<string, string> }; [type: string]: unknown }
+
+/** Rules by name, kind and HTTP concurrency (what a portal edit changes; the API may add empty fields), so an edited or removed rule shows. */
+const ruleNames = (rules: ShownRule[] = []) => (rules.length
+  ? rules.map((rule) => (rule.http ? `${rule.name} (HTTP ${rule.http.metadata?.concurrentRequests ?? '?'})` : `${rule.name} (${Object.keys(rule).find((key) => key !== 'name' && rule[key]) ?? '?'})`)).join(', ')
+  : 'none');
+interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string } }[]; scale?: { minReplicas?: number; maxReplicas?: number; rules?: ShownRule[] } } } }
 
 /**
  * What differs between the app as `az containerapp show` gives it and as the answers make it, in
  * the fields a person changes by hand (the portal keeps the installer's hash tag, so the tag alone
- * would not tell): image, replicas, size, env.
+ * would not tell): image, replicas, scale rules, size, env.
  */
 export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
   const live = shown.properties?.template;
@@ -125,6 +131,7 @@ export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
     ...compare('image', container?.image, want!.image),
     ...compare('min replicas', live?.scale?.minReplicas, wanted.properties.template.scale.minReplicas),
     ...compare('max replicas', live?.scale?.maxReplicas, wanted.properties.template.scale.maxReplicas),
+    ...compare('scale rules', ruleNames(live?.scale?.rules), ruleNames(wanted.properties.template.scale.rules)),
     ...compare('cpu', container?.resources?.cpu, want!.resources.cpu),
     ...compare('memory', container?.resources?.memory, want!.resources.memory),
     // Names only: a value may be a secret's reference, and the names say enough.

@@ -7,12 +7,11 @@ import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import type { Artifact, Outputs } from '../types.js';
 import { gcloudArgv, outputKey, serviceAccounts, type GcpNames } from './names.js';
+import { CONCURRENCY, servesRequests } from './scaling.js';
 
 /** Cloud Run's whole-CPU sizes and the most memory (MiB) each allows. */
 const MAX_MEMORY_MIB: Record<number, number> = { 1: 4096, 2: 8192, 4: 16384, 6: 24576, 8: 32768 };
 const MIN_MEMORY_MIB = 512;
-/** The guide's --max-instances; more when more replicas are asked for. */
-const MAX_INSTANCES = 10;
 export const SPEC_LABEL = 'membrane-spec';
 /** The container runtime contract's names: Cloud Run sets them (PORT from --port) and refuses a revision that does. */
 export const CLOUD_RUN_RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'] as const;
@@ -52,11 +51,11 @@ const ingressOf = (spec: ServiceSpec) => (spec.exposure === 'public' ? 'all' : '
 
 /** The deploy command, and the hash of everything it sets: equal hashes mean nothing to deploy. */
 /** What a person changes by hand in the console, as `gcloud run deploy` sets it. */
-interface Shape { image: string; cpu: string; memory: string; minInstances: number; maxInstances: number }
+interface Shape { image: string; cpu: string; memory: string; minInstances: number; maxInstances: number; concurrency?: number }
 
 export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact; shape: Shape } {
   const gcp = settings.answers.gcp;
-  const { cpu, memory, replicas } = settings.sizing[spec.id];
+  const { cpu, memory, replicas, maxReplicas } = settings.sizing[spec.id];
   // Only services after the runner's wave need its URL; the runner itself is deployed before it exists.
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: spec.wave > 1 && spec.image === 'core/api' ? outputs.get(outputKey.runnerUrl) : '',
@@ -64,7 +63,7 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     reservedEnv: CLOUD_RUN_RESERVED_ENV,
   });
   const envArg: FileArg = { prefix: '--env-vars-file=', name: `services/${spec.id}.env.yaml`, content: envFile(env) };
-  const shape: Shape = { image: imageOf(spec, settings, names), cpu: String(cloudRunCpu(cpu)), memory: `${memory}Mi`, minInstances: replicas, maxInstances: Math.max(MAX_INSTANCES, replicas) };
+  const shape: Shape = { image: imageOf(spec, settings, names), cpu: String(cloudRunCpu(cpu)), memory: `${memory}Mi`, minInstances: replicas, maxInstances: maxReplicas, ...(servesRequests(spec) ? { concurrency: CONCURRENCY } : {}) };
   const flags = [
     `--image=${shape.image}`,
     `--region=${gcp.region}`,
@@ -73,13 +72,14 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     `--memory=${shape.memory}`,
     `--min-instances=${shape.minInstances}`,
     `--max-instances=${shape.maxInstances}`,
+    ...(shape.concurrency ? [`--concurrency=${shape.concurrency}`] : []),
     ...(secrets.length ? [`--set-secrets=${secrets.map((ref) => `${ref.env}=${names.secret(ref.secret)}:latest`).join(',')}`] : []),
     `--service-account=${serviceAccounts(settings, outputs.get(outputKey.projectNumber)).runtime}`,
     `--ingress=${ingressOf(spec)}`,
     // The runner is internal-only but called without Google ID tokens, so it allows unauthenticated calls.
     spec.exposure === 'none' ? '--no-allow-unauthenticated' : '--allow-unauthenticated',
     // Workers and the orchestrator work between requests: their CPU must stay allocated.
-    spec.exposure === 'none' ? '--no-cpu-throttling' : '--cpu-throttling',
+    servesRequests(spec) ? '--cpu-throttling' : '--no-cpu-throttling',
     ...(usesVpc(spec) ? [`--network=${gcp.network}`, `--subnet=${gcp.subnet}`, '--vpc-egress=all-traffic'] : []),
   ];
   const hash = createHash('sha256').update(JSON.stringify([spec.id, flags, envArg.content])).digest('hex').slice(0, 16);
@@ -91,11 +91,11 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
   };
 }
 
-interface ShownService { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { image?: string; resources?: { limits?: { cpu?: string; memory?: string } } }[] } } } }
+interface ShownService { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containerConcurrency?: number; containers?: { image?: string; resources?: { limits?: { cpu?: string; memory?: string } } }[] } } } }
 
 /**
  * What differs between the service as `gcloud run services describe` gives it and the answers,
- * in the fields a console edit changes while the installer's label stays: image, instances, size.
+ * in the fields a console edit changes while the installer's label stays: image, instances, concurrency, size.
  */
 export function handChanges(shown: ShownService, wanted: Shape): string[] {
   const template = shown.spec?.template;
@@ -106,6 +106,7 @@ export function handChanges(shown: ShownService, wanted: Shape): string[] {
     ...compare('image', container?.image, wanted.image),
     ...compare('min instances', annotations['autoscaling.knative.dev/minScale'], wanted.minInstances),
     ...compare('max instances', annotations['autoscaling.knative.dev/maxScale'], wanted.maxInstances),
+    ...(wanted.concurrency ? compare('concurrency', template?.spec?.containerConcurrency, wanted.concurrency) : []),
     ...compare('cpu', container?.resources?.limits?.cpu, wanted.cpu),
     ...compare('memory', container?.resources?.limits?.memory, wanted.memory),
   ];
