@@ -183,6 +183,25 @@ describe('install on AWS ECS against moto', () => {
     for (const service of Object.values(report.services) as { state: string }[]) expect(service.state).toBe('healthy');
   });
 
+  it('registers the autoscaling autoscaling.md gives ECS: targets with the answers\' min/max, the docs\' target tracking', async () => {
+    const ids = SERVICES.map((spec) => `service/${fixture.cluster}/membrane-${spec.id}`);
+    const { ScalableTargets } = await aws(moto.env, ['application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'ecs', '--resource-ids', ...ids]);
+    const ranges = Object.fromEntries((ScalableTargets as { ResourceId: string; ScalableDimension: string; MinCapacity: number; MaxCapacity: number }[])
+      .map((t) => [t.ResourceId.split('/membrane-')[1], `${t.ScalableDimension} ${t.MinCapacity}-${t.MaxCapacity}`]));
+    // The queued worker and the runner scale on Prometheus metrics only; the orchestrator never: none of them has a target.
+    expect(ranges).toEqual({ 'instant-worker': 'ecs:service:DesiredCount 2-20', api: 'ecs:service:DesiredCount 2-10', ui: 'ecs:service:DesiredCount 2-5', console: 'ecs:service:DesiredCount 2-5' });
+    const policy = async (service: string) => {
+      // moto ignores --policy-names: filtered here.
+      const { ScalingPolicies } = await aws(moto.env, ['application-autoscaling', 'describe-scaling-policies', '--service-namespace', 'ecs', '--resource-id', `service/${fixture.cluster}/membrane-${service}`]);
+      return (ScalingPolicies as { PolicyName: string; PolicyType: string; TargetTrackingScalingPolicyConfiguration: unknown }[]).map(({ PolicyName, PolicyType, TargetTrackingScalingPolicyConfiguration }) => ({ PolicyName, PolicyType, TargetTrackingScalingPolicyConfiguration }));
+    };
+    const [api, worker] = await Promise.all([policy('api'), policy('instant-worker')]);
+    expect(api).toEqual([{ PolicyName: 'membrane-api-cpu-scaling', PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 50, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, ScaleOutCooldown: 60, ScaleInCooldown: 300 } }]);
+    expect(worker).toEqual([{ PolicyName: 'membrane-instant-worker-queue-scaling', PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 5, CustomizedMetricSpecification: { MetricName: 'JobsPerWorker', Namespace: 'Membrane', Statistic: 'Average' }, ScaleOutCooldown: 60, ScaleInCooldown: 300 } }]);
+  });
+
   it('a second run creates nothing and changes nothing', async () => {
     const before = (await auditLines()).length;
     const second = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);

@@ -116,7 +116,12 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       }
       const [container] = template.containers;
       expect(container.image).toBe(`harbor.integration.app/${spec.image}:2025-09-19`);
-      expect(template.scale).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+      // autoscaling.md: min 2, each service's max (the orchestrator fixed), the docs' HTTP rule on the public apps.
+      expect(template.scale, spec.id).toEqual({
+        minReplicas: 2,
+        maxReplicas: spec.scaling.defaultMaxReplicas,
+        ...(spec.exposure === 'public' ? { rules: [{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }] } : {}),
+      });
       const refs = container.env.filter((e: any) => e.secretRef).map((e: any) => `${e.name}=${e.secretRef}`);
       if (spec.image === 'core/api') {
         expect(refs, spec.id).toEqual(['SECRET=jwt-secret', 'ENCRYPTION_SECRET=encryption-secret', 'MONGO_URI=mongo-uri', 'REDIS_URI=redis-uri']);

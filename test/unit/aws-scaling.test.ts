@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { updateServiceInput } from '../../source/clouds/aws/documents.js';
 import { awsNames } from '../../source/clouds/aws/names.js';
 import { awsScaling, scalingSteps } from '../../source/clouds/aws/scaling.js';
+import { awsSteps } from '../../source/clouds/aws/steps.js';
 import { scalingText, type ActionStep, type Outputs } from '../../source/clouds/types.js';
 import { serviceSpec } from '../../source/membrane/services.js';
 import { awsSettings, scriptedRunner } from './fixtures.js';
@@ -86,5 +87,18 @@ describe('the ECS service step with autoscaling', () => {
     // Fixed services get their replicas back.
     expect(updateServiceInput(serviceSpec('orchestrator'), settings, names, outputs, 3).desiredCount).toBe(2);
     expect(updateServiceInput(serviceSpec('queued-worker'), settings, names, outputs, 5).desiredCount).toBe(2);
+  });
+
+  it('calls a count autoscaling set no difference on a re-run (so diff does not call it drift), and one below the minimum one', async () => {
+    const service = awsSteps(settings).find((s) => s.id === 'service:api')!;
+    const describe = (desiredCount: number) => scriptedRunner((argv) => (argv[2] === 'describe-services'
+      ? { services: [{ status: 'ACTIVE', taskDefinition: '<task-definition:api:arn>', desiredCount, enableExecuteCommand: true, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }] }] }
+      : {}));
+    const scaledOut = describe(7);
+    expect((await service.apply(context(scaledOut.runner))).outcome).toBe('unchanged');
+    expect(scaledOut.calls.map((argv) => argv[2])).toEqual(['describe-services']);
+    const below = describe(1);
+    expect((await service.apply(context(below.runner))).outcome).toBe('updated');
+    expect(below.calls.map((argv) => argv[2])).toEqual(['describe-services', 'update-service']);
   });
 });

@@ -13,7 +13,7 @@ import { ECS_EXEC_ACTIONS } from './iam-policies.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, type StepResult } from '../types.js';
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
 import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
-import { scalingSteps } from './scaling.js';
+import { desiredRange, scalingSteps } from './scaling.js';
 
 /** arn:…:task-definition/membrane-api:3 → membrane-api:3, as the console names a revision. */
 const revision = (arn: string) => arn.split('/').pop() ?? arn;
@@ -305,12 +305,13 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
       }
       if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
       const wanted = updateServiceInput(spec, settings, names, outputs, existing.desiredCount);
+      const range = desiredRange(spec, settings);
       // A FAILED deployment stays FAILED: once its cause is fixed, only a new deployment tries again.
       const failed = existing.deployments?.some((d: { status: string; rolloutState?: string }) => d.status === 'PRIMARY' && d.rolloutState === 'FAILED') === true;
       const changes = [
         failed && 'its last deployment FAILED: a new one',
         existing.taskDefinition !== wanted.taskDefinition && `task definition ${revision(existing.taskDefinition)} → ${revision(wanted.taskDefinition)}`,
-        existing.desiredCount !== wanted.desiredCount && `desired count ${existing.desiredCount} → ${wanted.desiredCount}`,
+        existing.desiredCount !== wanted.desiredCount && `desired count ${existing.desiredCount} → ${wanted.desiredCount}${range.max > range.min ? ` (outside the scaling range ${range.min}–${range.max})` : ''}`,
         existing.enableExecuteCommand !== wanted.enableExecuteCommand && `ECS Exec ${existing.enableExecuteCommand ? 'on' : 'off'} → ${wanted.enableExecuteCommand ? 'on' : 'off'}`,
       ].filter((change): change is string => Boolean(change));
       if (changes.length === 0) return { outcome: 'unchanged' };
