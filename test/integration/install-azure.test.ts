@@ -120,7 +120,7 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       expect(template.scale, spec.id).toEqual({
         minReplicas: 2,
         maxReplicas: spec.scaling.defaultMaxReplicas,
-        ...(spec.exposure === 'public' ? { rules: [{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }] } : {}),
+        rules: spec.exposure === 'public' ? [{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }] : [],
       });
       const refs = container.env.filter((e: any) => e.secretRef).map((e: any) => `${e.name}=${e.secretRef}`);
       if (spec.image === 'core/api') {

@@ -137,9 +137,9 @@ describe('Container Apps plan', () => {
     expect(doc('api').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 10, rules: http });
     expect(doc('console').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 5, rules: http });
     // No rule: the runner (internal ingress) gets Container Apps' default HTTP rule; the workers stay at their minimum.
-    expect(doc('custom-code-runner').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 20 });
-    expect(doc('queued-worker').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 50 });
-    expect(doc('orchestrator').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 2 });
+    expect(doc('custom-code-runner').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 20, rules: [] });
+    expect(doc('queued-worker').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 50, rules: [] });
+    expect(doc('orchestrator').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 2, rules: [] });
     const custom = azureSettings((raw) => (raw.services = { api: { replicas: 3, maxReplicas: 30 }, orchestrator: { replicas: 3 } }));
     const scaling = Object.fromEntries(azureScaling(custom).map((s) => [s.service, s]));
     expect(scaling.api).toMatchObject({ min: 3, max: 30, on: '100 concurrent requests' });

@@ -16,7 +16,8 @@ export function scaleOf(spec: ServiceSpec, settings: SettingsFor<'azure'>) {
   return {
     minReplicas: replicas,
     maxReplicas,
-    ...(spec.exposure === 'public' ? { rules: [HTTP_RULE] } : {}),
+    // Always given, empty too: `containerapp update --yaml` merges objects, so a rule added by hand would otherwise stay.
+    rules: spec.exposure === 'public' ? [HTTP_RULE] : [],
   };
 }
 
