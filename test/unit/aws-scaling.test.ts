@@ -18,7 +18,11 @@ const CPU = { TargetValue: 50, PredefinedMetricSpecification: { PredefinedMetric
 function cloud(target?: { MinCapacity: number; MaxCapacity: number }, policy?: Record<string, unknown>) {
   return scriptedRunner((argv) => {
     if (argv[2] === 'describe-scalable-targets') return { ScalableTargets: target ? [{ ResourceId: 'service/membrane-cluster/membrane-api', ...target }] : [] };
-    if (argv[2] === 'describe-scaling-policies') return { ScalingPolicies: policy ? [{ PolicyName: 'membrane-api-cpu-scaling', PolicyType: 'TargetTrackingScaling', ...policy }] : [] };
+    // Another deployment's policy of the same name on another service is not this one's.
+    if (argv[2] === 'describe-scaling-policies') {
+      return { ScalingPolicies: [{ ResourceId: 'service/membrane-cluster/membrane-staging-api', PolicyName: 'membrane-api-cpu-scaling', PolicyType: 'StepScaling' },
+        ...(policy ? [{ ResourceId: 'service/membrane-cluster/membrane-api', PolicyName: 'membrane-api-cpu-scaling', PolicyType: 'TargetTrackingScaling', ...policy }] : [])] };
+    }
     return {};
   });
 }
@@ -43,12 +47,19 @@ describe('ECS autoscaling steps', () => {
     const settings = awsSettings((raw) => (raw.services = { api: { replicas: 3, maxReplicas: 12 } }));
     expect(await step('api', settings).apply(context(runner))).toEqual({ outcome: 'created', outputs: { 'scaling:api:resource-id': 'service/membrane-cluster/membrane-api' } });
     const target = ['--service-namespace', 'ecs', '--resource-id', 'service/membrane-cluster/membrane-api', '--scalable-dimension', 'ecs:service:DesiredCount'];
-    expect(calls[1]).toEqual(['aws', 'application-autoscaling', 'register-scalable-target', ...target, '--min-capacity', '3', '--max-capacity', '12', '--region', 'us-east-1', '--output', 'json']);
+    expect(calls[2]).toEqual(['aws', 'application-autoscaling', 'register-scalable-target', ...target, '--min-capacity', '3', '--max-capacity', '12', '--region', 'us-east-1', '--output', 'json']);
     expect(calls[3]!.slice(0, 13)).toEqual(['aws', 'application-autoscaling', 'put-scaling-policy', ...target, '--policy-name', 'membrane-api-cpu-scaling', '--policy-type', 'TargetTrackingScaling']);
     const [document] = step('api').preview(outputs).flatMap((command) => command.argv.filter((arg) => typeof arg === 'object'));
     expect(JSON.parse((document as { content: string }).content)).toEqual(CPU);
     const worker = step('instant-worker').preview(outputs)[1]!.argv.find((arg) => typeof arg === 'object') as { content: string };
     expect(JSON.parse(worker.content)).toMatchObject({ TargetValue: 5, CustomizedMetricSpecification: { MetricName: 'JobsPerWorker', Namespace: 'Membrane', Statistic: 'Average' } });
+  });
+
+  it('read the targets and policies once for all four steps of a run', async () => {
+    const { runner, calls } = cloud({ MinCapacity: 2, MaxCapacity: 10 }, { TargetTrackingScalingPolicyConfiguration: CPU });
+    await Promise.all(scalingSteps(awsSettings()).map((s) => s.apply(context(runner)).catch(() => undefined)));
+    expect(calls.filter((argv) => argv[2]!.startsWith('describe-'))).toHaveLength(2);
+    expect(calls[0]).toContain('service/membrane-cluster/membrane-console');
   });
 
   it('change nothing when target and policy match (the cloud adding fields of its own)', async () => {
@@ -62,7 +73,7 @@ describe('ECS autoscaling steps', () => {
     const changes: string[] = [];
     const recording = { ...runner, run: (command: Parameters<typeof runner.run>[0], options?: Parameters<typeof runner.run>[1]) => (command.change && changes.push(command.change), runner.run(command, options)) };
     expect((await step('api').apply(context(recording))).outcome).toBe('updated');
-    expect(calls.map((argv) => argv[2])).toEqual(['describe-scalable-targets', 'register-scalable-target', 'describe-scaling-policies', 'put-scaling-policy']);
+    expect(calls.map((argv) => argv[2])).toEqual(['describe-scalable-targets', 'describe-scaling-policies', 'register-scalable-target', 'put-scaling-policy']);
     expect(changes).toEqual(['tasks 1–4 → 2–10', 'policy membrane-api-cpu-scaling differs from the docs\' target tracking']);
   });
 

@@ -3,6 +3,7 @@
 // queued worker's and the runner's metrics exist only in Prometheus, so on ECS they stay fixed.
 import type { SettingsFor } from '../../answers/settings.js';
 import type { Command } from '../../exec/command.js';
+import type { Runner } from '../../exec/runner.js';
 import { CliError } from '../../exec/errors.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
@@ -69,7 +70,36 @@ function covers(actual: unknown, wanted: unknown): boolean {
 const SCALING_ROLE_FIX = `Registering the first scalable target of an account creates the service-linked role ${SCALING_ROLE}, which needs iam:CreateServiceLinkedRole. `
   + `Let someone allowed create it once: aws iam create-service-linked-role --aws-service-name ${SCALING_ROLE_SERVICE}; then run resume.`;
 
-function scalingStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames): ActionStep | undefined {
+interface Found {
+  targets: { ResourceId: string; MinCapacity: number; MaxCapacity: number }[];
+  policies: { ResourceId: string; PolicyName: string; PolicyType: string; TargetTrackingScalingPolicyConfiguration?: unknown }[];
+}
+
+/**
+ * What the scaling steps of one run look at, read once for all of them (two calls, not two a
+ * service: each aws call costs ~0.5 s of CPU). Keyed by the run's runner; a failed read is
+ * forgotten, so a retried step reads again.
+ */
+function lookup(settings: SettingsFor<'aws'>, names: AwsNames): (runner: Runner) => Promise<Found> {
+  const aws = settings.answers.aws;
+  const ids = SERVICES.filter((spec) => scalingPolicy(spec)).map((spec) => resourceId(aws.cluster, names.service(spec.id)));
+  const runs = new WeakMap<Runner, Promise<Found>>();
+  return (runner) => {
+    let found = runs.get(runner);
+    if (!found) {
+      found = Promise.all([
+        runJson(runner, { argv: awsArgv(aws.region, 'application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'ecs', '--resource-ids', ...ids, '--scalable-dimension', SCALABLE_DIMENSION) }),
+        // Every ECS policy of the account (the CLI pages through them); moto ignores --policy-names, so filtering is ours either way.
+        runJson(runner, { argv: awsArgv(aws.region, 'application-autoscaling', 'describe-scaling-policies', '--service-namespace', 'ecs') }),
+      ]).then(([targets, policies]) => ({ targets: targets.ScalableTargets ?? [], policies: policies.ScalingPolicies ?? [] }));
+      found.catch(() => runs.delete(runner));
+      runs.set(runner, found);
+    }
+    return found;
+  };
+}
+
+function scalingStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames, read: (runner: Runner) => Promise<Found>): ActionStep | undefined {
   const policy = scalingPolicy(spec);
   if (!policy) return undefined;
   const aws = settings.answers.aws;
@@ -90,8 +120,8 @@ function scalingStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
     preview: () => [register, put],
     async apply({ runner }): Promise<StepResult> {
       let outcome: StepResult['outcome'] = 'unchanged';
-      const { ScalableTargets = [] } = await runJson(runner, { argv: awsArgv(aws.region, 'application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'ecs', '--resource-ids', id, '--scalable-dimension', SCALABLE_DIMENSION) });
-      const existing = (ScalableTargets as { ResourceId: string; MinCapacity: number; MaxCapacity: number }[]).find((t) => t.ResourceId === id);
+      const found = await read(runner);
+      const existing = found.targets.find((t) => t.ResourceId === id);
       if (!existing || existing.MinCapacity !== min || existing.MaxCapacity !== max) {
         // Registering again updates min and max in place, so this may be retried.
         const change = existing ? `tasks ${existing.MinCapacity}–${existing.MaxCapacity} → ${min}–${max}` : 'not registered with Application Auto Scaling';
@@ -103,9 +133,7 @@ function scalingStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
         }
         outcome = existing ? 'updated' : 'created';
       }
-      // Filtered here too: moto ignores --policy-names.
-      const { ScalingPolicies = [] } = await runJson(runner, { argv: awsArgv(aws.region, 'application-autoscaling', 'describe-scaling-policies', ...target.slice(0, 4), '--policy-names', policyName) });
-      const current = (ScalingPolicies as { PolicyName: string; PolicyType: string; TargetTrackingScalingPolicyConfiguration?: unknown }[]).find((p) => p.PolicyName === policyName);
+      const current = found.policies.find((p) => p.ResourceId === id && p.PolicyName === policyName);
       if (!current || current.PolicyType !== 'TargetTrackingScaling' || !covers(current.TargetTrackingScalingPolicyConfiguration, policy.configuration)) {
         // Put replaces a policy of the same name: repeatable.
         await runner.run({ ...put, change: current ? `policy ${policyName} differs from the docs' target tracking` : `no policy ${policyName}` });
@@ -119,5 +147,6 @@ function scalingStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
 /** One step per service ECS can scale, run together after every service exists (after the last wave's rollout). */
 export function scalingSteps(settings: SettingsFor<'aws'>): ActionStep[] {
   const names = awsNames(settings);
-  return SERVICES.flatMap((spec) => scalingStep(spec, settings, names) ?? []);
+  const read = lookup(settings, names);
+  return SERVICES.flatMap((spec) => scalingStep(spec, settings, names, read) ?? []);
 }

@@ -388,11 +388,12 @@ export function simulatedAws(options: SimulationOptions): Simulation {
         return { PolicyARN: arn('autoscaling', `scalingPolicy:${hash(one('policy-name'), 8)}:resource/ecs/${one('resource-id')}:policyName/${one('policy-name')}`), Alarms: [] };
       },
       'application-autoscaling describe-scaling-policies': () => {
-        const target = account.scalableTargets?.[one('resource-id')];
+        // One resource's, or (without --resource-id) every one's.
         const wanted = many('policy-names');
+        const targets = Object.entries(account.scalableTargets ?? {}).filter(([id]) => !one('resource-id') || id === one('resource-id'));
         return {
-          ScalingPolicies: Object.entries(target?.policies ?? {}).filter(([name]) => !wanted.length || wanted.includes(name))
-            .map(([PolicyName, policy]) => ({ PolicyName, ServiceNamespace: 'ecs', ResourceId: one('resource-id'), ScalableDimension: 'ecs:service:DesiredCount', ...policy })),
+          ScalingPolicies: targets.flatMap(([ResourceId, target]) => Object.entries(target.policies).filter(([name]) => !wanted.length || wanted.includes(name))
+            .map(([PolicyName, policy]) => ({ PolicyName, ServiceNamespace: 'ecs', ResourceId, ScalableDimension: 'ecs:service:DesiredCount', ...policy }))),
         };
       },
       'application-autoscaling deregister-scalable-target': () => {
