@@ -238,7 +238,7 @@ describe('uninstall --demo', () => {
     expect((await run('--yes')).exitCode).toBe(0);
     const removed = await run('uninstall', '--yes');
     expect(removed.exitCode, removed.stdout + removed.stderr).toBe(0);
-    expect(removed.stdout).toContain('Deployment "default" is uninstalled: 19 resources removed.');
+    expect(removed.stdout).toContain('Deployment "default" is uninstalled: 23 resources removed.');
     const account = JSON.parse(await readFile(join(dir, 'default', 'demo-account.json'), 'utf8'));
     expect(Object.keys(account.services)).toEqual([]);
     expect(Object.keys(account.roles).sort()).toEqual(['ecsTaskExecutionRole', 'membrane-task-role']);
