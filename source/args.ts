@@ -25,6 +25,8 @@ const OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
   'strict-order': { type: 'boolean', default: false },
   'delete-secrets': { type: 'boolean', default: false },
+  for: { type: 'string', default: 'install' },
+  diff: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const;
@@ -40,7 +42,7 @@ const COMMAND_OPTIONS: Record<CommandName, readonly OptionName[]> = {
   install: DEPLOY,
   resume: DEPLOY,
   status: ['json', 'demo'],
-  plan: [...ANSWERS, 'demo', 'out', 'strict-order'],
+  plan: [...ANSWERS, 'demo', 'out', 'strict-order', 'for', 'diff', 'delete-secrets'],
   troubleshoot: [...ANSWERS, 'demo', 'bundle'],
   // --demo is taken only to refuse it with a reason: the demo has no real hosts.
   verify: [...ANSWERS, 'demo', 'json'],
@@ -62,6 +64,10 @@ function misplacedOption(command: CommandName, given: string[]): string | undefi
   const owners = COMMANDS.filter((other) => takesOption(other, option));
   return `--${option} is not an option of ${command}; it goes with ${owners.join(', ')}.`;
 }
+
+/** What `plan --for` writes the plan of: the commands that change the cloud. */
+export const PLAN_FOR = ['install', 'upgrade', 'rollback', 'uninstall'] as const;
+export type PlanFor = (typeof PLAN_FOR)[number];
 
 export interface CliOptions {
   command: CommandName;
@@ -88,8 +94,12 @@ export interface CliOptions {
   strictOrder: boolean;
   /** With uninstall: list what would go, remove nothing. */
   dryRun: boolean;
-  /** With uninstall: the secrets go too (scheduled for deletion, with the store's recovery window). */
+  /** With uninstall (and plan --for uninstall): the secrets go too (scheduled for deletion, with the store's recovery window). */
   deleteSecrets: boolean;
+  /** With plan: which command's plan to write (install unless --for says otherwise). */
+  planFor: PlanFor;
+  /** With plan: only the steps whose state in the cloud differs (reads the cloud). */
+  planDiff: boolean;
   help: boolean;
   version: boolean;
 }
@@ -103,7 +113,8 @@ Commands:
   install (default)  answers -> preflight checks -> review -> deploy with a live table -> health
   resume             continue the interrupted install or upgrade of --name
   status             each service's state from the journal (--json: machine-readable)
-  plan               write the whole plan to --out DIR; changes nothing in the cloud
+  plan               write the whole plan to --out DIR; changes nothing in the cloud (--for upgrade, rollback,
+                     uninstall: that command's plan instead of the install's; --diff: only what differs)
   upgrade            rolling update to --image-tag, workers before the API
   rollback           back to the previous release recorded for --name (its image tag and answers), rolled out the same way
   troubleshoot       the guide's checklist, run against the cloud; names the likely cause (exit 1 when it finds one)
@@ -122,7 +133,11 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --dns-zone ZONE          overrides "dns.zone": the domain's zone in the same account (AWS: a Route 53 hosted
                            zone); the installer then creates the DNS records itself, and checks them
   --image-tag TAG          overrides "imageTag"
-  --out DIR                with plan: where to write plan.json, the ECS documents and deploy.sh
+  --out DIR                with plan: where to write plan.json, the cloud's documents and deploy.sh (uninstall.sh)
+  --for COMMAND            with plan: install (default), upgrade (with --image-tag), rollback (to the release rollback
+                           would pick) or uninstall (reads the cloud's tags, so it needs your login; with --delete-secrets)
+  --diff                   with plan: read the cloud (your login) and write only the steps whose state differs, as diff
+                           compares them (install, upgrade, rollback)
   --json                   with status, verify, diff: one JSON document (the state; the checks; the differences);
                            with install, resume, upgrade, rollback, uninstall: one JSON event a line on stdout and nothing else
                            (it never prompts: a cloud changes only with --yes)
@@ -133,11 +148,11 @@ Options (a command refuses one it does not take; --name, --state-dir and --yes g
   --strict-order           with install, resume, upgrade, rollback, plan: one service at a time, each healthy before the next
                            (by default the services of a wave roll out together: the three workers, then ui and console)
   --dry-run                with uninstall: list what it would remove, and remove nothing
-  --delete-secrets         with uninstall: delete the deployment's secrets too (AWS: after a 30-day recovery window;
-                           Cloud Run: at once, Secret Manager has no recovery)
+  --delete-secrets         with uninstall, plan: delete the deployment's secrets too (AWS: after a 30-day recovery window;
+                           Cloud Run: at once, Secret Manager has no recovery); plan takes it only with --for uninstall
   --demo                   the real AWS install against a simulated AWS account: no account, no CLI, nothing
                            created; resume, troubleshoot and status with --demo continue the same demo
-  --demo-fail SERVICE      with --demo: make that service's rollouts in this run fail
+  --demo-fail SERVICE      with --demo: make that service's rollouts of a new image fail in this run
   --help, -h               this help
   --version, -v            the version
 
@@ -185,6 +200,10 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError(`--demo-fail: "${demoFail}" is not a service; use one of ${SERVICE_IDS.join(', ')}.`);
   }
   if (demoFail !== undefined && !values.demo) throw new UsageError('--demo-fail only works with --demo.');
+  const planFor = values.for as PlanFor;
+  if (!(PLAN_FOR as readonly string[]).includes(planFor)) throw new UsageError(`--for: "${values.for}" is not a command plan writes; use one of ${PLAN_FOR.join(', ')}.`);
+  if (planFor === 'uninstall' && values.diff) throw new UsageError('--diff compares the steps a deployment is made of; plan --for uninstall lists what would be removed, so it takes no --diff.');
+  if (values['delete-secrets'] && command === 'plan' && planFor !== 'uninstall') throw new UsageError('--delete-secrets goes with plan --for uninstall.');
   return {
     command: command as CommandName,
     config: values.config,
@@ -205,6 +224,8 @@ export function parseCli(argv: string[]): CliOptions {
     strictOrder: values['strict-order'],
     dryRun: values['dry-run'],
     deleteSecrets: values['delete-secrets'],
+    planFor,
+    planDiff: values.diff,
     help: values.help,
     version: values.version,
   };

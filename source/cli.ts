@@ -17,7 +17,7 @@ async function run(options: CliOptions): Promise<number> {
     case 'status':
       return (await import('./commands/status.js')).status(options);
     case 'plan':
-      return (await import('./commands/plan.js')).plan(options);
+      return (await import('./commands/plan.js')).plan(options, process.env);
     case 'troubleshoot':
       return (await import('./commands/troubleshoot.js')).troubleshoot(options, { env: process.env });
     case 'verify':

@@ -11,8 +11,8 @@ export function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (promise ??= load());
 }
 
-/** `seen`: what the review should say of a resource, now that the cloud has been asked. */
-export const pass = (detail: string, seen?: ReviewResource[]): PreflightResult => ({ ok: true, detail, ...(seen ? { seen } : {}) });
+/** `seen`: what the review should say of a resource, now that the cloud has been asked; `note`: what works but differs from the guide. */
+export const pass = (detail: string, seen?: ReviewResource[], note?: string): PreflightResult => ({ ok: true, detail, ...(seen ? { seen } : {}), ...(note ? { note } : {}) });
 export const fail = (detail: string, fix: string): PreflightResult => ({ ok: false, detail, fix });
 
 /** How to fix a failed check, per kind of CLI failure, in the words of the cloud's CLI. */

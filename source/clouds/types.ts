@@ -24,6 +24,8 @@ export interface PreflightResult {
   detail: string;
   /** How to fix it, when it failed. */
   fix?: string;
+  /** When it passed but differs from the guide: what differs and the command that matches the guide (one a line). */
+  note?: string;
   /** What the check read from the cloud about a resource the review lists: replaces that review line (same label). */
   seen?: ReviewResource[];
 }
@@ -81,6 +83,8 @@ export interface ActionStep {
   deploys?: ServiceId;
   /** Consecutive steps with the same group run concurrently. */
   group?: string;
+  /** A change makes new outputs (a new revision's ARN), so the steps after it cannot go on with the recorded ones (diff). */
+  renewsOutputs?: boolean;
   /** The commands that make the change, as plan.json and deploy.sh show them. */
   preview(outputs: Outputs, secrets?: Secrets): Command[];
   /** Documents a reviewer reads (task definitions, service specs). */

@@ -46,17 +46,24 @@ export interface NextCommands {
   install: string;
   troubleshoot: string;
   verify: string;
+  /** Back to the release before the last one. */
+  rollback: string;
+  /** The options that name this deployment (and, without a terminal, --yes): what any other command needs after it. */
+  which: string;
 }
 
 export function nextCommands(options: CliOptions, interactive: boolean): NextCommands {
   const which = ['--name', options.name, ...(options.stateDir ? ['--state-dir', shellQuote(options.stateDir)] : []), ...(options.demo ? ['--demo'] : [])].join(' ');
   // A deployment made by hand has no journal: its answers file says what to look at.
   const answers = options.config ? ` --config ${shellQuote(options.config)}` : '';
+  const yes = interactive ? '' : ' --yes';
   return {
-    resume: `create-membrane-deploy resume ${which}${interactive ? '' : ' --yes'}`,
-    install: `create-membrane-deploy install ${which}${answers}${interactive ? '' : ' --yes'}`,
+    resume: `create-membrane-deploy resume ${which}${yes}`,
+    install: `create-membrane-deploy install ${which}${answers}${yes}`,
     troubleshoot: `create-membrane-deploy troubleshoot ${which}${answers}`,
     verify: `create-membrane-deploy verify ${which}${answers}`,
+    rollback: `create-membrane-deploy rollback ${which}${yes}`,
+    which: `${which}${yes}`,
   };
 }
 

@@ -5,11 +5,13 @@ import type { CliOptions } from '../args.js';
 import type { Settings } from '../answers/settings.js';
 import { cloudName } from '../clouds/index.js';
 import { endpointLines, recordedEndpoints, type Endpoints } from '../clouds/endpoints.js';
-import type { CloudAdapter, PreflightCheck } from '../clouds/types.js';
+import type { RawAnswers } from '../answers/load.js';
+import type { Secrets } from '../answers/schema.js';
+import type { CloudAdapter, PreflightCheck, Step } from '../clouds/types.js';
 import { runSteps } from '../engine/engine.js';
-import { createEventBus } from '../engine/event-bus.js';
+import { createEventBus, type EventBus } from '../engine/event-bus.js';
 import type { DeployEvent } from '../engine/events.js';
-import type { Journal, Release } from '../engine/journal.js';
+import { releaseTime, type Journal, type JournalState, type Release } from '../engine/journal.js';
 import { withRollouts } from '../engine/plan.js';
 import { runPreflight, type PreflightEvent } from '../engine/preflight.js';
 import type { Runner } from '../exec/runner.js';
@@ -19,8 +21,8 @@ import { lockDeployment } from '../engine/lock.js';
 import { SERVICE_IDS, type ServiceId } from '../membrane/services.js';
 import { symptomFor } from '../troubleshoot/hints.js';
 import type { Presenter } from '../ui/presenter.js';
-import { createAuditedRunner, nextCommands, openWorkspace, type CommandContext, type NextCommands, type Workspace } from './context.js';
-import { gatherInputs, offerToResume, offerToSaveAnswers, type Inputs } from './inputs.js';
+import { createAuditedRunner, nextCommands, openWorkspace, resolveDeployment, type CommandContext, type NextCommands, type Workspace } from './context.js';
+import { gatherInputs, offerToResume, offerToRollBack, offerToSaveAnswers, type Inputs } from './inputs.js';
 import { reviewLines, summaryLines } from './review.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade' | 'rollback';
@@ -116,7 +118,7 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
 
   const steps = withRollouts(adapter.plan(), { strictOrder: options.strictOrder });
   presenter.say();
-  if (run.target) presenter.say(`Rolling back to the release of ${run.target.finishedAt.slice(0, 16).replace('T', ' ')} UTC (${run.target.command}, image tag ${run.target.imageTag}): its answers, deployed again.`);
+  if (run.target) presenter.say(`Rolling back to the release of ${releaseTime(run.target)} (${run.target.command}, image tag ${run.target.imageTag}): its answers, deployed again.`);
   // On resume the review marks what is already done, and says where it picks up.
   const done = mode === 'resume' ? new Set(Object.entries(workspace.journal.state?.steps ?? {}).filter(([, step]) => step.status === 'done').map(([id]) => id)) : undefined;
   for (const text of reviewLines(settings, steps, adapter.notes(), { verbose: options.verbose, done, seen: checks.flatMap((check) => check.seen ?? []) })) presenter.say(text);
@@ -144,25 +146,113 @@ async function preflight(adapter: CloudAdapter, runner: Runner, settings: Settin
   return checks;
 }
 
-async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs, steps: ReturnType<typeof withRollouts>): Promise<number> {
-  const { options, context, mode, workspace, again, release } = run;
-  const { presenter } = context;
+/** What one pass of the engine deploys: answers made into steps, and how the journal records it. */
+interface Pass {
+  settings: Settings;
+  adapter: CloudAdapter;
+  answers: RawAnswers;
+  secrets: Secrets;
+  steps: Step[];
+  command: JournalState['command'];
+  /** Resume: the steps the journal records as done stay done. */
+  resuming: boolean;
+}
+
+/** How a pass ended; the journal already says so. */
+type PassEnd = { outcome: 'done' } | { outcome: 'interrupted'; signal: StopSignal } | { outcome: 'failed'; error: StepFailedError };
+
+async function rollOut(run: Run, inputs: Inputs, steps: Step[]): Promise<number> {
+  const { options, context: { presenter }, mode, workspace, again } = run;
   const { journal } = workspace;
-  const commandBefore = journal.state?.command;
-  const stop = new AbortController();
-  const stopNow = new AbortController();
-  const runner = createAuditedRunner(workspace, secrets, stopNow.signal);
-  const command = mode === 'upgrade' || mode === 'rollback' ? mode : (commandBefore ?? 'install');
-  journal.begin({ name: options.name, cloud: settings.answers.cloud, command, answers }, mode === 'resume');
+  const command = mode === 'upgrade' || mode === 'rollback' ? mode : (journal.state?.command ?? 'install');
   const bus = createEventBus<DeployEvent>();
+  // What this run changed, service by service: what a failed or stopped upgrade puts back.
+  const moved = new Set<ServiceId>();
   let changed = false;
   bus.subscribe((event) => {
-    if (event.type === 'step-finished' && (event.outcome === 'created' || event.outcome === 'updated')) changed = true;
+    if (event.type === 'step-finished' && (event.outcome === 'created' || event.outcome === 'updated')) {
+      changed = true;
+      if (event.service) moved.add(event.service as ServiceId);
+    }
+    if (event.type === 'step-failed' && event.service) moved.add(event.service as ServiceId);
   });
-  const view = await presenter.deployment(bus, [...SERVICE_IDS]);
+  let view = await presenter.deployment(bus, [...SERVICE_IDS]);
+  try {
+    const end = await runPass(run, { ...inputs, steps, command, resuming: mode === 'resume' }, bus);
+    if (end.outcome === 'done') {
+      const endpoints = recordedEndpoints(journal.outputs());
+      const check = await endToEnd(inputs.settings, endpoints, workspace, again);
+      const summary = summaryLines(inputs.settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : []);
+      const nothing = 'Nothing changed: everything already matched the answers.';
+      bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
+      return 0;
+    }
+    // An upgrade that moved services and did not finish goes back to the release before it.
+    const back = command === 'upgrade' && moved.size ? journal.rollbackTarget() : undefined;
+    if (end.outcome === 'interrupted') {
+      const stopped = `Interrupted${end.signal === 'SIGINT' ? '' : ` (${end.signal})`}. Continue with: ${again.resume}`;
+      bus.emit({ type: 'done', outcome: 'interrupted', summary: [stopped, ...(back ? [`Or go back to the release before the upgrade with: ${again.rollback}`] : [])] });
+      if (!back || !presenter.interactive || options.yes) return exitCodeFor(end.signal);
+      await view.close();
+      if (!(await offerToRollBack(inGuideOrder(moved), back))) return exitCodeFor(end.signal);
+      view = await presenter.deployment(bus, [...SERVICE_IDS]);
+    } else if (!back) {
+      bus.emit({ type: 'done', outcome: 'failed', summary: failureSummary(end.error, inputs.settings, again, journal) });
+      return 1;
+    }
+    return await rollBackUpgrade(run, inputs, back, inGuideOrder(moved), bus, end);
+  } finally {
+    await view.close();
+  }
+}
 
-  // First Ctrl-C (or SIGTERM, SIGHUP): finish the running command, save, exit 128+signal. Second:
-  // kill it and exit now (the journal is consistent at every instant; the killed step runs again on resume).
+const inGuideOrder = (services: Set<ServiceId>) => SERVICE_IDS.filter((id) => services.has(id));
+
+/**
+ * Deploys the release before a failed or stopped upgrade again, in the same live view: every step
+ * of its answers runs, so what the upgrade moved goes back and the rest is found unchanged. The
+ * exit code stays the upgrade's: it did not happen.
+ */
+async function rollBackUpgrade(run: Run, upgrade: Inputs, back: Release, moved: ServiceId[], bus: EventBus<DeployEvent>, upgradeEnd: Exclude<PassEnd, { outcome: 'done' }>): Promise<number> {
+  const { options, workspace, again } = run;
+  const why = upgradeEnd.outcome === 'failed' ? 'the upgrade failed' : 'the upgrade was stopped';
+  const code = upgradeEnd.outcome === 'failed' ? 1 : exitCodeFor(upgradeEnd.signal);
+  bus.emit({ type: 'note', message: `Rolling back ${moved.join(', ')} to the release of ${releaseTime(back)} (image tag ${back.imageTag}), because ${why}.` });
+  const { settings, adapter, answers } = resolveDeployment(options, back.answers, workspace.demo);
+  const steps = withRollouts(adapter.plan(), { strictOrder: options.strictOrder });
+  const end = await runPass(run, { settings, adapter, answers, secrets: upgrade.secrets, steps, command: 'rollback', resuming: false }, bus);
+  if (end.outcome === 'interrupted') {
+    bus.emit({ type: 'done', outcome: 'interrupted', summary: [`The rollback was interrupted. Continue it with: ${again.resume}`] });
+    return exitCodeFor(end.signal);
+  }
+  if (end.outcome === 'failed') {
+    bus.emit({ type: 'done', outcome: 'failed', summary: [`${why[0]!.toUpperCase()}${why.slice(1)}, and rolling it back failed too.`, ...failureSummary(end.error, settings, again, workspace.journal)] });
+    return 1;
+  }
+  const wentBack = `Rolled back: ${moved.join(', ')} run the release of ${releaseTime(back)} again (image tag ${back.imageTag}).`;
+  if (upgradeEnd.outcome === 'interrupted') {
+    bus.emit({ type: 'done', outcome: 'interrupted', summary: [wentBack, `The upgrade did not happen; ${upgradeCommand(run, upgrade)}`] });
+    return code;
+  }
+  const [cause, ...rest] = failureSummary(upgradeEnd.error, upgrade.settings, again, workspace.journal, upgradeCommand(run, upgrade));
+  bus.emit({ type: 'done', outcome: 'failed', summary: [cause!, wentBack, ...rest] });
+  return code;
+}
+
+const upgradeCommand = (run: Run, upgrade: Inputs) => `upgrade again with: create-membrane-deploy upgrade --image-tag ${upgrade.settings.answers.imageTag} ${run.again.which}`;
+
+/**
+ * One pass of the engine over `steps`, journaled as `command`. First Ctrl-C (or SIGTERM, SIGHUP):
+ * finish the running command, save, end the pass. Second: kill it and exit now (the journal is
+ * consistent at every instant; the killed step runs again on resume).
+ */
+async function runPass(run: Run, pass: Pass, bus: EventBus<DeployEvent>): Promise<PassEnd> {
+  const { options, context, workspace, again, release } = run;
+  const { journal } = workspace;
+  const stop = new AbortController();
+  const stopNow = new AbortController();
+  const runner = createAuditedRunner(workspace, pass.secrets, stopNow.signal);
+  journal.begin({ name: options.name, cloud: pass.settings.answers.cloud, command: pass.command, answers: pass.answers }, pass.resuming);
   let stoppedBy: StopSignal = 'SIGINT';
   const releaseInterrupts = takeOverInterrupts({
     first(signal) {
@@ -175,56 +265,47 @@ async function rollOut(run: Run, { settings, adapter, answers, secrets }: Inputs
       stopNow.abort();
       journal.finish('interrupted');
       release();
-      presenter.interrupted(`Stopped. Continue with: ${again.resume}`);
+      context.presenter.interrupted(`Stopped. Continue with: ${again.resume}`);
       context.exit(exitCodeFor(signal));
     },
   });
-
   try {
     await runSteps({
-      adapter,
-      steps,
+      adapter: pass.adapter,
+      steps: pass.steps,
       runner,
       journal,
-      secrets,
+      secrets: pass.secrets,
       emit: bus.emit,
-      skipDone: mode === 'resume',
-      desiredCounts: Object.fromEntries(SERVICE_IDS.map((id) => [id, settings.sizing[id].replicas])) as Record<ServiceId, number>,
+      skipDone: pass.resuming,
+      desiredCounts: Object.fromEntries(SERVICE_IDS.map((id) => [id, pass.settings.sizing[id].replicas])) as Record<ServiceId, number>,
       pollIntervalMs: workspace.demo?.pollIntervalMs ?? POLL_INTERVAL_MS,
       rolloutTimeoutMs: options.rolloutTimeoutMinutes * 60_000,
       stop: stop.signal,
     });
     journal.finish('done');
-    const endpoints = recordedEndpoints(journal.outputs());
-    const check = await endToEnd(settings, endpoints, workspace, again);
-    const summary = summaryLines(settings, { auditLog: journal.auditLogPath, journal: journal.path }, endpoints ? [...endpointLines(endpoints), ...check] : []);
-    const nothing = 'Nothing changed: everything already matched the answers.';
-    bus.emit({ type: 'done', outcome: 'complete', summary: changed ? summary : [nothing, ...summary] });
-    return 0;
+    return { outcome: 'done' };
   } catch (error) {
     if (error instanceof InterruptedError) {
       journal.finish('interrupted');
-      bus.emit({ type: 'done', outcome: 'interrupted', summary: [`Interrupted${stoppedBy === 'SIGINT' ? '' : ` (${stoppedBy})`}. Continue with: ${again.resume}`] });
-      return exitCodeFor(stoppedBy);
+      return { outcome: 'interrupted', signal: stoppedBy };
     }
     if (!(error instanceof StepFailedError)) throw error;
     journal.finish('failed');
-    bus.emit({ type: 'done', outcome: 'failed', summary: failureSummary(error, settings, again, journal) });
-    return 1;
+    return { outcome: 'failed', error };
   } finally {
-    await view.close();
     releaseInterrupts();
   }
 }
 
-/** The end of a failed run: what failed, what it looks like, and the commands that come next. */
-function failureSummary(error: StepFailedError, settings: Settings, again: NextCommands, journal: Journal): string[] {
+/** The end of a failed run: what failed, what it looks like, and the commands that come next (`next`: after fixing the cause). */
+function failureSummary(error: StepFailedError, settings: Settings, again: NextCommands, journal: Journal, next = `continue with: ${again.resume}`): string[] {
   const symptom = symptomFor(error.message, settings.answers.cloud);
   return [
     error.message,
     ...(symptom ? [`Looks like: ${symptom.title}. Check:`, ...symptom.checks.map((check) => `  - ${check}`)] : []),
     `Run every check against the cloud: ${again.troubleshoot}`,
-    `Fix the cause, then continue with: ${again.resume}`,
+    `Fix the cause, then ${next}`,
     `Audit log: ${journal.auditLogPath}`,
   ];
 }

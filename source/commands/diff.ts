@@ -9,7 +9,8 @@ import { compareSteps, type Comparison } from '../engine/compare.js';
 import { UsageError } from '../errors.js';
 import { CliError } from '../exec/errors.js';
 import { line } from '../ui/terminal.js';
-import { createAuditedRunner, givenAnswers, nextCommands, openWorkspace, resolveDeployment, type CommandContext } from './context.js';
+import type { ActionStep } from '../clouds/types.js';
+import { createAuditedRunner, givenAnswers, nextCommands, openWorkspace, resolveDeployment, type CommandContext, type Workspace } from './context.js';
 
 export async function diff(options: CliOptions, context: Pick<CommandContext, 'env'>): Promise<number> {
   const workspace = openWorkspace(options, context.env);
@@ -20,20 +21,9 @@ export async function diff(options: CliOptions, context: Pick<CommandContext, 'e
   }
   if (journal.state?.status === 'uninstalled') throw new UsageError(`Deployment "${options.name}" was uninstalled: there is nothing to compare.`);
   const { settings, adapter } = resolveDeployment(options, answers, demo);
-  // Secret values are compared only when given (env); the stored ones are never printed either way.
-  const secrets = Object.fromEntries(Object.entries(secretsFromEnv(context.env)).filter(([, value]) => value));
-  const runner = createAuditedRunner(workspace, secrets);
-  const steps = adapter.plan().filter((step) => step.id !== ENDPOINTS_STEP);
   if (!options.json) line(`Comparing deployment "${settings.name}" on ${cloudName(settings.answers.cloud)} with what its answers make (reads only; nothing is changed)…`);
-  let comparisons: Comparison[];
-  try {
-    comparisons = await compareSteps(steps, runner, journal.outputs(), secrets);
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    throw new UsageError(`Could not compare: ${error.message}`);
-  }
+  const { comparisons, notes: unset } = await compareDeployment(workspace, adapter.plan(), context.env);
   const differing = comparisons.filter((comparison) => comparison.status !== 'same');
-  const unset = Object.keys(secrets).length ? [] : ['Secret values were not compared: set the MEMBRANE_* variables to compare them too.'];
   if (options.json) {
     line(JSON.stringify({
       name: settings.name,
@@ -54,6 +44,24 @@ export async function diff(options: CliOptions, context: Pick<CommandContext, 'e
     for (const note of unset) line(note);
   }
   return differing.length === 0 ? 0 : 1;
+}
+
+/**
+ * Every step but the endpoints' (which only reads) asked what it would change now: diff and plan --diff.
+ * A CLI that cannot tell (no login, refused) is exit 2. The notes say what was not compared.
+ */
+export async function compareDeployment(workspace: Workspace, steps: ActionStep[], env: NodeJS.ProcessEnv): Promise<{ comparisons: Comparison[]; notes: string[] }> {
+  // Secret values are compared only when given (env); the stored ones are never printed either way.
+  const secrets = Object.fromEntries(Object.entries(secretsFromEnv(env)).filter(([, value]) => value));
+  const runner = createAuditedRunner(workspace, secrets);
+  try {
+    const recorded = Object.fromEntries(Object.entries(workspace.journal.state?.steps ?? {}).map(([id, step]) => [id, step.status === 'done' ? step.outputs : undefined]));
+    const comparisons = await compareSteps(steps.filter((step) => step.id !== ENDPOINTS_STEP), runner, workspace.journal.outputs(), secrets, recorded);
+    return { comparisons, notes: Object.keys(secrets).length ? [] : ['Secret values were not compared: set the MEMBRANE_* variables to compare them too.'] };
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    throw new UsageError(`Could not compare: ${error.message}`);
+  }
 }
 
 function comparisonLines(comparison: Comparison): string[] {

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { RawAnswers } from '../answers/load.js';
 import { mergeAnswers, secretsFromEnv } from '../answers/load.js';
 import { discoveriesFor } from '../clouds/index.js';
-import type { JournalState } from '../engine/journal.js';
+import { releaseTime, type JournalState, type Release } from '../engine/journal.js';
 import { UsageError } from '../errors.js';
 import { line } from '../ui/terminal.js';
 import { createAuditedRunner, givenAnswers, resolveWithSecrets, storedSecrets, type Workspace } from './context.js';
@@ -50,6 +50,16 @@ export async function offerToResume(saved: JournalState): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
   const done = Object.values(saved.steps).filter((step) => step.status === 'done').length;
   return confirm({ message: `Deployment "${saved.name}" has an unfinished ${saved.command} (${saved.status}, ${done} steps done). Resume it?`, default: true });
+}
+
+/** After a Ctrl-C in an upgrade: put back what it moved? A Ctrl-C at this question too means no. */
+export async function offerToRollBack(moved: string[], back: Release): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  const message = `The upgrade moved ${moved.join(', ')}. Roll them back to the release of ${releaseTime(back)} (image tag ${back.imageTag})?`;
+  return confirm({ message, default: true }).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'ExitPromptError') return false;
+    throw error;
+  });
 }
 
 export async function offerToSaveAnswers(answers: RawAnswers): Promise<void> {

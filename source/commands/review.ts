@@ -31,6 +31,7 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[], 
       const size = settings.sizing[spec.id];
       return `  ${spec.id.padEnd(19)} ${`${spec.image}`.padEnd(24)} ${`${size.cpu / 1024} vCPU ${size.memory} MiB`.padEnd(18)} ${range[spec.id]!.padEnd(rangeWidth)}  ${exposure(spec)}`;
     }),
+    ...singleReplicaLine(settings),
     scalingLine(scaling),
     `Storage: ${cloud.storage} buckets ${braced([settings.buckets.tmp, settings.buckets.connectors, settings.buckets.static])}; static files at ${settings.urls.static}`,
     `Auth: ${answers.auth.mode === 'auth0' ? `Auth0 (${answers.auth.auth0.domain})` : 'username/password'}`,
@@ -61,6 +62,13 @@ export function scalingLine(scaling: ServiceScaling[]): string {
 /** Each service's scaling as the cloud does it (clouds/<cloud>/scaling.ts). */
 export function scalingOf<C extends Cloud>(cloud: C, settings: Settings): ServiceScaling[] {
   return CLOUD_MODULES[cloud].scaling(settingsFor(settings, cloud));
+}
+
+/** The guide keeps at least 2 instances running through an update; one alone has no stand-in while it is replaced or fails. */
+function singleReplicaLine(settings: Settings): string[] {
+  const alone = SERVICES.filter((spec) => settings.sizing[spec.id].replicas < 2).map((spec) => spec.id);
+  if (alone.length === 0) return [];
+  return [`  ⚠ ${alone.join(', ')} ${alone.length > 1 ? 'run' : 'runs'} 1 replica: nothing answers while it is replaced or fails; the guide keeps at least 2 (services.ID.replicas).`];
 }
 
 function resourcesOf<C extends Cloud>(cloud: C, settings: Settings): ReviewResource[] {

@@ -2,6 +2,7 @@
 import type { CliOptions } from '../args.js';
 import { endpointLines, recordedEndpoints } from '../clouds/endpoints.js';
 import { toServiceState } from '../engine/events.js';
+import { releaseTime } from '../engine/journal.js';
 import { SERVICE_IDS } from '../membrane/services.js';
 import { line } from '../ui/terminal.js';
 import type { RawAnswers } from '../answers/load.js';
@@ -49,6 +50,8 @@ export async function status(options: CliOptions): Promise<number> {
     installed: Boolean(state) && state?.status !== 'uninstalled',
     cloud: state?.cloud ?? null,
     status: state?.status ?? 'not-installed',
+    // The last run: install, upgrade or rollback (an upgrade that failed and went back is a rollback).
+    command: state?.command ?? null,
     auditLog: journal.auditLogPath,
     stateFile: journal.path,
     updatedAt: state?.updatedAt ?? null,
@@ -66,13 +69,13 @@ export async function status(options: CliOptions): Promise<number> {
     line(`No deployment named "${options.name}" is recorded in ${journal.dir}.`);
     return 0;
   }
-  line(`Deployment "${options.name}" (${state.cloud}): ${state.status}, updated ${state.updatedAt}`);
+  line(`Deployment "${options.name}" (${state.cloud}): ${state.command} ${state.status}, updated ${state.updatedAt}`);
   const scalingWidth = Math.max(0, ...Object.values(scaling ?? {}).map((s) => s.text.length));
   for (const [id, service] of Object.entries(services)) {
     line(`  ${id.padEnd(19)} ${service.state.padEnd(10)} ${`${service.running}/${service.desired}`.padEnd(6)} ${service.scaling ? `${service.scaling.padEnd(scalingWidth)}  ` : ''}${service.message ?? ''}`.trimEnd());
   }
   if (report.endpoints) for (const text of endpointLines(report.endpoints)) line(text);
-  if (report.releases.length) line(`Releases: ${report.releases.map((release) => `${release.imageTag} (${release.command}, ${release.finishedAt.slice(0, 16).replace('T', ' ')})`).join(' → ')}`);
+  if (report.releases.length) line(`Releases: ${report.releases.map((release) => `${release.imageTag} (${release.command}, ${releaseTime(release)})`).join(' → ')}`);
   line(`Audit log: ${journal.auditLogPath}`);
   return 0;
 }

@@ -35,7 +35,14 @@ function readingRunner(runner: Runner): Runner {
  * Compares in the install's order and concurrency. `known` are the journal's outputs (ARNs, ids);
  * a step that matches adds what it read. Errors of the cloud's CLI propagate: the caller exits 2.
  */
-export async function compareSteps(steps: Step[], runner: Runner, known: Readonly<Record<string, string>>, secrets: Partial<Secrets>): Promise<Comparison[]> {
+export async function compareSteps(
+  steps: Step[],
+  runner: Runner,
+  known: Readonly<Record<string, string>>,
+  secrets: Partial<Secrets>,
+  /** What each step recorded (the journal's per step): one that renews its outputs and differs takes them away from the steps after it. */
+  recorded: Readonly<Record<string, Readonly<Record<string, string>> | undefined>> = {},
+): Promise<Comparison[]> {
   const values: Record<string, string> = { ...known };
   const outputs: Outputs = {
     get(key) {
@@ -49,7 +56,7 @@ export async function compareSteps(steps: Step[], runner: Runner, known: Readonl
   const comparisons: Comparison[] = [];
   for (const batch of batches(steps)) {
     const actions = batch.filter((step): step is ActionStep => step.kind === 'action');
-    comparisons.push(...(await Promise.all(actions.map(async (step): Promise<Comparison> => {
+    const compared = await Promise.all(actions.map(async (step): Promise<Comparison> => {
       try {
         const result = await step.apply({ runner: reader, outputs, secrets: secrets as Secrets, progress: () => {}, stop });
         Object.assign(values, result.outputs);
@@ -62,7 +69,10 @@ export async function compareSteps(steps: Step[], runner: Runner, known: Readonl
         if (error instanceof Error && error.constructor === Error) return { step, status: 'differs', command: [], why: error.message };
         throw error;
       }
-    }))));
+    }));
+    // A new task definition means a new ARN: the services after it are "missing" what it would make, not "same".
+    for (const { step, status } of compared) if (status !== 'same' && step.renewsOutputs) for (const key of Object.keys(recorded[step.id] ?? {})) delete values[key];
+    comparisons.push(...compared);
   }
   return comparisons;
 }

@@ -54,7 +54,8 @@ export async function runSteps(options: EngineOptions): Promise<void> {
         const service = step.kind === 'action' ? step.deploys : undefined;
         emit({ type: 'step-started', stepId: step.id, title: step.title, service });
         journal.stepStarted(step.id);
-        if (service) progress.update(service, { phase: 'creating', startedAt: Date.now(), finishedAt: undefined });
+        // A service deployed again (after a failure, in a rollback) starts without its old word.
+        if (service) progress.update(service, { phase: 'creating', startedAt: Date.now(), finishedAt: undefined, message: undefined });
         try {
           if (step.kind === 'rollout') {
             await waitForRollout(step, options, progress, known);

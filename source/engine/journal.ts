@@ -45,6 +45,9 @@ export interface Release {
   finishedAt: string;
 }
 
+/** When a release finished, as the review and the prompts say it: "2026-12-03 14:05 UTC". */
+export const releaseTime = (release: Pick<Release, 'finishedAt'>): string => `${release.finishedAt.slice(0, 16).replace('T', ' ')} UTC`;
+
 /** Enough history for years of upgrades without the journal growing without bound. */
 const RELEASES_KEPT = 20;
 
@@ -153,10 +156,12 @@ export class Journal {
     this.update((state) => {
       state.status = status;
       if (status !== 'done') return;
-      const release: Release = { imageTag: String(state.answers.imageTag), answers: state.answers, command: state.command, finishedAt: new Date().toISOString() };
+      const finishedAt = new Date().toISOString();
       const releases = state.releases ?? [];
-      const same = JSON.stringify(releases.at(-1)?.answers) === JSON.stringify(state.answers);
-      state.releases = [...(same ? releases.slice(0, -1) : releases), release].slice(-RELEASES_KEPT);
+      const last = releases.at(-1);
+      // The same answers again (a re-run, the rollback of a failed upgrade) are the same release.
+      if (last && JSON.stringify(last.answers) === JSON.stringify(state.answers)) state.releases = [...releases.slice(0, -1), { ...last, finishedAt }];
+      else state.releases = [...releases, { imageTag: String(state.answers.imageTag), answers: state.answers, command: state.command, finishedAt }].slice(-RELEASES_KEPT);
     });
   }
 

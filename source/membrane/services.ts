@@ -90,3 +90,9 @@ export function serviceSpec(id: ServiceId): ServiceSpec {
   if (!spec) throw new Error(`unknown service ${id}`);
   return spec;
 }
+
+/** "custom-code-runner /api/v2/health, queued-worker /prometheus/queued-tasks, the others /": the guide's "Monitoring" paths, for notes. */
+export function healthPaths(): string {
+  const special = SERVICES.filter((spec) => spec.healthPath !== '/');
+  return [...special.map((spec) => `${spec.id} ${spec.healthPath}`), 'the others /'].join(', ');
+}

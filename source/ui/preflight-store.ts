@@ -12,6 +12,8 @@ export interface PreflightRow {
   detail?: string;
   /** Set when the check failed and said how to fix it. */
   fix?: string;
+  /** Set when the check passed but differs from the guide, and said how to match it. */
+  note?: string;
 }
 
 /** The rows before any event: every known check pending. */
@@ -41,6 +43,7 @@ export function reducePreflight(rows: PreflightRow[], event: PreflightEvent): Pr
         state: check.ok ? 'passed' : 'failed',
         detail: check.detail,
         ...(!check.ok && check.fix ? { fix: check.fix } : {}),
+        ...(check.ok && check.note ? { note: check.note } : {}),
       };
       return next;
     }

@@ -6,7 +6,7 @@
 import { Box, Text, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import type { PreflightEvent } from '../engine/preflight.js';
-import { preflightSummary } from './preflight-text.js';
+import { afterword, preflightSummary } from './preflight-text.js';
 import { initialPreflight, preflightDone, reducePreflight, type PreflightRow, type PreflightRowState } from './preflight-store.js';
 import { singleLine, stripControl } from './progress-store.js';
 
@@ -53,11 +53,14 @@ export function PreflightList({ rows, width }: PreflightListProps) {
               {` ${rowText(row)}`}
             </Text>
           </Box>
-          {row.state === 'failed' && row.fix && (
-            <Box width={columns} paddingLeft={4}>
-              <Text wrap="wrap">{`fix: ${stripControl(row.fix).trim()}`}</Text>
-            </Box>
-          )}
+          {(() => {
+            const after = row.state === 'passed' || row.state === 'failed' ? afterword({ ok: row.state === 'passed', fix: row.fix, note: row.note }) : undefined;
+            return after && (
+              <Box width={columns} paddingLeft={4}>
+                <Text wrap="wrap" color={after.label === 'note' ? 'yellow' : undefined}>{`${after.label}: ${stripControl(after.text).trim()}`}</Text>
+              </Box>
+            );
+          })()}
         </Box>
       ))}
       {done && (

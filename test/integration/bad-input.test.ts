@@ -85,10 +85,11 @@ describe('bad input', () => {
 
   it('refuses target groups ECS or the containers cannot use: no load balancer, wrong port', async () => {
     // What real ECS refuses in CreateService (wave 3, after four services run) is caught before anything is created.
-    const createGroup = async (name: string, port: string) =>
-      (await aws(moto.env, ['elbv2', 'create-target-group', '--name', name, '--protocol', 'HTTP', '--port', port, '--target-type', 'ip', '--vpc-id', fixture.vpcId]))
+    const createGroup = async (name: string, port: string, ...extra: string[]) =>
+      (await aws(moto.env, ['elbv2', 'create-target-group', '--name', name, '--protocol', 'HTTP', '--port', port, '--target-type', 'ip', '--vpc-id', fixture.vpcId, ...extra]))
         .TargetGroups[0].TargetGroupArn as string;
-    const [orphan, port80] = await Promise.all([createGroup('membrane-orphan', '5000'), createGroup('membrane-port80', '80')]);
+    // The orphan's health check is on a path the console never answers 200 on: its tasks would never be healthy.
+    const [orphan, port80] = await Promise.all([createGroup('membrane-orphan', '5000', '--health-check-path', '/healthz'), createGroup('membrane-port80', '80')]);
     const answers = answersFor(fixture);
     const run = await install('bad-target-groups', { ...answers, aws: { ...answers.aws, targetGroups: { ...answers.aws.targetGroups, ui: port80, console: orphan } } });
     expect(run.exitCode, run.stdout + run.stderr).toBe(2);
@@ -96,6 +97,8 @@ describe('bad input', () => {
     expect(run.stdout).toContain('console: membrane-orphan is not used by any load balancer');
     expect(run.stdout).toContain('ui: membrane-port80 is HTTP:80 (the containers serve HTTP on 5000)');
     expect(run.stdout).toContain(`aws elbv2 create-rule --listener-arn <your HTTPS listener> --priority <free number> --conditions Field=host-header,Values=console.example.com --actions Type=forward,TargetGroupArn=${orphan}`);
+    expect(run.stdout).toContain('console: membrane-orphan has health check path /healthz (the service answers 200 on /)');
+    expect(run.stdout).toContain(`aws elbv2 modify-target-group --target-group-arn ${orphan} --health-check-protocol HTTP --health-check-port traffic-port --health-check-path / --healthy-threshold-count 2 --unhealthy-threshold-count 3 --health-check-timeout-seconds 5 --health-check-interval-seconds 30 --matcher HttpCode=200 --region us-east-1`);
     expect(run.stdout).not.toContain('api: ');
     expect(run.stdout).toContain('Nothing was changed in the cloud.');
   });
@@ -175,5 +178,13 @@ describe('plan --out', () => {
     expect([...files.keys()].filter((path) => path.includes('task-definitions/'))).toHaveLength(7);
     expect(files.get(join(out, 'deploy.sh'))).toContain('register-task-definition --cli-input-json file://task-definitions/api.json');
     for (const [path, content] of files) expect(leakedCanaries(content), path).toEqual([]);
+
+    // The uninstall's plan is found from the cloud's tags: without the CLI it says so, exit 2, and writes nothing.
+    const uninstallOut = join(work, 'plan-uninstall');
+    const uninstall = await runCli(['plan', '--for', 'uninstall', '--config', file, '--out', uninstallOut, '--state-dir', join(work, 'plan-state')], { PATH: '/nonexistent', HOME: work });
+    expect(uninstall.exitCode, uninstall.stderr).toBe(2);
+    expect(uninstall.stderr).toContain("plan --for uninstall reads the cloud's tags to find what the installer made, and could not:");
+    expect(uninstall.stderr).toContain('nothing was written');
+    expect(existsSync(uninstallOut)).toBe(false);
   });
 });

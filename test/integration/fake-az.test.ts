@@ -36,7 +36,7 @@ async function file(name: string, content: unknown): Promise<string> {
 const kvUrl = (secret: string) => `https://${KV}.vault.azure.net/secrets/${secret}`;
 
 /** The Container App resource our adapter will write with --yaml (as JSON). */
-function appDoc(overrides: { image?: string; ingress?: Record<string, unknown> | null; env?: unknown[]; secrets?: unknown[]; cpu?: number; memory?: string; registries?: unknown[] } = {}) {
+function appDoc(overrides: { image?: string; ingress?: Record<string, unknown> | null; env?: unknown[]; secrets?: unknown[]; cpu?: number; memory?: string; registries?: unknown[]; probes?: unknown[] } = {}) {
   return {
     location: 'eastus',
     identity: { type: 'UserAssigned', userAssignedIdentities: { [identity.id]: {} } },
@@ -54,6 +54,7 @@ function appDoc(overrides: { image?: string; ingress?: Record<string, unknown> |
           image: overrides.image ?? 'harbor.example.com/core/api:1.0.0',
           env: overrides.env ?? [{ name: 'NODE_ENV', value: 'production' }, { name: 'SECRET', secretRef: 'jwt-secret' }],
           resources: { cpu: overrides.cpu ?? 1, memory: overrides.memory ?? '2Gi' },
+          ...(overrides.probes && { probes: overrides.probes }),
         }],
         scale: { minReplicas: 1, maxReplicas: 3 },
       },
@@ -333,6 +334,13 @@ describe('the fake az', () => {
       expect(noRole.stderr).toContain('Unable to get value using Managed identity');
       expect((await failure(['containerapp', 'create', '-n', 'bad', '-g', RG, '--yaml', await file('b.yaml', 'kind: containerapp\n')])).stderr).toContain('JSON subset of YAML');
       expect((await failure(['containerapp', 'create', '-n', 'Bad_Name', '-g', RG, '--yaml', await file('b.yaml', appDoc())])).stderr).toContain('Invalid ContainerApp name Bad_Name');
+      // Probes within the REST spec's ranges only, one of each type.
+      const httpGet = { path: '/', port: 5000 };
+      const probe = async (probes: unknown[]) => (await failure(['containerapp', 'create', '-n', 'bad', '-g', RG, '--yaml', await file('b.yaml', appDoc({ probes }))])).stderr;
+      expect(await probe([{ type: 'Startup', httpGet, periodSeconds: 10, failureThreshold: 30 }])).toContain("Field 'template.containers.api.probes[0].failureThreshold' is invalid with details: 'Invalid value: 30: must be between 1 and 10'");
+      expect(await probe([{ type: 'Liveness', httpGet, periodSeconds: 300 }])).toContain('probes[0].periodSeconds');
+      expect(await probe([{ type: 'Liveness', httpGet, successThreshold: 2 }])).toContain('must be 1 for Liveness probes');
+      expect(await probe([{ type: 'Readiness', httpGet }, { type: 'Readiness', httpGet }])).toContain('only one probe of each type');
       expect(fake.state().apps[`${RG}/bad`]).toBeUndefined();
     });
 

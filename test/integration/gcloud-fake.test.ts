@@ -278,6 +278,18 @@ describe('gcloud against the loopback fake', () => {
     expect(Object.keys(fake().services())).not.toContain('reserved');
   });
 
+  it('stores the probes gcloud sends, and refuses what Cloud Run refuses: a startup period over 240 s', async () => {
+    const probed = await gcloudRun(env(), [...deployArgs('probed', '1.0.0'), '--startup-probe=httpGet.path=/,periodSeconds=10,timeoutSeconds=5,failureThreshold=24', '--liveness-probe=httpGet.path=/,periodSeconds=30,timeoutSeconds=5,failureThreshold=3']);
+    expect(probed.exitCode, probed.stderr).toBe(0);
+    const [container] = fake().services().probed!.spec.template.spec.containers;
+    expect(container.startupProbe).toEqual({ httpGet: { path: '/' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 24 });
+    expect(container.livenessProbe).toEqual({ httpGet: { path: '/' }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 });
+    const long = await gcloudRun(env(), [...deployArgs('probe-long', '1.0.0'), '--startup-probe=httpGet.path=/,periodSeconds=300']);
+    expect(long.exitCode).toBe(1);
+    expect(long.stderr).toContain('spec.template.spec.containers[0].startupProbe.periodSeconds: must be between 1 and 240, got 300.');
+    expect(Object.keys(fake().services())).not.toContain('probe-long');
+  });
+
   it('serves the VPC reads of the preflight from Compute Engine v1, with knobs for Private Google Access, NAT and the network', async () => {
     const subnet = ['compute', 'networks', 'subnets', 'describe', 'default', `--region=${REGION}`, P, '--format=json'];
     const routers = ['compute', 'routers', 'list', `--regions=${REGION}`, P, '--format=json'];

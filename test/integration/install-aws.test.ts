@@ -249,11 +249,12 @@ describe('install on AWS ECS against moto', () => {
         expect(leakedCanaries(run.stdout + run.stderr)).toEqual([]);
         expect(run.stdout + run.stderr).not.toContain('canary-jwt-rotated-Z8');
         expect(await changingSince(before)).toEqual([]);
-        // A new image tag is what an upgrade would change: every task definition, then nothing else can be told yet.
+        // A new image tag is what an upgrade would change: every task definition, then every service that runs the new revision.
         const upgrade = await diff(['--image-tag', '2025-10-01', '--json']);
         expect(upgrade.exitCode).toBe(1);
-        const changed = JSON.parse(upgrade.stdout).steps.filter((step: { status: string }) => step.status !== 'same').map((step: { id: string }) => step.id);
-        expect(changed).toEqual([...SERVICES.map((spec) => `task-definition:${spec.id}`), 'service:queued-worker']);
+        const changed = JSON.parse(upgrade.stdout).steps.filter((step: { status: string }) => step.status !== 'same');
+        expect(changed.map((step: { id: string }) => step.id)).toEqual([...SERVICES.map((spec) => `task-definition:${spec.id}`), ...SERVICES.map((spec) => `service:${spec.id}`)]);
+        expect(changed.find((step: { id: string }) => step.id === 'service:api')).toMatchObject({ status: 'missing' });
       } finally {
         await aws(moto.env, ['ecs', 'update-service', '--cluster', fixture.cluster, '--service', 'membrane-queued-worker', '--desired-count', '2']);
       }

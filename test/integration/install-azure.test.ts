@@ -122,6 +122,13 @@ describe('install on Azure Container Apps against the strict fake az', () => {
         maxReplicas: spec.scaling.defaultMaxReplicas,
         rules: spec.exposure === 'public' ? [{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }] : [],
       });
+      // The guide's health check as probes on the service's own path, within Azure's ranges.
+      const httpGet = { path: spec.healthPath, port: 5000 };
+      expect(container.probes, spec.id).toEqual([
+        { type: 'Startup', httpGet, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 10 },
+        { type: 'Liveness', httpGet, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+        { type: 'Readiness', httpGet, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      ]);
       const refs = container.env.filter((e: any) => e.secretRef).map((e: any) => `${e.name}=${e.secretRef}`);
       if (spec.image === 'core/api') {
         expect(refs, spec.id).toEqual(['SECRET=jwt-secret', 'ENCRYPTION_SECRET=encryption-secret', 'MONGO_URI=mongo-uri', 'REDIS_URI=redis-uri']);
@@ -203,6 +210,16 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     // The app still runs with one replica: diff changed nothing.
     expect(changing(azure.calls().slice(after))).toEqual([]);
     expect(app('queued-worker').properties.template.scale.minReplicas).toBe(1);
+  }, RUN_TIMEOUT_MS);
+
+  it('rolls back an upgrade whose api revision does not start: every app it moved runs the old image again', async () => {
+    azure.setFailure('membrane-api@2025-10-01', 'Container membrane-api exited with code 1');
+    const run = await runCli(['upgrade', '--image-tag', '2025-10-01', '--yes', '--state-dir', join(work, 'state')], cliEnv(), RUN_TIMEOUT_MS);
+    azure.setFailure('membrane-api@2025-10-01', null);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('api failed: Container membrane-api exited with code 1');
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
+    for (const spec of SERVICES) expect(app(spec.id).properties.template.containers[0].image, spec.id).toMatch(/:2025-09-19$/);
   }, RUN_TIMEOUT_MS);
 
   it('fails an app whose revision does not start, with its reason, and leaves later waves alone', async () => {

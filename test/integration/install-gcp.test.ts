@@ -117,6 +117,9 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
       const container = containerOf(service);
       expect(container.image).toBe(`${REGION}-docker.pkg.dev/${PROJECT}/membrane-harbor/${spec.image}:2025-09-19`);
       expect(container.ports[0].containerPort).toBe(5000);
+      // The guide's health check as Cloud Run probes on the service's own path (a serverless NEG takes none).
+      expect(container.livenessProbe, spec.id).toEqual({ httpGet: { path: spec.healthPath }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 });
+      expect(container.startupProbe, spec.id).toEqual({ httpGet: { path: spec.healthPath }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 24 });
       expect(container.resources.limits.cpu).toBe('1');
       expect(container.resources.limits.memory).toBe(`${spec.defaultMemoryMiB}Mi`);
       expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/minScale']).toBe('2');
@@ -238,6 +241,20 @@ describe('Cloud Run changes and failures', () => {
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(gcp.fake.secrets()['membrane-jwt-secret']!.versions).toEqual([CANARY_SECRETS.MEMBRANE_SECRET, rotated]);
     expect(run.stdout + run.stderr).not.toContain(rotated);
+  }, RUN_TIMEOUT_MS);
+
+  it('rolls back an upgrade whose api revision does not start: every service it moved serves the old image again', async () => {
+    gcp.fake.failImageTag('membrane-api', '2025-10-01');
+    const run = await runCli(['upgrade', '--image-tag', '2025-10-01', '--yes', '--state-dir', join(work, 'state')], cliEnv(), RUN_TIMEOUT_MS);
+    gcp.fake.failImageTag('membrane-api', null);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(/api failed: .*is not ready/);
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
+    for (const [name, service] of Object.entries(gcp.fake.services())) {
+      expect(containerOf(service).image, name).toMatch(/:2025-09-19$/);
+      // Traffic is on a ready revision of the old image.
+      expect(service.status.traffic[0].revisionName, name).toBe(service.status.latestReadyRevisionName);
+    }
   }, RUN_TIMEOUT_MS);
 
   it('fails a service whose revision does not start, with Cloud Run\'s message, and leaves the next waves alone', async () => {

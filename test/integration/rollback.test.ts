@@ -3,16 +3,19 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli, type CliRun } from '../support/cli.js';
+import { auditLines, runAndKill } from '../support/kill.js';
 
 let dir: string;
-const demo = (args: string[]) => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.01' }, 120_000);
-/** The image each service runs now: its service's task definition in the simulated account. */
+const demo = (args: string[], speed = '0.01') => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: speed }, 120_000);
+/** The image each service runs now: its service's task definition in the simulated account (the one before, after its circuit breaker went back). */
 async function runningImages(): Promise<string[]> {
   const account = JSON.parse(await readFile(join(dir, 'default', 'demo-account.json'), 'utf8'));
-  return Object.values(account.services as Record<string, { deployment: { taskDefinition: string } }>).map((service) => {
-    const [family, revision] = service.deployment.taskDefinition.split('/').pop()!.split(':');
+  return Object.values(account.services as Record<string, { deployment: { taskDefinition: string; failing: boolean; previous?: string } }>).map(({ deployment }) => {
+    const running = deployment.failing && deployment.previous ? deployment.previous : deployment.taskDefinition;
+    const [family, revision] = running.split('/').pop()!.split(':');
     return account.taskDefinitions[family!][Number(revision) - 1].containerDefinitions[0].image as string;
   });
 }
@@ -53,9 +56,81 @@ describe('rollback', () => {
     for (const image of await runningImages()) expect(image).toMatch(/:2025-10-01$/);
   }, 300_000);
 
+  it('an upgrade whose api fails rolls back every service it moved: the cloud runs the old images again, ui and console never moved', async () => {
+    const before = (await readFile(join(dir, 'default', 'audit.log'), 'utf8')).split('\n').length;
+    const upgrade = await demo(['upgrade', '--image-tag', '2025-11-01', '--demo-fail', 'api']);
+    expect(upgrade.exitCode, upgrade.stdout + upgrade.stderr).toBe(1);
+    const moved = 'custom-code-runner, orchestrator, queued-worker, instant-worker, api';
+    expect(upgrade.stdout).toMatch(new RegExp(`Rolling back ${moved} to the release of [\\d: -]+ UTC \\(image tag 2025-10-01\\), because the upgrade failed`));
+    expect(upgrade.stdout).toContain(`Rolled back: ${moved} run the release of`);
+    expect(upgrade.stdout).toContain('Fix the cause, then upgrade again with: create-membrane-deploy upgrade --image-tag 2025-11-01 --name default');
+    for (const image of await runningImages()) expect(image).toMatch(/:2025-10-01$/);
+    const run = (await readFile(join(dir, 'default', 'audit.log'), 'utf8')).split('\n').slice(before - 1).filter(Boolean).map((text) => JSON.parse(text).argv.join(' '));
+    const updated = run.filter((argv) => argv.includes('ecs update-service')).map((argv) => /services\/([\w-]+)\.update\.json/.exec(argv)?.[1]);
+    expect(new Set(updated)).toEqual(new Set(['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker', 'api']));
+    const after = await status();
+    expect([after.command, after.status]).toEqual(['rollback', 'done']);
+    expect(after.releases.at(-1).imageTag).toBe('2025-10-01');
+  }, 300_000);
+
   it('takes no answers of its own: the release has them', async () => {
     const run = await demo(['rollback', '--image-tag', 'x']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('--image-tag is not an option of rollback');
   });
 });
+
+describe('Ctrl-C in an upgrade, without a terminal', () => {
+  it('stops after the running command and names both ways on: resume the upgrade, or rollback (which puts back what moved)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'membrane-upgrade-stop-'));
+    // A slower account (it keeps its pace), so the stop lands while the workers roll out.
+    expect((await demo([], '0.1')).exitCode).toBe(0);
+    const stopped = await stopWhen(['upgrade', '--image-tag', '2025-10-01', '--demo', '--yes', '--state-dir', dir], '✔ ECS service membrane-custom-code-runner (updated)');
+    expect(stopped.exitCode, stopped.stdout + stopped.stderr).toBe(130);
+    expect(stopped.stdout).toContain(`Or go back to the release before the upgrade with: create-membrane-deploy rollback --name default --state-dir ${dir} --demo --yes`);
+    expect(await runningImages()).toContain('harbor.integration.app/core/custom-code-runner:2025-10-01');
+
+    const rollback = await demo(['rollback']);
+    expect(rollback.exitCode, rollback.stdout + rollback.stderr).toBe(0);
+    for (const image of await runningImages()) expect(image).toMatch(/:2025-09-19$/);
+  }, 180_000);
+
+  it('an upgrade killed with SIGKILL mid-rollout resumes to the new release, registering each revision once', async () => {
+    const auditLog = join(dir, 'default', 'audit.log');
+    const before = (await auditLines(auditLog)).length;
+    const killed = await runAndKill({
+      args: ['upgrade', '--image-tag', '2025-11-01', '--demo', '--yes', '--state-dir', dir],
+      env: { ...process.env, CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.1' } as Record<string, string>,
+      auditLog,
+      killWhen: (lines) => lines.slice(before).some((text) => text.includes('services/orchestrator.update.json')),
+      timeoutMs: 120_000,
+    });
+    expect(killed.exited).toBeUndefined();
+    const resumed = await demo(['resume']);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    for (const image of await runningImages()) expect(image).toMatch(/:2025-11-01$/);
+    const registered = (await auditLines(auditLog)).slice(before).map((text) => JSON.parse(text).argv.join(' ')).filter((argv) => argv.includes('register-task-definition'));
+    expect(registered).toHaveLength(7);
+  }, 180_000);
+});
+
+/** Runs the CLI and sends SIGINT once its output shows `line`. */
+function stopWhen(args: string[], line: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (!sent && stdout.includes(line)) sent = child.kill('SIGINT');
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, stdout, stderr, pid: child.pid! });
+    });
+  });
+}

@@ -12,7 +12,7 @@ export interface EcsFixture {
   securityGroups: string[];
   executionRoleArn: string;
   taskRoleArn: string;
-  /** Target groups of the public services (HTTP, port 5000, target-type ip, health check on `/`), all forwarded to by one ALB. */
+  /** Target groups of the public services (HTTP, port 5000, target-type ip, the guide's health check on `/`), all forwarded to by one ALB. */
   targetGroups: { api: string; ui: string; console: string };
   /** The ALB in front of them: its listener forwards api by default and ui/console by host header. */
   loadBalancerArn: string;
@@ -88,7 +88,14 @@ export async function createEcsFixture(env: Record<string, string>): Promise<Ecs
           '--protocol', 'HTTP',
           '--port', '5000',
           '--target-type', 'ip',
+          // The guide's check ("Load Balancer Configuration"); AWS's defaults differ (healthy 5, unhealthy 2).
+          '--health-check-protocol', 'HTTP',
           '--health-check-path', '/',
+          '--healthy-threshold-count', '2',
+          '--unhealthy-threshold-count', '3',
+          '--health-check-timeout-seconds', '5',
+          '--health-check-interval-seconds', '30',
+          '--matcher', 'HttpCode=200',
           '--vpc-id', vpcId,
         ])
       ).TargetGroups[0].TargetGroupArn;

@@ -76,6 +76,8 @@ export interface GcpFake {
   setReadyAfterPolls(n: number): void;
   /** Every later revision of `name` fails its health check; `null` heals it. */
   failRevision(name: string, message?: string | null): void;
+  /** Later revisions of `name` whose image has tag `tag` fail (a broken release); `null` heals it. */
+  failImageTag(name: string, tag: string | null): void;
   /** What `gcloud logging read` returns for a service (oldest first); `null` forgets them. */
   setLogs(name: string, lines: string[] | null): void;
   /** Cloud Run domain mappings, keyed by domain (domains.cloudrun.com/v1 DomainMapping objects). */
@@ -161,6 +163,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   let run = new Map<string, RunState>();
   let readyAfterPolls = 1;
   let failures = new Map<string, string | undefined>();
+  let failingTags = new Map<string, string>();
   /** Log lines per Cloud Run service, oldest first (setLogs). */
   let logs = new Map<string, string[]>();
   /** Domain mappings by domain, and the domains the caller verified. */
@@ -210,7 +213,8 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     object.status.observedGeneration = object.metadata.generation;
     object.status.url = serviceUrl(name, state.region);
     object.status.address = { url: object.status.url };
-    if (failures.has(name)) {
+    const image = String(object.spec.template.spec.containers?.[0]?.image ?? '');
+    if (failures.has(name) || (failingTags.has(name) && image.endsWith(`:${failingTags.get(name)}`))) {
       const message = failures.get(name) ?? `Revision '${revision}' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined provided by the PORT=${object.spec.template.spec.containers?.[0]?.ports?.[0]?.containerPort ?? 8080} environment variable.`;
       object.status.conditions = conditions('False', 'HealthCheckContainerError', message);
     } else {
@@ -279,6 +283,32 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
       const reserved = (container.env ?? []).map((e) => e.name).filter((n) => RESERVED_ENV.includes(n));
       if (reserved.length) {
         throw new HttpError(400, 'INVALID_ARGUMENT', `spec.template.spec.containers[${i}].env: The following reserved env names were provided: ${reserved.join(', ')}. These values are automatically set by the system.`);
+      }
+    });
+  }
+
+  /**
+   * Cloud Run's Probe rules (run.googleapis.com Container.startupProbe/livenessProbe): one handler;
+   * timeoutSeconds 1-3600 (default 1); periodSeconds at least 1 and at most 240 for a startup probe,
+   * 3600 for a liveness one (default 10), never below timeoutSeconds; failureThreshold at least 1;
+   * initialDelaySeconds 0-240 (startup) or 0-3600 (liveness).
+   */
+  function refuseBadProbes(body: KnativeService): void {
+    type Probe = { httpGet?: unknown; tcpSocket?: unknown; grpc?: unknown; timeoutSeconds?: number; periodSeconds?: number; failureThreshold?: number; initialDelaySeconds?: number };
+    const containers: { startupProbe?: Probe; livenessProbe?: Probe }[] = body?.spec?.template?.spec?.containers ?? [];
+    containers.forEach((container, i) => {
+      for (const [kind, max] of [['startupProbe', 240], ['livenessProbe', 3600]] as const) {
+        const probe = container[kind];
+        if (!probe) continue;
+        const field = `spec.template.spec.containers[${i}].${kind}`;
+        const bad = (what: string) => { throw new HttpError(400, 'INVALID_ARGUMENT', `${field}.${what}`); };
+        if ([probe.httpGet, probe.tcpSocket, probe.grpc].filter(Boolean).length > 1) bad('handler: exactly one of httpGet, tcpSocket or grpc may be set.');
+        const { timeoutSeconds = 1, periodSeconds = 10, failureThreshold = 3, initialDelaySeconds = 0 } = probe;
+        if (timeoutSeconds < 1 || timeoutSeconds > 3600) bad(`timeoutSeconds: must be between 1 and 3600, got ${timeoutSeconds}.`);
+        if (periodSeconds < 1 || periodSeconds > max) bad(`periodSeconds: must be between 1 and ${max}, got ${periodSeconds}.`);
+        if (periodSeconds < timeoutSeconds) bad(`periodSeconds: must be greater than or equal to timeoutSeconds (${timeoutSeconds}), got ${periodSeconds}.`);
+        if (failureThreshold < 1) bad(`failureThreshold: must be at least 1, got ${failureThreshold}.`);
+        if (initialDelaySeconds < 0 || initialDelaySeconds > max) bad(`initialDelaySeconds: must be between 0 and ${max}, got ${initialDelaySeconds}.`);
       }
     });
   }
@@ -461,6 +491,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     if (name || !body?.metadata?.name) throw new HttpError(400, 'INVALID_ARGUMENT', 'metadata.name is required');
     if (run.has(body.metadata.name)) throw new HttpError(409, 'ALREADY_EXISTS', `Resource '${body.metadata.name}' already exists.`);
     refuseReservedEnv(body);
+    refuseBadProbes(body);
     refuseUnlessActAs(body);
     return writeService(region, clone(body), undefined);
   });
@@ -470,6 +501,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     const state = name ? inRegion(region, name) : undefined;
     if (!state) throw knativeNotFound(region, name ?? '');
     refuseReservedEnv(req.body as KnativeService);
+    refuseBadProbes(req.body as KnativeService);
     refuseUnlessActAs(req.body as KnativeService);
     return writeService(region, clone(req.body as KnativeService), state);
   });
@@ -759,6 +791,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     enabledApis: () => [...enabled].sort(),
     setReadyAfterPolls: (n) => void (readyAfterPolls = n),
     failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
+    failImageTag: (name, tag) => void (tag === null ? failingTags.delete(name) : failingTags.set(name, tag)),
     setLogs: (name, lines) => void (lines === null ? logs.delete(name) : logs.set(name, lines)),
     domainMappings: () => Object.fromEntries([...mappings].map(([domain, m]) => [domain, clone(m)])),
     recordSets: (zone) => clone([...(zones.get(zone)?.values() ?? [])]),
@@ -772,7 +805,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     setServiceAccountIamBindings: (email, bindings) => void accounts.set(email, clone(bindings)),
     reset() {
       requests.length = strayRequests.length = 0;
-      [enabled, secrets, repos, run, failures, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map()];
+      [enabled, secrets, repos, run, failures, failingTags, logs] = [new Set(Object.keys(API_TITLES)), new Map(), new Map(), new Map(), new Map(), new Map(), new Map()];
       [mappings, verified, zones] = [new Map(), [], newZones()];
       [vpc, projectIam, accounts] = [{ ...DEFAULT_VPC }, defaultProjectIam(), defaultAccounts()];
       pendingDeletes.clear();

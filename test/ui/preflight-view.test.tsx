@@ -68,6 +68,15 @@ describe('PreflightChecklist', () => {
     unmount();
   });
 
+  it('shows the note of a check that passed but differs from the guide', async () => {
+    const bus = emitter();
+    const { lastFrame, unmount } = render(<PreflightChecklist subscribe={bus.subscribe} titles={TITLES.slice(0, 1)} />);
+    bus.emit(finished(0, { ok: true, detail: 'membrane-api', note: 'interval 10 s (the guide: 30 s)' }));
+    await tick();
+    expect(lines(lastFrame())).toEqual(['✔ aws CLI installed — membrane-api', '    note: interval 10 s (the guide: 30 s)', '', 'All 1 check passed.']);
+    unmount();
+  });
+
   it('keeps the titles order when checks finish out of order, and says when all passed', async () => {
     const bus = emitter();
     const { lastFrame, unmount } = render(<PreflightChecklist subscribe={bus.subscribe} titles={TITLES} />);
@@ -164,5 +173,18 @@ describe('preflightLines', () => {
       '✖ Region exists — no region "eu-west-9"',
     ]);
     expect(preflightLines([])).toEqual([]);
+  });
+
+  it('prints the note of a pass that differs from the guide under it, and never a note under a failure', () => {
+    const checks: PreflightCheck[] = [
+      { title: 'Target groups', ok: true, detail: 'membrane-api (ip, HTTP:5000)', note: 'interval 10 s (the guide: 30 s); to match:\naws elbv2 modify-target-group …' },
+      { title: 'Region exists', ok: false, detail: 'no region', note: 'not shown when failed' },
+    ];
+    expect(preflightLines(checks)).toEqual([
+      '✔ Target groups — membrane-api (ip, HTTP:5000)',
+      '    note: interval 10 s (the guide: 30 s); to match:',
+      '          aws elbv2 modify-target-group …',
+      '✖ Region exists — no region',
+    ]);
   });
 });

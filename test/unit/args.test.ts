@@ -32,6 +32,8 @@ describe('parseCli', () => {
       strictOrder: false,
       dryRun: false,
       deleteSecrets: false,
+      planFor: 'install',
+      planDiff: false,
       help: false,
       version: false,
     });
@@ -92,6 +94,16 @@ describe('parseCli', () => {
     expect(parseCli(['plan', '--out', 'd', '--strict-order']).strictOrder).toBe(true);
     expect(parseCli(['upgrade', '--image-tag', 't']).strictOrder).toBe(false);
     expect(parseCli(['diff', '--json', '--verbose', '--image-tag', 't', '--config', 'a.json'])).toMatchObject({ command: 'diff', json: true, verbose: true, imageTag: 't', config: 'a.json' });
+  });
+
+  it('reads plan --for and --diff: install by default, the other commands that change the cloud, refusing what does not fit', () => {
+    expect(parseCli(['plan', '--out', 'd'])).toMatchObject({ planFor: 'install', planDiff: false });
+    expect(parseCli(['plan', '--out', 'd', '--for', 'upgrade', '--image-tag', 't', '--diff'])).toMatchObject({ planFor: 'upgrade', imageTag: 't', planDiff: true });
+    expect(parseCli(['plan', '--out', 'd', '--for', 'uninstall', '--delete-secrets'])).toMatchObject({ planFor: 'uninstall', deleteSecrets: true });
+    expect(usageErrorOf(['plan', '--out', 'd', '--for', 'status']).message).toBe('--for: "status" is not a command plan writes; use one of install, upgrade, rollback, uninstall.');
+    expect(usageErrorOf(['plan', '--out', 'd', '--for', 'uninstall', '--diff']).message).toContain('plan --for uninstall lists what would be removed, so it takes no --diff');
+    expect(usageErrorOf(['plan', '--out', 'd', '--delete-secrets']).message).toBe('--delete-secrets goes with plan --for uninstall.');
+    expect(usageErrorOf(['install', '--for', 'upgrade']).message).toBe('--for is not an option of install; it goes with plan.');
   });
 
   it('reads the options of uninstall: --dry-run and --delete-secrets go with it alone', () => {
@@ -201,8 +213,8 @@ describe('parseCli', () => {
     expect(parseCli(['--rollout-timeout', value]).rolloutTimeoutMinutes).toBe(minutes);
   });
 
-  it('--help tells the truth about which commands take --out, --bundle, --json, --rollout-timeout, --dry-run and --delete-secrets', () => {
-    for (const option of ['out', 'bundle', 'json', 'rollout-timeout', 'dry-run', 'delete-secrets']) {
+  it('--help tells the truth about which commands take --out, --bundle, --json, --rollout-timeout, --dry-run, --delete-secrets, --for and --diff', () => {
+    for (const option of ['out', 'bundle', 'json', 'rollout-timeout', 'dry-run', 'delete-secrets', 'for', 'diff']) {
       // The option's entry: its line and the indented lines that continue it.
       const entry = HELP.match(new RegExp(`^  --${option} .*(?:\\n {20,}.*)*`, 'm'))![0];
       const named = [...entry.matchAll(/with ([a-z, ]+?):/g)].flatMap((match) => match[1]!.split(', '));

@@ -1,6 +1,7 @@
 // The AWS rules preflight and troubleshoot apply to what the cloud answers: which ingress rules
 // let port 5000 in, which actions a role's policies allow, and when a rollout was rolled back.
 import { describe, expect, it } from 'vitest';
+import { healthCheckFindings, matcherAccepts, type TargetGroupHealthCheck } from '../../source/clouds/aws/health-checks.js';
 import { missingActions, ECS_EXEC_ACTIONS } from '../../source/clouds/aws/iam-policies.js';
 import { phaseOf } from '../../source/clouds/aws/observe.js';
 import { allowsPort, cidrContains } from '../../source/clouds/aws/security-groups.js';
@@ -85,5 +86,53 @@ describe('rollouts the circuit breaker rolled back', () => {
     const done = { ...rolledBack, taskDefinition: td(2), deployments: [{ ...rolledBack.deployments[0]!, taskDefinition: td(2) }] };
     expect(phaseOf(done, td(2)).phase).toBe('healthy');
     expect(phaseOf(done).phase).toBe('healthy');
+  });
+});
+
+describe('target-group health checks against the guide', () => {
+  const arn = 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/membrane-api/abc';
+  const guide: TargetGroupHealthCheck = {
+    TargetGroupArn: arn, TargetGroupName: 'membrane-api', HealthCheckProtocol: 'HTTP', HealthCheckPort: 'traffic-port', HealthCheckPath: '/',
+    HealthCheckIntervalSeconds: 30, HealthCheckTimeoutSeconds: 5, HealthyThresholdCount: 2, UnhealthyThresholdCount: 3, Matcher: { HttpCode: '200' },
+  };
+  const fix = `aws elbv2 modify-target-group --target-group-arn ${arn} --health-check-protocol HTTP --health-check-port traffic-port --health-check-path / --healthy-threshold-count 2 --unhealthy-threshold-count 3 --health-check-timeout-seconds 5 --health-check-interval-seconds 30 --matcher HttpCode=200 --region us-east-1`;
+
+  it("finds nothing in the guide's check, on traffic-port or on 5000", () => {
+    expect(healthCheckFindings(guide, '/', 'us-east-1')).toEqual({ broken: [], differs: [], fix });
+    expect(healthCheckFindings({ ...guide, HealthCheckPort: '5000' }, '/', 'us-east-1').broken).toEqual([]);
+  });
+
+  it('refuses what healthy tasks never pass: another path, no 200, HTTPS, another port', () => {
+    const { broken } = healthCheckFindings({ ...guide, HealthCheckPath: '/health', Matcher: { HttpCode: '301-399' }, HealthCheckProtocol: 'HTTPS', HealthCheckPort: '8080' }, '/', 'us-east-1');
+    expect(broken).toEqual([
+      'health check path /health (the service answers 200 on /)',
+      'success codes 301-399 (the service answers 200)',
+      'health check protocol HTTPS (the containers serve plain HTTP)',
+      'health check port 8080 (the containers listen on 5000)',
+    ]);
+    // The path is the service's own: the runner answers on /api/v2/health, not on /.
+    expect(healthCheckFindings(guide, '/api/v2/health', 'eu-west-1').broken).toEqual(['health check path / (the service answers 200 on /api/v2/health)']);
+    expect(healthCheckFindings(guide, '/api/v2/health', 'eu-west-1').fix).toContain('--health-check-path /api/v2/health');
+  });
+
+  it('passes thresholds, timings and extra success codes that work, saying how they differ', () => {
+    const found = healthCheckFindings({ ...guide, HealthyThresholdCount: 5, UnhealthyThresholdCount: 2, HealthCheckTimeoutSeconds: 6, HealthCheckIntervalSeconds: 10, Matcher: { HttpCode: '200-299' } }, '/', 'us-east-1');
+    expect(found.broken).toEqual([]);
+    expect(found.differs).toEqual([
+      'healthy threshold 5 (the guide: 2)',
+      'unhealthy threshold 2 (the guide: 3)',
+      'timeout 6 s (the guide: 5 s)',
+      'interval 10 s (the guide: 30 s)',
+      'success codes 200-299 (the guide: 200)',
+    ]);
+    expect(found.fix).toBe(fix);
+  });
+
+  it('reads success codes as AWS writes them: one, a list, a range', () => {
+    expect(matcherAccepts('200')).toBe(true);
+    expect(matcherAccepts('202,200')).toBe(true);
+    expect(matcherAccepts('200-399')).toBe(true);
+    expect(matcherAccepts('201-299')).toBe(false);
+    expect(matcherAccepts('204')).toBe(false);
   });
 });

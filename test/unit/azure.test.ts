@@ -358,3 +358,19 @@ describe('plan --out for Container Apps', () => {
     expect(JSON.parse(readFileSync(join(dir, 'apps/api.yaml'), 'utf8')).properties.managedEnvironmentId).toBe('<environment:id>');
   });
 });
+
+describe('Container App probes', () => {
+  it('says in words why an app made without Liveness and Readiness probes rolls once', () => {
+    const wanted = doc('custom-code-runner');
+    const [container] = wanted.properties.template.containers;
+    const before = structuredClone(wanted) as any;
+    before.properties.template.containers[0].probes = [{ type: 'Startup', httpGet: { path: '/api/v2/health', port: 5000 }, periodSeconds: 10, failureThreshold: 30 }];
+    expect(handChanges(before, wanted)).toEqual([
+      'startup probe GET /api/v2/health every 10 s, 1 s timeout, 30 failures → GET /api/v2/health every 30 s, 5 s timeout, 10 failures',
+      'liveness probe none → GET /api/v2/health every 30 s, 5 s timeout, 3 failures',
+      'readiness probe none → GET /api/v2/health every 30 s, 5 s timeout, 3 failures',
+    ]);
+    expect(handChanges(structuredClone(wanted) as any, wanted)).toEqual([]);
+    expect(container!.probes.map((probe) => probe.type)).toEqual(['Startup', 'Liveness', 'Readiness']);
+  });
+});

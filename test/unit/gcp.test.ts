@@ -17,6 +17,7 @@ import { withRollouts } from '../../source/engine/plan.js';
 import { displayArgv } from '../../source/exec/command.js';
 import { CliError } from '../../source/exec/errors.js';
 import type { Runner } from '../../source/exec/runner.js';
+import { handChanges as gcpHandChanges } from '../../source/clouds/gcp/documents.js';
 import { SERVICES, serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { writePlan } from '../../source/plan/write-plan.js';
 import { CANARY, gcpSettings, scriptedRunner } from './fixtures.js';
@@ -98,7 +99,7 @@ describe('Cloud Run plan', () => {
     const settings = gcpSettings();
     const { shape } = deployment(serviceSpec('api'), settings, gcpNames(settings), outputs);
     const shown = { spec: { template: { metadata: { annotations: { 'autoscaling.knative.dev/minScale': '2', 'autoscaling.knative.dev/maxScale': '10' } },
-      spec: { containerConcurrency: 80, containers: [{ image: shape.image, resources: { limits: { cpu: shape.cpu, memory: shape.memory } } }] } } } };
+      spec: { containerConcurrency: 80, containers: [{ image: shape.image, resources: { limits: { cpu: shape.cpu, memory: shape.memory } }, startupProbe: shape.probes.startup, livenessProbe: shape.probes.liveness }] } } } };
     expect(handChanges(shown, shape)).toEqual([]);
     shown.spec.template.metadata.annotations['autoscaling.knative.dev/maxScale'] = '3';
     shown.spec.template.spec.containerConcurrency = 1000;
@@ -418,5 +419,30 @@ describe('the dns-records step (dns.zone): domain mappings and their CNAMEs in C
       'gcloud dns record-sets create ui.example.com. --zone=example-com --type=CNAME --ttl=300 --rrdatas=ghs.googlehosted.com.',
       'gcloud dns record-sets create console.example.com. --zone=example-com --type=CNAME --ttl=300 --rrdatas=ghs.googlehosted.com.',
     ]);
+  });
+});
+
+describe('Cloud Run probes', () => {
+  it("deploys the guide's check as a liveness probe on the service's path, and a startup probe within Cloud Run's 240 s", () => {
+    expect(deployArgv('custom-code-runner')).toEqual(expect.arrayContaining([
+      '--startup-probe=httpGet.path=/api/v2/health,periodSeconds=10,timeoutSeconds=5,failureThreshold=24',
+      '--liveness-probe=httpGet.path=/api/v2/health,periodSeconds=30,timeoutSeconds=5,failureThreshold=3',
+    ]));
+    expect(deployArgv('queued-worker')).toContain('--liveness-probe=httpGet.path=/prometheus/queued-tasks,periodSeconds=30,timeoutSeconds=5,failureThreshold=3');
+  });
+
+  it('says in words why a service deployed without them rolls once (diff names the probes, not a hash)', () => {
+    const settings = gcpSettings();
+    const { shape } = deployment(serviceSpec('api'), settings, gcpNames(settings), outputs);
+    const container = { image: shape.image, resources: { limits: { cpu: shape.cpu, memory: shape.memory } } };
+    const annotations = { 'autoscaling.knative.dev/minScale': String(shape.minInstances), 'autoscaling.knative.dev/maxScale': String(shape.maxInstances) };
+    // Cloud Run's default startup probe when none is set: TCP on the port.
+    const before = { spec: { template: { metadata: { annotations }, spec: { containers: [{ ...container, startupProbe: { tcpSocket: { port: 5000 }, timeoutSeconds: 240, periodSeconds: 240, failureThreshold: 1 } }] } } } };
+    expect(gcpHandChanges(before, shape)).toEqual([
+      'startup probe TCP every 240 s, 240 s timeout, 1 failures → GET / every 10 s, 5 s timeout, 24 failures',
+      'liveness probe none → GET / every 30 s, 5 s timeout, 3 failures',
+    ]);
+    const after = { spec: { template: { metadata: { annotations }, spec: { containers: [{ ...container, startupProbe: shape.probes.startup, livenessProbe: shape.probes.liveness }] } } } };
+    expect(gcpHandChanges(after, shape)).toEqual([]);
   });
 });

@@ -3,14 +3,21 @@ import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SECRET_ENV, type SecretKey } from '../../source/answers/schema.js';
 import { awsSteps } from '../../source/clouds/aws/steps.js';
 import { awsAdapter } from '../../source/clouds/aws/index.js';
 import type { ActionStep, Step } from '../../source/clouds/types.js';
 import { batches, withRollouts } from '../../source/engine/plan.js';
 import { SERVICE_IDS, type ServiceId } from '../../source/membrane/services.js';
-import { writePlan } from '../../source/plan/write-plan.js';
+import { writePlan, writeUninstallPlan } from '../../source/plan/write-plan.js';
+import { parseCli } from '../../source/args.js';
+import { changedPaths, plan as planCommand } from '../../source/commands/plan.js';
+import { deploy } from '../../source/commands/deploy.js';
+import type { CommandContext } from '../../source/commands/context.js';
+import { UsageError } from '../../source/errors.js';
+import { jsonPresenter } from '../../source/ui/presenter.js';
 import { AUTH0, CANARY, awsSettings } from './fixtures.js';
 
 const WAVES: ServiceId[][] = [['custom-code-runner'], ['orchestrator', 'queued-worker', 'instant-worker'], ['api'], ['ui', 'console']];
@@ -286,5 +293,134 @@ describe('writePlan in auth0 mode', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('plan.json of the install keeps its contract', () => {
+  it('has no command key and no extra keys; an upgrade plan says what it is of and carries its change', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'plan-of-'));
+    try {
+      const settings = awsSettings();
+      const steps = withRollouts(awsSteps(settings));
+      await writePlan(join(dir, 'install'), settings, steps, []);
+      const install = JSON.parse(readFileSync(join(dir, 'install', 'plan.json'), 'utf8'));
+      expect(Object.keys(install)).toEqual(['version', 'name', 'cloud', 'about', 'settings', 'notes', 'steps']);
+      expect(readFileSync(join(dir, 'install', 'deploy.sh'), 'utf8')).toContain('# The install of Membrane deployment "default"');
+      await writePlan(join(dir, 'upgrade'), settings, steps, [], { command: 'upgrade', extra: { upgrade: { imageTags: { api: { from: 'a', to: 'b' } } } } });
+      const upgrade = JSON.parse(readFileSync(join(dir, 'upgrade', 'plan.json'), 'utf8'));
+      expect(upgrade).toMatchObject({ command: 'upgrade', upgrade: { imageTags: { api: { from: 'a', to: 'b' } } } });
+      expect(readFileSync(join(dir, 'upgrade', 'deploy.sh'), 'utf8')).toContain('# The upgrade of Membrane deployment "default"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names where two answer documents differ, two levels deep', () => {
+    expect(changedPaths({ imageTag: 'a', aws: { subnets: ['s1'], region: 'r' }, domain: 'd' }, { imageTag: 'b', aws: { subnets: ['s2'], region: 'r' }, domain: 'd', dns: { zone: 'z' } }))
+      .toEqual(['aws.subnets', 'dns', 'imageTag']);
+    expect(changedPaths({ a: 1 }, { a: 1 })).toEqual([]);
+  });
+});
+
+describe('writeUninstallPlan', () => {
+  it('writes the removals in order with their commands, what stays, and an uninstall.sh bash accepts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'plan-uninstall-'));
+    try {
+      const removal = (id: string, argv: string[]) => ({ title: `thing ${id}`, kind: 'thing', id, preview: () => [{ argv }], remove: async () => {} });
+      const written = await writeUninstallPlan(dir, awsSettings(), {
+        removals: [removal('b', ['aws', 'ecs', 'delete-service', '--service', 'b']), removal('a', ['aws', 'logs', 'delete-log-group', '--log-group-name', '/ecs/a b'])],
+        kept: ['cluster c (yours)'],
+        notes: ['a note'],
+      });
+      expect(written).toEqual(['plan.json', 'uninstall.sh']);
+      const document = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
+      expect(document).toMatchObject({ version: 1, name: 'default', cloud: 'aws', command: 'uninstall', kept: ['cluster c (yours)'], notes: ['a note'] });
+      expect(document.removals.map((r: { id: string }) => r.id)).toEqual(['b', 'a']);
+      expect(document.removals[1].commands).toEqual([{ argv: ['aws', 'logs', 'delete-log-group', '--log-group-name', '/ecs/a b'] }]);
+      const script = readFileSync(join(dir, 'uninstall.sh'), 'utf8');
+      expect(script).toContain("# 2. thing a\naws logs delete-log-group --log-group-name '/ecs/a b'");
+      expect(() => execFileSync('bash', ['-n', join(dir, 'uninstall.sh')], { stdio: 'pipe' })).not.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('plan --for and --diff against the demo (the real AWS adapter, a simulated account)', () => {
+  const env = { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: '0.01' };
+  let state: string;
+  const context: CommandContext = { presenter: jsonPresenter(() => {}), env, exit: (code): never => { throw new Error(`exit ${code}`); } };
+  const roll = (...args: string[]) => deploy(parseCli([...args, '--demo', '--json', '--yes', '--state-dir', state]), args[0] === 'upgrade' ? 'upgrade' : 'install', context);
+  const planOf = async (name: string, ...args: string[]) => {
+    const out = join(state, 'out', name);
+    const code = await planCommand(parseCli(['plan', '--demo', '--state-dir', state, '--out', out, ...args]), env);
+    return { code, out, json: () => JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) };
+  };
+  const audit = () => readFileSync(join(state, 'default', 'audit.log'), 'utf8').trim().split('\n').map((text) => JSON.parse(text).argv as string[]);
+  const changes = (argvs: string[][]) => argvs.filter((argv) => !/^(describe|list|get|show)/.test(argv[2] ?? ''));
+
+  beforeAll(async () => {
+    state = await mkdtemp(join(tmpdir(), 'plan-demo-'));
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    expect(await roll('install')).toBe(0);
+  }, 60_000);
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await rm(state, { recursive: true, force: true });
+  });
+
+  it('refuses a rollback plan with exit 2 while there is no earlier release, writing nothing', async () => {
+    const error = await planOf('no-rollback', '--for', 'rollback').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as Error).message).toContain('Nothing to roll back to for --name default');
+    expect(existsSync(join(state, 'out', 'no-rollback'))).toBe(false);
+  });
+
+  it('--diff after the install: nothing differs, no step written; for an upgrade: the task definitions, then every service and its wait', async () => {
+    const before = audit().length;
+    const same = await planOf('same', '--diff');
+    expect(same.code).toBe(0);
+    expect(same.json()).toMatchObject({ diff: { differing: 0, steps: [] }, steps: [] });
+    const upgrade = await planOf('upgrade-diff', '--for', 'upgrade', '--image-tag', '2025-10-01', '--diff');
+    const document = upgrade.json();
+    expect(document.command).toBe('upgrade');
+    expect(document.upgrade.imageTags.api).toEqual({ from: '2025-09-19', to: '2025-10-01' });
+    expect(document.steps.map((step: { id: string }) => step.id)).toEqual([
+      ...SERVICE_IDS.map((id) => `task-definition:${id}`),
+      'service:custom-code-runner', 'rollout:wave-1', 'service:orchestrator', 'service:queued-worker', 'service:instant-worker', 'rollout:wave-2',
+      'service:api', 'rollout:wave-3', 'service:ui', 'service:console', 'rollout:wave-4',
+    ]);
+    expect(document.diff.steps.find((step: { id: string }) => step.id === 'service:api')).toMatchObject({ status: 'missing' });
+    expect(JSON.parse(readFileSync(join(upgrade.out, 'task-definitions/api.json'), 'utf8')).containerDefinitions[0].image).toBe('harbor.integration.app/core/api:2025-10-01');
+    // Reads only.
+    expect(changes(audit().slice(before))).toEqual([]);
+  });
+
+  it('after an upgrade: the rollback plan deploys the earlier release, old → new tag per service', async () => {
+    expect(await roll('upgrade', '--image-tag', '2025-10-01')).toBe(0);
+    const rollback = await planOf('rollback', '--for', 'rollback');
+    const document = rollback.json();
+    expect(document.command).toBe('rollback');
+    expect(document.rollback).toMatchObject({ to: { imageTag: '2025-09-19', command: 'install' }, otherAnswers: [] });
+    expect(Object.keys(document.rollback.imageTags)).toEqual([...SERVICE_IDS]);
+    expect(document.rollback.imageTags.ui).toEqual({ from: '2025-10-01', to: '2025-09-19' });
+    expect(JSON.parse(readFileSync(join(rollback.out, 'task-definitions/ui.json'), 'utf8')).containerDefinitions[0].image).toBe('harbor.integration.app/core/ui:2025-09-19');
+  });
+
+  it('--for uninstall lists what uninstall would remove, with its commands, and removes nothing', async () => {
+    const before = audit().length;
+    const uninstall = await planOf('uninstall', '--for', 'uninstall');
+    const document = uninstall.json();
+    expect(document.command).toBe('uninstall');
+    // The scalable targets go first, before their services.
+    expect(document.removals[0]).toMatchObject({ kind: 'scalable-target', title: expect.stringContaining('membrane-instant-worker') });
+    expect(document.removals.find((removal: { kind: string }) => removal.kind === 'ecs-service')).toMatchObject({ title: expect.stringContaining('membrane-custom-code-runner') });
+    expect(document.removals.some((removal: { kind: string }) => removal.kind === 'secret')).toBe(false);
+    expect(readFileSync(join(uninstall.out, 'uninstall.sh'), 'utf8')).toContain('aws ecs delete-service --cluster membrane-cluster --service membrane-console');
+    expect(changes(audit().slice(before))).toEqual([]);
+    const withSecrets = (await planOf('uninstall-secrets', '--for', 'uninstall', '--delete-secrets')).json();
+    expect(withSecrets.removals.filter((removal: { kind: string }) => removal.kind === 'secret').length).toBeGreaterThan(0);
   });
 });

@@ -64,6 +64,12 @@ describe('reviewLines', () => {
     ]);
   });
 
+  it('warns under the services when one runs a single replica (the guide keeps 2 through updates), and only then', () => {
+    expect(review(awsSettings()).lines.join('\n')).not.toContain('⚠');
+    const { lines } = review(awsSettings((raw) => Object.assign(raw, { services: { api: { replicas: 1 }, ui: { replicas: 1 } } })));
+    expect(lines).toContain('  ⚠ api, ui run 1 replica: nothing answers while it is replaced or fails; the guide keeps at least 2 (services.ID.replicas).');
+  });
+
   it('keeps the note an adapter leads with (the demo\'s "This is a demo") and counts the rest', () => {
     const settings = awsSettings();
     const { steps } = review(settings);

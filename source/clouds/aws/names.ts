@@ -38,6 +38,8 @@ export type AwsNames = ReturnType<typeof awsNames>;
 export const outputKey = {
   secretArn: (key: SecretKey) => `secret:${key}:arn`,
   taskDefinitionArn: (service: ServiceId) => `task-definition:${service}:arn`,
+  /** The revision the service step last deployed: what its rollout must end on. */
+  deployedRevision: (service: ServiceId) => `service:${service}:task-definition`,
   namespaceId: 'namespace:id',
   executionRoleArn: 'execution-role:arn',
   execOnlyRoleArn: 'exec-only-role:arn',

@@ -34,7 +34,8 @@ export async function observeAws(settings: SettingsFor<'aws'>, runner: Runner, k
   return SERVICES.map((spec) => {
     const found = services.find((s) => s.serviceName === names.service(spec.id) && s.status !== 'INACTIVE');
     if (!found) return { service: spec.id, running: 0, desired: settings.sizing[spec.id].replicas };
-    return { service: spec.id, ...phaseOf(found, known[outputKey.taskDefinitionArn(spec.id)]) };
+    // Until this run's service step has deployed a revision, the one the service runs is not a rollback.
+    return { service: spec.id, ...phaseOf(found, known[outputKey.deployedRevision(spec.id)]) };
   });
 }
 

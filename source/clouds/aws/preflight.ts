@@ -2,11 +2,12 @@
 // run concurrently. Calls that several checks need are made once and shared.
 import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
-import { PORT } from '../../membrane/services.js';
+import { PORT, serviceSpec, type ServiceId } from '../../membrane/services.js';
 import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
 import type { PreflightCheckDefinition } from '../types.js';
 import { hostedZoneCheck } from './dns.js';
+import { healthCheckFindings, type TargetGroupHealthCheck } from './health-checks.js';
 import { awsArgv } from './names.js';
 import { egressOf, egressWords, type RouteTable } from './routes.js';
 import { allowsPort, type IpPermission } from './security-groups.js';
@@ -19,7 +20,7 @@ const FIXES: FailureFixes = {
 };
 
 interface Subnet { SubnetId: string; VpcId: string; CidrBlock: string }
-interface TargetGroup { TargetGroupArn: string; TargetGroupName: string; TargetType: string; Protocol?: string; Port?: number; VpcId: string; LoadBalancerArns?: string[] }
+interface TargetGroup extends TargetGroupHealthCheck { TargetType: string; Protocol?: string; Port?: number; VpcId: string; LoadBalancerArns?: string[] }
 interface LoadBalancer { LoadBalancerArn: string; LoadBalancerName: string; SecurityGroups?: string[]; AvailabilityZones?: { SubnetId: string }[] }
 interface SecurityGroup { GroupId: string; GroupName: string; IpPermissions?: IpPermission[] }
 interface Listener { ListenerArn: string; Protocol: string; Port: number }
@@ -70,6 +71,8 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
     const vpc = tasksSubnets[0]?.VpcId;
     const problems: string[] = [];
     const fixes: string[] = [];
+    const differences: string[] = [];
+    const matchGuide: string[] = [];
     for (const [service, arn] of Object.entries(aws.targetGroups)) {
       const group = found.find((g) => g.TargetGroupArn === arn);
       if (!group) {
@@ -85,6 +88,15 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
         problems.push(`${service}: ${group.TargetGroupName} is ${wrong.join(', ')}`);
         fixes.push(fix(`aws elbv2 create-target-group --name ${settings.prefix}-${service} --protocol HTTP --port ${PORT} --target-type ip --vpc-id ${vpc ?? 'VPC'} --health-check-path /`));
       }
+      // A health check healthy tasks never pass keeps them out of the load balancer: ECS then replaces them, forever.
+      const health = healthCheckFindings(group, serviceSpec(service as ServiceId).healthPath, aws.region);
+      if (health.broken.length) {
+        problems.push(`${service}: ${group.TargetGroupName} has ${health.broken.join(', ')}`);
+        fixes.push(health.fix);
+      } else if (health.differs.length) {
+        differences.push(`${group.TargetGroupName} has ${health.differs.join(', ')}`);
+        matchGuide.push(health.fix);
+      }
       // ECS refuses a target group that no load balancer forwards to (CreateService fails mid-install).
       if (!group.LoadBalancerArns?.length) {
         problems.push(`${service}: ${group.TargetGroupName} is not used by any load balancer`);
@@ -95,7 +107,8 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
     const balancers = await loadBalancers();
     const balancerNames = [...new Set(found.flatMap((g) => g.LoadBalancerArns ?? []))].map((arn) => balancers.find((b) => b.LoadBalancerArn === arn)?.LoadBalancerName ?? arn);
     const routes = await Promise.all(Object.entries(aws.targetGroups).map(([service, arn]) => routing(service, found.find((g) => g.TargetGroupArn === arn)!)));
-    return pass(`${found.map((g) => `${g.TargetGroupName} (ip, HTTP:${g.Port})`).join(', ')} behind ${balancerNames.join(', ')}`, [{ label: 'Target groups', value: routes.join('; ') }]);
+    const note = differences.length ? `health checks differ from the guide's: ${differences.join('; ')}. They work; to match the guide:\n${matchGuide.join('\n')}` : undefined;
+    return pass(`${found.map((g) => `${g.TargetGroupName} (ip, HTTP:${g.Port})`).join(', ')} behind ${balancerNames.join(', ')}`, [{ label: 'Target groups', value: routes.join('; ') }], note);
   };
 
   // The engine calls the runner on 5000, and the load balancer sends traffic and health checks there.

@@ -6,7 +6,7 @@ import { awsPartition, SECRET_ENV } from '../../answers/schema.js';
 import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { shellQuote, type Command, type FileArg, type SecretInput } from '../../exec/command.js';
-import { NOT_REPEATABLE } from '../../exec/runner.js';
+import { NOT_REPEATABLE, type Runner } from '../../exec/runner.js';
 import { CliError } from '../../exec/errors.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import { ECS_EXEC_ACTIONS } from './iam-policies.js';
@@ -264,20 +264,40 @@ function taskDefinitionStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, nam
     id: `task-definition:${spec.id}`,
     title: `Task definition ${names.family(spec.id)}`,
     group: 'task-definitions',
+    // A change registers a new revision: a new ARN for the service that runs it.
+    renewsOutputs: true,
     preview: (outputs) => [register(outputs)],
     artifacts: (outputs) => [{ path: `task-definitions/${spec.id}.json`, content: `${JSON.stringify(taskDefinition(spec, settings, names, outputs), null, 2)}\n` }],
     async apply({ runner, outputs }) {
       const wanted = specHash(taskDefinition(spec, settings, names, outputs));
-      const latest = await findOrNull(runner, { argv: awsArgv(region, 'ecs', 'describe-task-definition', '--task-definition', names.family(spec.id), '--include', 'TAGS') });
+      const describe = (which: string) => findOrNull<DescribedTaskDefinition>(runner, { argv: awsArgv(region, 'ecs', 'describe-task-definition', '--task-definition', which, '--include', 'TAGS') });
+      const matches = (found: DescribedTaskDefinition | null) => found?.taskDefinition.status === 'ACTIVE' && found.tags?.some((tag) => tag.value === wanted) === true;
+      const latest = await describe(names.family(spec.id));
       const key = outputKey.taskDefinitionArn(spec.id);
-      if (latest?.taskDefinition?.status === 'ACTIVE' && latest.tags?.some((tag: { key: string; value: string }) => tag.value === wanted)) {
-        return { outcome: 'unchanged', outputs: { [key]: latest.taskDefinition.taskDefinitionArn } };
+      if (latest && matches(latest)) return { outcome: 'unchanged', outputs: { [key]: latest.taskDefinition.taskDefinitionArn } };
+      // The service may run an older revision that matches: after a failed upgrade, the one it was rolled back to.
+      const running = latest ? await runningRevision(runner, settings, names, spec) : undefined;
+      if (running && running !== latest?.taskDefinition.taskDefinitionArn) {
+        const current = await describe(running);
+        if (current && matches(current)) return { outcome: 'unchanged', outputs: { [key]: current.taskDefinition.taskDefinitionArn } };
       }
       const change = latest?.taskDefinition ? `${revision(latest.taskDefinition.taskDefinitionArn)} differs from the answers: a new revision` : 'none registered yet';
       const registered = await runJson(runner, { ...register(outputs), change }, NOT_REPEATABLE);
       return { outcome: latest ? 'updated' : 'created', outputs: { [key]: registered.taskDefinition.taskDefinitionArn } };
     },
   };
+}
+
+interface DescribedTaskDefinition {
+  taskDefinition: { status: string; taskDefinitionArn: string };
+  tags?: { key: string; value: string }[];
+}
+
+/** The task definition the service's deployments run now, if the service exists. */
+async function runningRevision(runner: Runner, settings: SettingsFor<'aws'>, names: AwsNames, spec: ServiceSpec): Promise<string | undefined> {
+  const { region, cluster } = settings.answers.aws;
+  const found = await runJson(runner, { argv: awsArgv(region, 'ecs', 'describe-services', '--cluster', cluster, '--services', names.service(spec.id)) });
+  return found.services?.find((s: { status: string }) => s.status !== 'INACTIVE')?.taskDefinition;
 }
 
 function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
@@ -299,9 +319,10 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
     async apply({ runner, outputs }) {
       const found = await runJson(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', names.service(spec.id)) });
       const existing = found.services?.find((s: { status: string }) => s.status !== 'INACTIVE');
+      const deployed = { [outputKey.deployedRevision(spec.id)]: outputs.get(outputKey.taskDefinitionArn(spec.id)) };
       if (!existing) {
         await runner.run({ ...create(outputs), change: 'missing' }, NOT_REPEATABLE);
-        return { outcome: 'created' };
+        return { outcome: 'created', outputs: deployed };
       }
       if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
       const wanted = updateServiceInput(spec, settings, names, outputs, existing.desiredCount);
@@ -314,9 +335,9 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
         existing.desiredCount !== wanted.desiredCount && `desired count ${existing.desiredCount} → ${wanted.desiredCount}${range.max > range.min ? ` (outside the scaling range ${range.min}–${range.max})` : ''}`,
         existing.enableExecuteCommand !== wanted.enableExecuteCommand && `ECS Exec ${existing.enableExecuteCommand ? 'on' : 'off'} → ${wanted.enableExecuteCommand ? 'on' : 'off'}`,
       ].filter((change): change is string => Boolean(change));
-      if (changes.length === 0) return { outcome: 'unchanged' };
+      if (changes.length === 0) return { outcome: 'unchanged', outputs: deployed };
       await runner.run({ ...update(outputs, existing.desiredCount, failed), change: changes.join(', ') });
-      return { outcome: 'updated' };
+      return { outcome: 'updated', outputs: deployed };
     },
   };
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { SettingsFor } from '../../answers/settings.js';
 import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
+import { probeChanges, type ProbeFields } from '../probes.js';
 import type { Outputs } from '../types.js';
 import { azureNames, outputKey, readerOf, type AzureNames, type Reader } from './names.js';
 import { scaleOf } from './scaling.js';
@@ -45,6 +46,25 @@ export function referencedSecrets(spec: ServiceSpec, settings: SettingsFor<'azur
 export function readerSecrets(reader: Reader, settings: SettingsFor<'azure'>): SecretKey[] {
   return [...new Set(SERVICES.filter((spec) => readerOf(spec) === reader).flatMap((spec) => referencedSecrets(spec, settings)))];
 }
+
+/**
+ * The guide's health check as Container Apps probes on the service's health path: every 30 s, 5 s to
+ * answer, 3 failures. Liveness restarts a replica that stops answering; Readiness takes it out of
+ * ingress. Startup is generous (the engine connects to MongoDB and Redis first) within Azure's ranges:
+ * failureThreshold at most 10, periodSeconds and timeoutSeconds at most 240.
+ */
+export function probesOf(spec: ServiceSpec) {
+  const httpGet = { path: spec.healthPath, port: PORT };
+  const { periodSeconds, timeoutSeconds, failureThreshold } = GUIDE_PROBE;
+  return [
+    { type: 'Startup', httpGet, periodSeconds: 30, timeoutSeconds, failureThreshold: 10 },
+    { type: 'Liveness', httpGet, periodSeconds, timeoutSeconds, failureThreshold },
+    { type: 'Readiness', httpGet, periodSeconds, timeoutSeconds, failureThreshold },
+  ];
+}
+
+/** The guide's load-balancer check, as a probe: interval 30 s, timeout 5 s, unhealthy after 3. */
+export const GUIDE_PROBE = { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 } as const;
 
 function ingressOf(spec: ServiceSpec) {
   if (spec.exposure === 'none') return undefined;
@@ -87,11 +107,7 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
               ...secrets.map((ref) => ({ name: ref.env, secretRef: names.appSecret(ref.secret) })),
             ],
             resources: { cpu: vcpu, memory: `${vcpu * 2}Gi` },
-            probes: [
-              // Generous startup: the engine connects to MongoDB and Redis before it answers.
-              { type: 'Startup', httpGet: { path: spec.healthPath, port: PORT }, periodSeconds: 10, failureThreshold: 30 },
-              { type: 'Readiness', httpGet: { path: spec.healthPath, port: PORT }, periodSeconds: 10 },
-            ],
+            probes: probesOf(spec),
           },
         ],
         scale: scaleOf(spec, settings),
@@ -112,12 +128,13 @@ interface ShownRule { name?: string; http?: { metadata?: Record<string, string> 
 const ruleNames = (rules: ShownRule[] = []) => (rules.length
   ? rules.map((rule) => (rule.http ? `${rule.name} (HTTP ${rule.http.metadata?.concurrentRequests ?? '?'})` : `${rule.name} (${Object.keys(rule).find((key) => key !== 'name' && rule[key]) ?? '?'})`)).join(', ')
   : 'none');
-interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string } }[]; scale?: { minReplicas?: number; maxReplicas?: number; rules?: ShownRule[] } } } }
+const byType = (probes: (ProbeFields & { type?: string })[] = []) => Object.fromEntries(probes.map((probe) => [(probe.type ?? 'Liveness').toLowerCase(), probe]));
+interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string }; probes?: (ProbeFields & { type?: string })[] }[]; scale?: { minReplicas?: number; maxReplicas?: number; rules?: ShownRule[] } } } }
 
 /**
  * What differs between the app as `az containerapp show` gives it and as the answers make it, in
  * the fields a person changes by hand (the portal keeps the installer's hash tag, so the tag alone
- * would not tell): image, replicas, scale rules, size, env.
+ * would not tell): image, replicas, scale rules, size, env, probes.
  */
 export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
   const live = shown.properties?.template;
@@ -136,5 +153,7 @@ export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
     ...compare('memory', container?.resources?.memory, want!.resources.memory),
     // Names only: a value may be a secret's reference, and the names say enough.
     ...(envChanged.length ? [`env ${envChanged.join(', ')}`] : []),
+    // A new version of the installer may add probes: the deployment then rolls once, and this says why.
+    ...probeChanges(byType(container?.probes), byType(want!.probes)),
   ];
 }

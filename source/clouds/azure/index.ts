@@ -1,8 +1,8 @@
 import type { SettingsFor } from '../../answers/settings.js';
-import { SERVICES } from '../../membrane/services.js';
+import { healthPaths, SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { azureDiagnostics } from './diagnostics.js';
-import { containerAppCpu, containerAppSizeProblem } from './documents.js';
+import { containerAppCpu, containerAppSizeProblem, GUIDE_PROBE } from './documents.js';
 import { azureDnsStep } from './dns.js';
 import { azureEndpointsStep } from './endpoints.js';
 import { azureNames } from './names.js';
@@ -40,6 +40,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
       'Azure takes minutes (up to 30) to put new role assignments into effect: until then it refuses the apps\' Key Vault references, and the installer waits up to about 10 minutes before it stops; resume continues.',
       `The registry password is a Key Vault reference too (passwordSecretRef), not --registry-password, which would store it in the app where anyone with read access could see it.`,
       `Every secret reaches its env var through secretref:; plain env values hold nothing secret.`,
+      `Health: each app has Liveness and Readiness probes on its health path (${healthPaths()}) every ${GUIDE_PROBE.periodSeconds} s, ${GUIDE_PROBE.timeoutSeconds} s to answer, ${GUIDE_PROBE.failureThreshold} failures, and a Startup probe allowing 5 minutes. An Application Gateway of yours in front of api, ui and console needs its own health probe per backend: path /, interval 30 s, timeout 30 s, unhealthy threshold 3 (the guide's), over HTTPS with the host name of the backend's settings (the app's FQDN: Container Apps routes by host).`,
       `Sizes follow the Consumption plan (2 GiB per vCPU): the engine services get ${containerAppCpu(settings.sizing.api.cpu, settings.sizing.api.memory)} vCPU to have the 2 GiB they need.`,
       `Storage: the engine uses storage account ${names.storageAccount} through ${names.identity('engine')} (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
       'Scaling: api, ui and console scale on HTTP, 100 concurrent requests per replica (autoscaling.md\'s http-scaling rule). The code runner has no rule of its own, so Container Apps applies its default HTTP rule (10 concurrent requests) to its internal ingress. The workers have no ingress and no rule, so nothing scales them: they stay at their minimum (Membrane\'s queue metrics are Prometheus-only; an azure-monitor rule needs them published to Azure Monitor first). The orchestrator is fixed.',

@@ -14,7 +14,10 @@ import { DEMO_ACCOUNT, DEMO_NETWORK, DEMO_REGION, demoRoles, EXECUTION_POLICY, t
 export interface SimulationOptions {
   /** Where the simulated account is kept between runs. */
   file: string;
-  /** Deployments started in this run of this service fail (an image that cannot be pulled). */
+  /**
+   * Deployments started in this run of this service fail (an image that cannot be pulled), unless
+   * the account ran their image healthy before: so a failed upgrade's rollback succeeds, as it would.
+   */
   failService?: ServiceId;
   /** Multiplies every delay: 1 is a believable pace, tests go faster. An account keeps the pace it was made with. */
   speed: number;
@@ -58,6 +61,8 @@ interface Account {
   services: Record<string, Service>;
   /** Application Auto Scaling, by resource id (service/CLUSTER/NAME); absent in demo files of earlier versions. */
   scalableTargets?: Record<string, { MinCapacity: number; MaxCapacity: number; policies: Record<string, { PolicyType: string; TargetTrackingScalingPolicyConfiguration: unknown }> }>;
+  /** "SERVICE IMAGE" of each image a service ran healthy: --demo-fail spares them. */
+  healthyRuns?: string[];
 }
 
 /** How long each service takes from its deployment to steady state, at speed 1. */
@@ -164,8 +169,8 @@ export function simulatedAws(options: SimulationOptions): Simulation {
         return { taskDefinition: withoutTags(registered), tags };
       },
       'ecs describe-task-definition': () => {
-        const wanted = one('task-definition');
-        const [family, revision] = wanted.split(':');
+        // A family, family:revision, or the revision's whole ARN, as AWS takes them.
+        const [family, revision] = one('task-definition').split('/').pop()!.split(':');
         const revisions = account.taskDefinitions[family!] ?? [];
         const found = revision ? revisions[Number(revision) - 1] : revisions.at(-1);
         if (!found) return fail('ClientException', 'Unable to describe task definition.');
@@ -193,7 +198,8 @@ export function simulatedAws(options: SimulationOptions): Simulation {
         const service = account.services[String(input.service)] ?? fail('ServiceNotFoundException', 'Service not found.');
         const running = observed(service).taskDefinition;
         if (input.taskDefinition !== running || input.forceNewDeployment) {
-          service.deployment = { ...deployment(service.serviceName, input.taskDefinition), ...(observed(service).healthy ? { previous: running } : {}) };
+          const steady = observed(service).healthy || observed(service).settledBack;
+          service.deployment = { ...deployment(service.serviceName, input.taskDefinition), ...(steady ? { previous: running } : {}) };
         }
         service.desiredCount = input.desiredCount ?? service.desiredCount;
         service.enableExecuteCommand = input.enableExecuteCommand ?? service.enableExecuteCommand;
@@ -501,7 +507,14 @@ export function simulatedAws(options: SimulationOptions): Simulation {
 
   function deployment(serviceName: string, taskDefinition: string): Deployment {
     const startedAt = options.now();
-    return { id: `ecs-svc/${hash(`${serviceName}/${taskDefinition}/${startedAt}`, 19)}`, taskDefinition, startedAt, failing: options.failService === serviceOf(serviceName) };
+    const failing = options.failService === serviceOf(serviceName) && !account.healthyRuns?.includes(`${serviceOf(serviceName)} ${imageOfDefinition(taskDefinition)}`);
+    return { id: `ecs-svc/${hash(`${serviceName}/${taskDefinition}/${startedAt}`, 19)}`, taskDefinition, startedAt, failing };
+  }
+
+  function imageOfDefinition(taskDefinitionArn: string): string {
+    const [family, revision] = taskDefinitionArn.split('/').pop()!.split(':');
+    const definition = account.taskDefinitions[family!]?.[Number(revision) - 1] as { containerDefinitions?: { image?: string }[] } | undefined;
+    return definition?.containerDefinitions?.[0]?.image ?? '';
   }
 
   function secretByIdOrName(id: string) {
@@ -517,13 +530,20 @@ export function simulatedAws(options: SimulationOptions): Simulation {
       const failed = elapsed >= FAIL_AFTER_MS * speed;
       // The circuit breaker goes back to the revision that ran before, when there was one.
       const taskDefinition = failed && latest.previous ? latest.previous : latest.taskDefinition;
-      return { failed, healthy: false, progress: 0, runningCount: failed && latest.previous ? desiredCount : 0, taskDefinition };
+      // Once the rollback is steady, ECS lists only its deployment: the failed one had no tasks left.
+      const settledBack = Boolean(latest.previous) && elapsed >= 2 * FAIL_AFTER_MS * speed;
+      return { failed, healthy: false, settledBack, progress: 0, runningCount: failed && latest.previous ? desiredCount : 0, taskDefinition };
     }
     const progress = Math.min(1, elapsed / (ROLLOUT_MS[id] * speed));
+    const run = `${id} ${imageOfDefinition(latest.taskDefinition)}`;
+    if (progress >= 1 && !account.healthyRuns?.includes(run)) {
+      (account.healthyRuns ??= []).push(run);
+      save();
+    }
     // Tasks turn RUNNING one after another between 35% and 75% of the rollout.
     let runningCount = 0;
     for (let i = 0; i < desiredCount; i++) if (progress >= 0.35 + (0.4 * i) / Math.max(1, desiredCount - 1)) runningCount++;
-    return { failed: false, healthy: progress >= 1, progress, runningCount, taskDefinition: latest.taskDefinition };
+    return { failed: false, healthy: progress >= 1, settledBack: false, progress, runningCount, taskDefinition: latest.taskDefinition };
   }
 
   /** The service as describe-services shows it: deployments, counts and the latest events first. */
@@ -534,14 +554,13 @@ export function simulatedAws(options: SimulationOptions): Simulation {
     const events = [`(service ${serviceName}) has started ${desiredCount} tasks: ${tasks}.`];
     const targetGroup = service.loadBalancers[0]?.targetGroupArn;
     if (targetGroup && now.progress >= 0.8) events.unshift(`(service ${serviceName}) registered ${desiredCount} targets in (target-group ${targetGroup})`);
-    if (now.healthy) events.unshift(`(service ${serviceName}) has reached a steady state.`);
+    if (now.healthy || now.settledBack) events.unshift(`(service ${serviceName}) has reached a steady state.`);
     const reason = `ECS deployment circuit breaker: tasks failed to start. CannotPullContainerError: pull access denied for ${imageOf(service)}, repository does not exist or may require 'docker login'`;
     if (now.failed) events.unshift(`(service ${serviceName}) (deployment ${latest.id}) deployment failed: tasks failed to start.`);
     const state = now.failed ? 'FAILED' : now.healthy ? 'COMPLETED' : 'IN_PROGRESS';
     const newest = { id: latest.id, taskDefinition: latest.taskDefinition, desiredCount, runningCount: now.failed ? 0 : now.runningCount, rolloutState: state, ...(now.failed ? { rolloutStateReason: reason } : {}) };
-    const deployments = now.failed && latest.previous
-      ? [{ id: `${latest.id}-rollback`, status: 'PRIMARY', taskDefinition: latest.previous, desiredCount, runningCount: desiredCount, rolloutState: 'COMPLETED' }, { ...newest, status: 'ACTIVE' }]
-      : [{ ...newest, status: 'PRIMARY' }];
+    const rollback = { id: `${latest.id}-rollback`, status: 'PRIMARY', taskDefinition: latest.previous, desiredCount, runningCount: desiredCount, rolloutState: 'COMPLETED' };
+    const deployments = now.failed && latest.previous ? [rollback, ...(now.settledBack ? [] : [{ ...newest, status: 'ACTIVE' }])] : [{ ...newest, status: 'PRIMARY' }];
     return {
       serviceName,
       serviceArn: arn('ecs', `service/${serviceName}`),
@@ -560,9 +579,7 @@ export function simulatedAws(options: SimulationOptions): Simulation {
   }
 
   function imageOf(service: Service): string {
-    const family = service.deployment.taskDefinition.split('/').pop()!.split(':')[0]!;
-    const definition = account.taskDefinitions[family]?.at(-1) as { containerDefinitions?: { image?: string }[] } | undefined;
-    return definition?.containerDefinitions?.[0]?.image ?? serviceSpec(serviceOf(service.serviceName)).image;
+    return imageOfDefinition(service.deployment.taskDefinition) || serviceSpec(serviceOf(service.serviceName)).image;
   }
 
   /** What a healthy Membrane container prints on start; a container that never started has none. */

@@ -106,7 +106,15 @@ export const DEMO_NETWORK = {
     Port: 5000,
     TargetType: 'ip',
     VpcId: DEMO_VPC,
+    // The guide's health check, as a user who followed it has it.
+    HealthCheckProtocol: 'HTTP',
+    HealthCheckPort: 'traffic-port',
     HealthCheckPath: '/',
+    HealthCheckIntervalSeconds: 30,
+    HealthCheckTimeoutSeconds: 5,
+    HealthyThresholdCount: 2,
+    UnhealthyThresholdCount: 3,
+    Matcher: { HttpCode: '200' },
     LoadBalancerArns: [LOAD_BALANCER],
   })),
 };

@@ -5,6 +5,7 @@ import type { SettingsFor } from '../../answers/settings.js';
 import type { Command, FileArg } from '../../exec/command.js';
 import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
+import { probeChanges, type ProbeFields } from '../probes.js';
 import type { Artifact, Outputs } from '../types.js';
 import { gcloudArgv, outputKey, serviceAccounts, type GcpNames } from './names.js';
 import { CONCURRENCY, servesRequests } from './scaling.js';
@@ -49,9 +50,28 @@ const usesVpc = (spec: ServiceSpec) => spec.image === 'core/api';
 /** Background services and the runner take no traffic from the internet. */
 const ingressOf = (spec: ServiceSpec) => (spec.exposure === 'public' ? 'all' : 'internal');
 
+/**
+ * A Google load balancer reaches Cloud Run through a serverless NEG, which takes no health check:
+ * the guide's check lives on the service as probes on its health path (the container's port). The
+ * liveness probe is the guide's (every 30 s, 5 s to answer, 3 failures); the startup probe gives the
+ * engine 240 s, the most Cloud Run allows a startup probe's period.
+ */
+export const GUIDE_PROBE = { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 } as const;
+
+function probesOf(spec: ServiceSpec): Shape['probes'] {
+  const httpGet = { path: spec.healthPath };
+  return { startup: { httpGet, periodSeconds: 10, timeoutSeconds: GUIDE_PROBE.timeoutSeconds, failureThreshold: 24 }, liveness: { httpGet, ...GUIDE_PROBE } };
+}
+
+/** `--startup-probe=httpGet.path=/,periodSeconds=10,…`: gcloud's KEY=VALUE form of each probe. */
+function probeFlags(probes: Shape['probes']): string[] {
+  const flag = ({ httpGet, ...fields }: ProbeFields) => Object.entries({ 'httpGet.path': httpGet?.path, ...fields }).map(([key, value]) => `${key}=${value}`).join(',');
+  return [`--startup-probe=${flag(probes.startup)}`, `--liveness-probe=${flag(probes.liveness)}`];
+}
+
 /** The deploy command, and the hash of everything it sets: equal hashes mean nothing to deploy. */
 /** What a person changes by hand in the console, as `gcloud run deploy` sets it. */
-interface Shape { image: string; cpu: string; memory: string; minInstances: number; maxInstances: number; concurrency?: number }
+interface Shape { image: string; cpu: string; memory: string; minInstances: number; maxInstances: number; concurrency?: number; probes: { startup: ProbeFields; liveness: ProbeFields } }
 
 export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact; shape: Shape } {
   const gcp = settings.answers.gcp;
@@ -63,7 +83,7 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     reservedEnv: CLOUD_RUN_RESERVED_ENV,
   });
   const envArg: FileArg = { prefix: '--env-vars-file=', name: `services/${spec.id}.env.yaml`, content: envFile(env) };
-  const shape: Shape = { image: imageOf(spec, settings, names), cpu: String(cloudRunCpu(cpu)), memory: `${memory}Mi`, minInstances: replicas, maxInstances: maxReplicas, ...(servesRequests(spec) ? { concurrency: CONCURRENCY } : {}) };
+  const shape: Shape = { image: imageOf(spec, settings, names), cpu: String(cloudRunCpu(cpu)), memory: `${memory}Mi`, minInstances: replicas, maxInstances: maxReplicas, ...(servesRequests(spec) ? { concurrency: CONCURRENCY } : {}), probes: probesOf(spec) };
   const flags = [
     `--image=${shape.image}`,
     `--region=${gcp.region}`,
@@ -81,6 +101,7 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     // Workers and the orchestrator work between requests: their CPU must stay allocated.
     servesRequests(spec) ? '--cpu-throttling' : '--no-cpu-throttling',
     ...(usesVpc(spec) ? [`--network=${gcp.network}`, `--subnet=${gcp.subnet}`, '--vpc-egress=all-traffic'] : []),
+    ...probeFlags(shape.probes),
   ];
   const hash = createHash('sha256').update(JSON.stringify([spec.id, flags, envArg.content])).digest('hex').slice(0, 16);
   return {
@@ -91,11 +112,11 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
   };
 }
 
-interface ShownService { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containerConcurrency?: number; containers?: { image?: string; resources?: { limits?: { cpu?: string; memory?: string } } }[] } } } }
+interface ShownService { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containerConcurrency?: number; containers?: { image?: string; resources?: { limits?: { cpu?: string; memory?: string } }; startupProbe?: ProbeFields; livenessProbe?: ProbeFields }[] } } } }
 
 /**
  * What differs between the service as `gcloud run services describe` gives it and the answers,
- * in the fields a console edit changes while the installer's label stays: image, instances, concurrency, size.
+ * in the fields a console edit changes while the installer's label stays: image, instances, concurrency, size, probes.
  */
 export function handChanges(shown: ShownService, wanted: Shape): string[] {
   const template = shown.spec?.template;
@@ -106,8 +127,11 @@ export function handChanges(shown: ShownService, wanted: Shape): string[] {
     ...compare('image', container?.image, wanted.image),
     ...compare('min instances', annotations['autoscaling.knative.dev/minScale'], wanted.minInstances),
     ...compare('max instances', annotations['autoscaling.knative.dev/maxScale'], wanted.maxInstances),
-    ...(wanted.concurrency ? compare('concurrency', template?.spec?.containerConcurrency, wanted.concurrency) : []),
+    // Absent is Cloud Run's default, 80 (as a service of an earlier version has it).
+    ...(wanted.concurrency ? compare('concurrency', template?.spec?.containerConcurrency ?? 80, wanted.concurrency) : []),
     ...compare('cpu', container?.resources?.limits?.cpu, wanted.cpu),
     ...compare('memory', container?.resources?.limits?.memory, wanted.memory),
+    // A new version of the installer may add probes: the deployment then rolls once, and this says why.
+    ...probeChanges({ startup: container?.startupProbe, liveness: container?.livenessProbe }, wanted.probes),
   ];
 }

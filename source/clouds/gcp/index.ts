@@ -1,8 +1,8 @@
 import type { SettingsFor } from '../../answers/settings.js';
-import { SERVICES } from '../../membrane/services.js';
+import { healthPaths, SERVICES } from '../../membrane/services.js';
 import type { CloudAdapter, CloudModule } from '../types.js';
 import { gcpDiagnostics } from './diagnostics.js';
-import { cloudRunSizeProblem } from './documents.js';
+import { cloudRunSizeProblem, GUIDE_PROBE } from './documents.js';
 import { unsupportedZone } from '../endpoints.js';
 import { gcpDnsStep } from './dns.js';
 import { DOMAIN_MAPPING_REGIONS, gcpEndpointsStep } from './endpoints.js';
@@ -36,6 +36,7 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
       `Cloud Run cannot pull from ${settings.answers.registry.server}: images come through the Artifact Registry remote repository ${names.repository}, which logs in to Harbor with the password in Secret Manager (${names.secret('registryPassword')}).`,
       `Services run as ${gcp.serviceAccount ?? 'the project\'s default compute service account'}${gcp.serviceAccount ? '' : ' (set gcp.serviceAccount to a dedicated one)'}; it may read only the secrets it uses.`,
       `Scaling: Cloud Run scales each service between its min and max instances on request concurrency and CPU (60 % of each); api, ui, console and the code runner take up to ${CONCURRENCY} concurrent requests an instance (autoscaling.md's --concurrency 80). The workers take no requests, so CPU alone scales them: Membrane's queue metrics are not a Cloud Run signal (autoscaling.md suggests GKE with KEDA for that). The orchestrator is fixed.`,
+      `Health: each service has a liveness probe on its health path (${healthPaths()}) every ${GUIDE_PROBE.periodSeconds} s, ${GUIDE_PROBE.timeoutSeconds} s to answer, ${GUIDE_PROBE.failureThreshold} failures (the guide's check), and a startup probe allowing 240 s. A Google load balancer of yours reaches Cloud Run through a serverless NEG, which takes no health check (its backend service must have none): the probes are the check, and Cloud Run sends traffic only to instances that passed them.`,
       'Cloud Run ends a request after at most 60 minutes. The workers and the orchestrator keep their CPU allocated between requests (--no-cpu-throttling), but a task that must run longer than that in one request belongs on GKE or Compute Engine.',
       `The code runner has internal ingress; the engine services reach it, MongoDB and Redis through VPC network ${gcp.network}/${gcp.subnet} (Direct VPC egress, all traffic). The subnet needs Private Google Access (without it their calls to the runner do not count as internal) and a Cloud NAT (their only way to the internet); the install's preflight checks both.`,
       mapped
