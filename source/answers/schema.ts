@@ -2,7 +2,7 @@
 // (file, flags, env, saved state, prompts) is validated against before any cloud call.
 import { z } from 'zod';
 import type { MembraneAuth, SecretKey } from '../membrane/env.js';
-import { SERVICE_IDS } from '../membrane/services.js';
+import { SERVICE_IDS, serviceSpec, type ServiceId } from '../membrane/services.js';
 
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const HOST_AND_PORT = /^(?=.{1,253}(?::\d+)?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/i;
@@ -61,7 +61,24 @@ const storageSchema = z.strictObject({
 const serviceOverride = z.strictObject({
   cpu: z.number().int().positive('must be CPU units (1024 = one vCPU), e.g. 512').optional(),
   memory: z.number().int().positive('must be MiB, e.g. 2048').optional(),
+  /** The fewest instances; the cloud scales between it and maxReplicas. */
   replicas: z.number().int().min(1, 'must be at least 1').max(100).optional(),
+  maxReplicas: z.number().int().min(1, 'must be at least 1').max(100).optional(),
+});
+
+/** The min/max rules that need both numbers (and the catalogue's defaults): one problem per service. */
+const servicesSchema = z.partialRecord(z.enum(SERVICE_IDS), serviceOverride).default({}).superRefine((services, context) => {
+  for (const [id, override] of Object.entries(services) as [ServiceId, z.output<typeof serviceOverride>][]) {
+    if (override?.maxReplicas === undefined) continue;
+    const spec = serviceSpec(id);
+    const replicas = override.replicas ?? spec.defaultReplicas;
+    const path = [id, 'maxReplicas'];
+    if (spec.scaling.metric === 'fixed' && override.maxReplicas !== replicas) {
+      context.addIssue({ code: 'custom', path, input: override.maxReplicas, message: `must equal ${id}'s replicas (${replicas}): the ${id} never scales (it runs a fixed count for high availability); set replicas alone` });
+    } else if (override.maxReplicas < replicas) {
+      context.addIssue({ code: 'custom', path, input: override.maxReplicas, message: `is below services.${id}.replicas (${replicas}): replicas is the fewest instances, maxReplicas the most` });
+    }
+  }
 });
 
 export const awsSchema = z.strictObject({
@@ -153,7 +170,7 @@ const answersObject = z.strictObject({
   }),
   auth: authSchema.default({ mode: 'password' }),
   storage: storageSchema.default({}),
-  services: z.partialRecord(z.enum(SERVICE_IDS), serviceOverride).default({}),
+  services: servicesSchema,
   aws: awsSchema.optional(),
   azure: azureSchema.optional(),
   gcp: gcpSchema.optional(),

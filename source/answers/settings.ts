@@ -6,7 +6,10 @@ import type { Answers, Cloud } from './schema.js';
 export interface ServiceSizing {
   cpu: number;
   memory: number;
+  /** The fewest instances (the cloud never scales below it). */
   replicas: number;
+  /** The most: the catalogue's default unless the answers say, never below replicas; equal to it for a fixed service. */
+  maxReplicas: number;
 }
 
 export interface Settings {
@@ -38,12 +41,16 @@ export function deriveSettings(name: string, answers: Answers): Settings {
   const sizing = Object.fromEntries(
     SERVICES.map((spec) => {
       const override = answers.services[spec.id] ?? {};
+      const replicas = override.replicas ?? spec.defaultReplicas;
+      // A higher replicas than the default max raises the max with it (the schema refuses an explicit max below it).
+      const maxReplicas = spec.scaling.metric === 'fixed' ? replicas : (override.maxReplicas ?? Math.max(spec.scaling.defaultMaxReplicas, replicas));
       return [
         spec.id,
         {
           cpu: override.cpu ?? spec.defaultCpuMillicores,
           memory: override.memory ?? spec.defaultMemoryMiB,
-          replicas: override.replicas ?? spec.defaultReplicas,
+          replicas,
+          maxReplicas,
         },
       ];
     }),

@@ -78,6 +78,9 @@ export const SECRET_STEP_PREFIX = 'secret:';
  */
 export const secretVersionOutput = (key: SecretKey) => `${SECRET_STEP_PREFIX}${key}:version`;
 
+/** Steps that set a service's autoscaling are named `scaling:SERVICE`; the review counts them with the services. */
+export const SCALING_STEP_PREFIX = 'scaling:';
+
 export interface ActionStep {
   kind: 'action';
   /** Stable across runs: the journal's key for resume. */
@@ -222,6 +225,27 @@ export interface TroubleshootingPlaces {
   grace: string;
 }
 
+/** How one service scales on this cloud, for the review and status. */
+export interface ServiceScaling {
+  service: ServiceId;
+  /** The fewest instances. */
+  min: number;
+  /** The most; equal to min where the service does not scale here. */
+  max: number;
+  /** What it scales on, in few words ("CPU 50 %"); absent when nothing scales it. */
+  on?: string;
+  /** Why it stays at min on this cloud although the answers allow more (absent for the orchestrator, fixed by design). */
+  fixed?: string;
+}
+
+/** The short form the review and status print: "2–10 tasks on CPU 50 %", "2 (fixed)". */
+export function scalingText({ min, max, on, fixed }: ServiceScaling, unit: string): string {
+  const units = (n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (!on) return `${units(min)} (fixed${fixed ? `: ${fixed}` : ''})`;
+  if (min === max) return `${units(min)} (fixed)`;
+  return `${min}–${units(max)} on ${on}`;
+}
+
 /** One line of the review's "Resources it will use": what it is for, and which one (with what the user must know of it). */
 export interface ReviewResource {
   label: string;
@@ -255,6 +279,8 @@ export interface CloudModule<C extends Cloud> {
   adapter(settings: SettingsFor<C>): CloudAdapter;
   /** What of the user's own the deployment uses, for the review: cluster, network, roles, vault, identity… */
   resources?(settings: SettingsFor<C>): ReviewResource[];
+  /** Each service's min, max and what scales it, as this cloud does it: no CLI call. */
+  scaling(settings: SettingsFor<C>): ServiceScaling[];
   /** The object store the three buckets live in, as the review names it. */
   storage: string;
   where: TroubleshootingPlaces;

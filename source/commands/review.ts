@@ -2,7 +2,7 @@
 import type { Cloud } from '../answers/schema.js';
 import { settingsFor, type Settings } from '../answers/settings.js';
 import { CLOUD_MODULES } from '../clouds/index.js';
-import type { ReviewResource, Step } from '../clouds/types.js';
+import { SCALING_STEP_PREFIX, type ReviewResource, type ServiceScaling, type Step } from '../clouds/types.js';
 import { SERVICES, type ServiceId } from '../membrane/services.js';
 
 export interface ReviewOptions {
@@ -21,15 +21,18 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[], 
     id.exposure === 'public' ? `public ${settings.urls[id.subdomain!]}` : id.exposure === 'internal' ? 'internal only' : 'no ingress';
   const resources = resourcesOf(answers.cloud, settings).map((resource) => seen.find((fact) => fact.label === resource.label) ?? resource);
   const width = Math.max(...resources.map((resource) => resource.label.length));
+  const scaling = scalingOf(answers.cloud, settings);
+  const range = Object.fromEntries(scaling.map((s) => [s.service, s.on && s.min !== s.max ? `${s.min}–${s.max} ${cloud.platform.unit}s` : `${s.min} ${cloud.platform.unit}${s.min === 1 ? '' : 's'}`]));
+  const rangeWidth = Math.max(...Object.values(range).map((text) => text.length));
   return [
     `Deployment "${settings.name}" to ${cloud.title}, image tag ${answers.imageTag} from ${answers.registry.server}`,
     'Services (in deployment order):',
     ...SERVICES.map((spec) => {
       const size = settings.sizing[spec.id];
-      return `  ${spec.id.padEnd(19)} ${`${spec.image}`.padEnd(24)} ${`${size.cpu / 1024} vCPU ${size.memory} MiB ×${size.replicas}`.padEnd(22)} ${exposure(spec)}`;
+      return `  ${spec.id.padEnd(19)} ${`${spec.image}`.padEnd(24)} ${`${size.cpu / 1024} vCPU ${size.memory} MiB`.padEnd(18)} ${range[spec.id]!.padEnd(rangeWidth)}  ${exposure(spec)}`;
     }),
     ...singleReplicaLine(settings),
-    '',
+    scalingLine(scaling),
     `Storage: ${cloud.storage} buckets ${braced([settings.buckets.tmp, settings.buckets.connectors, settings.buckets.static])}; static files at ${settings.urls.static}`,
     `Auth: ${answers.auth.mode === 'auth0' ? `Auth0 (${answers.auth.auth0.domain})` : 'username/password'}`,
     '',
@@ -42,6 +45,23 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[], 
       ? notes.map((note) => `• ${note}`)
       : [`• ${notes[0]}`, `• ${notes.length - 1} more notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.`]),
   ];
+}
+
+/**
+ * What scales which service, alike ones together, in one terminal row: "Scaling (the rest are fixed):
+ * api, ui, console on CPU 50 %". The table shows the ranges; the notes say why the rest are fixed.
+ */
+export function scalingLine(scaling: ServiceScaling[]): string {
+  const groups = new Map<string, string[]>();
+  for (const s of scaling.filter((s) => s.on && s.min !== s.max)) groups.set(s.on!, [...(groups.get(s.on!) ?? []), s.service]);
+  if (groups.size === 0) return 'Scaling: none, every service runs a fixed count';
+  const rest = scaling.length > [...groups.values()].flat().length ? ' (the rest are fixed)' : '';
+  return `Scaling${rest}: ${[...groups].map(([on, services]) => `${services.join(', ')} on ${on}`).join('; ')}`;
+}
+
+/** Each service's scaling as the cloud does it (clouds/<cloud>/scaling.ts). */
+export function scalingOf<C extends Cloud>(cloud: C, settings: Settings): ServiceScaling[] {
+  return CLOUD_MODULES[cloud].scaling(settingsFor(settings, cloud));
 }
 
 /** The guide keeps at least 2 instances running through an update; one alone has no stand-in while it is replaced or fails. */
@@ -67,7 +87,8 @@ function progressLine(steps: Step[], done: ReadonlySet<string>): string[] {
 function stepGroups(steps: Step[]): [string, Step[]][] {
   const groups = new Map<string, Step[]>();
   for (const step of steps) {
-    const kind = step.kind === 'rollout' || step.deploys ? 'services' : step.id.split(':')[0]!;
+    // The scaling of the services (set after the last wave) is part of deploying them.
+    const kind = step.kind === 'rollout' || step.deploys || step.id.startsWith(SCALING_STEP_PREFIX) ? 'services' : step.id.split(':')[0]!;
     groups.set(kind, [...(groups.get(kind) ?? []), step]);
   }
   return [...groups];
@@ -81,10 +102,12 @@ function groupLine(kind: string, group: Step[], done: ReadonlySet<string>): stri
     // The waves, as the rollout steps close them: each is healthy before the next starts.
     const waves = group.reduce<ServiceId[][]>((found, step) => {
       if (step.kind === 'rollout') return [...found, []];
-      found.at(-1)!.push(step.deploys!);
+      if (step.deploys) found.at(-1)!.push(step.deploys);
       return found;
     }, [[]]).filter((wave) => wave.length);
-    return `  ${alike(deploying).what} ×${deploying.length} in waves: ${waves.map((wave) => wave.join(', ')).join(' → ')}${mark}`;
+    const scaling = group.filter((step) => step.id.startsWith(SCALING_STEP_PREFIX)).length;
+    // The arrows are the waves (the word "waves" would push the line past a row).
+    return `  ${alike(deploying).what} ×${deploying.length}: ${waves.map((wave) => wave.join(', ')).join(' → ')}${scaling ? `; autoscaling ×${scaling}` : ''}${mark}`;
   }
   if (group.length === 1) return `  ${group[0]!.title}${mark}`;
   const { what, which } = alike(group);

@@ -344,7 +344,7 @@ describe('the wizard of the built CLI in a real terminal (tmux, 120×50)', () =>
         console.info(`demo: wizard answered after ${wizardDone}, confirm prompt after ${promptAfter}, exit after ${secondsSince(started)}`);
 
         expect(code, screen).toBe(0);
-        expect(history).toMatch(/^✔ Deploy these 28 steps now\? Yes$/m);
+        expect(history).toMatch(/^✔ Deploy these 32 steps now\? Yes$/m);
         expect(history).toMatch(/^✔ Save these answers \(never the secrets\) for next time\? No$/m);
         expect(history).not.toContain('? Answers file');
         expect(history).not.toMatch(/^Saved /m);

@@ -174,7 +174,7 @@ describe('plan --out', () => {
     expect(run.exitCode).toBe(0);
     const files = await readTree(out);
     const plan = JSON.parse(files.get(join(out, 'plan.json'))!);
-    expect(plan.steps.filter((step: { kind: string }) => step.kind === 'action')).toHaveLength(24);
+    expect(plan.steps.filter((step: { kind: string }) => step.kind === 'action')).toHaveLength(28);
     expect([...files.keys()].filter((path) => path.includes('task-definitions/'))).toHaveLength(7);
     expect(files.get(join(out, 'deploy.sh'))).toContain('register-task-definition --cli-input-json file://task-definitions/api.json');
     for (const [path, content] of files) expect(leakedCanaries(content), path).toEqual([]);

@@ -344,6 +344,23 @@ describe('the fake az', () => {
       expect(fake.state().apps[`${RG}/bad`]).toBeUndefined();
     });
 
+    it('refuses scale rules as ARM does: a name not a lowercase label, no trigger or two, a concurrency below 1', async () => {
+      const withRules = (rules: unknown[]) => {
+        const doc = appDoc();
+        (doc.properties.template.scale as Record<string, unknown>).rules = rules;
+        return doc;
+      };
+      const create = async (rules: unknown[]) => failure(['containerapp', 'create', '-n', 'bad', '-g', RG, '--yaml', await file('rules.yaml', withRules(rules))]);
+      expect((await create([{ name: 'Concurrent HTTP Requests', http: { metadata: { concurrentRequests: '100' } } }])).stderr)
+        .toContain("(ContainerAppInvalidPropertyValue) Property 'rules.name' has an invalid value 'Concurrent HTTP Requests'.");
+      expect((await create([{ name: 'cpu-rule', type: 'cpu', metadata: { value: '50' } }])).stderr).toContain("The scale rule 'cpu-rule' provided for Container App 'bad' is invalid must have either Azure Queue or HTTP or Custom Rule specified.");
+      expect((await create([{ name: 'two', http: { metadata: {} }, tcp: { metadata: {} } }])).stderr).toContain("The scale rule 'two'");
+      expect((await create([{ name: 'http-scaling', http: { metadata: { concurrentRequests: '0' } } }])).stderr).toContain("Field 'template.scale.rules.http-scaling.metadata.concurrentRequests'");
+      expect(fake.state().apps[`${RG}/bad`]).toBeUndefined();
+      const good = await createApp('membrane-scaled', withRules([{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }]));
+      expect(good.properties.template.scale.rules).toEqual([{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }]);
+    });
+
     it('fails the latest revision through the failure knob, and heals on the next one', async () => {
       const app = await createApp('membrane-api', appDoc({ image: 'harbor.example.com/core/api:2.0.0-broken' }), 'update');
       fake.setFailure('membrane-api', "Container 'api' crashed: exit code 1");

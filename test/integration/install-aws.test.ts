@@ -229,6 +229,25 @@ describe('install on AWS ECS against moto', () => {
     expect(run.stdout + run.stderr).not.toContain(rotated);
   }, 240_000);
 
+  it('registers the autoscaling autoscaling.md gives ECS: targets with the answers\' min/max, the docs\' target tracking', async () => {
+    const ids = SERVICES.map((spec) => `service/${fixture.cluster}/membrane-${spec.id}`);
+    const { ScalableTargets } = await aws(moto.env, ['application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'ecs', '--resource-ids', ...ids]);
+    const ranges = Object.fromEntries((ScalableTargets as { ResourceId: string; ScalableDimension: string; MinCapacity: number; MaxCapacity: number }[])
+      .map((t) => [t.ResourceId.split('/').pop()!.replace(/^membrane-/, ''), `${t.ScalableDimension} ${t.MinCapacity}-${t.MaxCapacity}`]));
+    // The queued worker and the runner scale on Prometheus metrics only; the orchestrator never: none of them has a target.
+    expect(ranges).toEqual({ 'instant-worker': 'ecs:service:DesiredCount 2-20', api: 'ecs:service:DesiredCount 2-10', ui: 'ecs:service:DesiredCount 2-5', console: 'ecs:service:DesiredCount 2-5' });
+    const policy = async (service: string) => {
+      // moto ignores --policy-names: filtered here.
+      const { ScalingPolicies } = await aws(moto.env, ['application-autoscaling', 'describe-scaling-policies', '--service-namespace', 'ecs', '--resource-id', `service/${fixture.cluster}/membrane-${service}`]);
+      return (ScalingPolicies as { PolicyName: string; PolicyType: string; TargetTrackingScalingPolicyConfiguration: unknown }[]).map(({ PolicyName, PolicyType, TargetTrackingScalingPolicyConfiguration }) => ({ PolicyName, PolicyType, TargetTrackingScalingPolicyConfiguration }));
+    };
+    const [api, worker] = await Promise.all([policy('api'), policy('instant-worker')]);
+    expect(api).toEqual([{ PolicyName: 'membrane-api-cpu-scaling', PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 50, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, ScaleOutCooldown: 60, ScaleInCooldown: 300 } }]);
+    expect(worker).toEqual([{ PolicyName: 'membrane-instant-worker-queue-scaling', PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 5, CustomizedMetricSpecification: { MetricName: 'JobsPerWorker', Namespace: 'Membrane', Statistic: 'Average' }, ScaleOutCooldown: 60, ScaleInCooldown: 300 } }]);
+  });
+
   it('a second run (with the rotated secret) creates nothing and changes nothing', async () => {
     const before = (await auditLines()).length;
     const second = await runCli(['--config', join(work, 'answers.json'), '--yes', '--state-dir', join(work, 'state')], env);
@@ -259,7 +278,7 @@ describe('install on AWS ECS against moto', () => {
       expect(run.exitCode, run.stdout).toBe(0);
       const document = JSON.parse(run.stdout);
       expect(document).toMatchObject({ name: 'default', cloud: 'aws', equal: true, differences: 0 });
-      expect(document.steps).toHaveLength(23);
+      expect(document.steps).toHaveLength(27);
       expect(document.notes).toEqual(['Secret values were not compared: set the MEMBRANE_* variables to compare them too.']);
       expect(await changingSince(before)).toEqual([]);
     });
@@ -273,8 +292,8 @@ describe('install on AWS ECS against moto', () => {
         expect(run.stdout).toContain('  ≠ ECS service membrane-queued-worker: desired count 1 → 2');
         expect(run.stdout).toMatch(/ {6}would run: aws ecs update-service --cli-input-json file:\/\/services\/queued-worker.update.json --region us-east-1/);
         expect(run.stdout).toContain("  ≠ Secret membrane/jwt-secret: the stored value is not MEMBRANE_SECRET's");
-        expect(run.stdout).toContain('  = 21 other steps match (--verbose lists them)');
-        expect(run.stdout).toContain('2 of 23 differ. Put the answers back in place with: create-membrane-deploy install --name default --state-dir');
+        expect(run.stdout).toContain('  = 25 other steps match (--verbose lists them)');
+        expect(run.stdout).toContain('2 of 27 differ. Put the answers back in place with: create-membrane-deploy install --name default --state-dir');
         expect(leakedCanaries(run.stdout + run.stderr)).toEqual([]);
         expect(run.stdout + run.stderr).not.toContain('canary-jwt-rotated-Z8');
         expect(await changingSince(before)).toEqual([]);

@@ -117,7 +117,12 @@ describe('install on Azure Container Apps against the strict fake az', () => {
       }
       const [container] = template.containers;
       expect(container.image).toBe(`harbor.integration.app/${spec.image}:2025-09-19`);
-      expect(template.scale).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+      // autoscaling.md: min 2, each service's max (the orchestrator fixed), the docs' HTTP rule on the public apps.
+      expect(template.scale, spec.id).toEqual({
+        minReplicas: 2,
+        maxReplicas: spec.scaling.defaultMaxReplicas,
+        rules: spec.exposure === 'public' ? [{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }] : [],
+      });
       // The guide's health check as probes on the service's own path, within Azure's ranges.
       const httpGet = { path: spec.healthPath, port: 5000 };
       expect(container.probes, spec.id).toEqual([

@@ -123,7 +123,11 @@ describe('install on Google Cloud Run against the fake Google APIs', () => {
       expect(container.resources.limits.cpu).toBe('1');
       expect(container.resources.limits.memory).toBe(`${spec.defaultMemoryMiB}Mi`);
       expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/minScale']).toBe('2');
-      expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/maxScale']).toBe('10');
+      expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/maxScale'], spec.id).toBe(String(spec.scaling.defaultMaxReplicas));
+      // The docs' --concurrency 80 where requests come in, as sent (the fake, like Cloud Run, defaults it to 80); the workers keep the default.
+      const sent = gcp.fake.requests.filter((r) => r.method !== 'GET' && r.path.endsWith(`/services/membrane-${spec.id}`) || (r.method === 'POST' && (r.body as any)?.metadata?.name === `membrane-${spec.id}`))
+        .map((r) => (r.body as any)?.spec?.template?.spec?.containerConcurrency);
+      expect(sent.at(-1), spec.id).toBe(spec.exposure === 'none' ? undefined : 80);
       const env = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
       const secretRefs = Object.fromEntries(container.env.filter((e: any) => e.valueFrom).map((e: any) => [e.name, e.valueFrom.secretKeyRef]));
       expect(env.NODE_ENV).toBe('production');

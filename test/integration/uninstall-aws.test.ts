@@ -37,12 +37,14 @@ interface Account {
   listeners: number;
   securityGroups: string[];
   subnets: string[];
+  /** Application Auto Scaling targets, by resource id. */
+  scalableTargets: string[];
 }
 
 /** What moto holds now, secrets aside (they are asserted on their own): read with the real CLI. */
 async function account(): Promise<Account> {
   const call = (...args: string[]) => aws(moto.env, args);
-  const [serviceArns, active, inactive, logGroups, namespaces, discovery, roleList, records, clusters, balancers, groups, listeners, securityGroups, subnets] = await Promise.all([
+  const [serviceArns, active, inactive, logGroups, namespaces, discovery, roleList, records, clusters, balancers, groups, listeners, securityGroups, subnets, targets] = await Promise.all([
     call('ecs', 'list-services', '--cluster', fixture.cluster),
     call('ecs', 'list-task-definitions', '--status', 'ACTIVE'),
     call('ecs', 'list-task-definitions', '--status', 'INACTIVE'),
@@ -57,6 +59,7 @@ async function account(): Promise<Account> {
     call('elbv2', 'describe-listeners', '--load-balancer-arn', fixture.loadBalancerArn),
     call('ec2', 'describe-security-groups'),
     call('ec2', 'describe-subnets'),
+    call('application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'ecs'),
   ]);
   // moto keeps a deleted ECS service, INACTIVE, as ECS does for a while.
   const services = serviceArns.serviceArns.length
@@ -80,6 +83,7 @@ async function account(): Promise<Account> {
     listeners: listeners.Listeners.length,
     securityGroups: securityGroups.SecurityGroups.map((g: { GroupId: string }) => g.GroupId).sort(),
     subnets: subnets.Subnets.map((s: { SubnetId: string }) => s.SubnetId).sort(),
+    scalableTargets: targets.ScalableTargets.map((t: { ResourceId: string }) => t.ResourceId).sort(),
   };
 }
 
@@ -128,11 +132,14 @@ describe('uninstall on AWS against moto', () => {
   it('--dry-run lists everything the installer made, in reverse order, and changes nothing', async () => {
     const installed = await account();
     expect(installed.services).toHaveLength(7);
+    expect(installed.scalableTargets).toHaveLength(4);
     const calls = (await auditCalls('default')).length;
     const run = await uninstall('--dry-run');
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const titles = [
       `DNS record api.${DOMAIN} CNAME`,
+      // Before its service: scaling down to 0 must not fight a target's minimum.
+      'Autoscaling of membrane-api (2–10 tasks; its policies go with it)',
       'ECS service membrane-api (cluster membrane-cluster',
       'Task definition membrane-api: 1 revision(s)',
       'Inline policy membrane-read-secrets on your execution role ecsTaskExecutionRole (the role stays)',
@@ -213,7 +220,7 @@ describe('uninstall on AWS against moto', () => {
 
     const run = await uninstall('--name', 'second', '--config', join(work, 'second.json'), '--yes');
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-    for (const title of ['ECS service membrane-second-api', 'Task definition membrane-second-console', 'IAM role membrane-second-execution', 'IAM role membrane-second-exec-only',
+    for (const title of ['Autoscaling of membrane-second-api', 'ECS service membrane-second-api', 'Task definition membrane-second-console', 'IAM role membrane-second-execution', 'IAM role membrane-second-exec-only',
       'Cloud Map private DNS namespace membrane-second.internal', 'Log group /ecs/membrane-second']) {
       expect(run.stdout).toContain(`✔ removed ${title}`);
     }
@@ -231,7 +238,7 @@ describe('uninstall --demo', () => {
     expect((await run('--yes')).exitCode).toBe(0);
     const removed = await run('uninstall', '--yes');
     expect(removed.exitCode, removed.stdout + removed.stderr).toBe(0);
-    expect(removed.stdout).toContain('Deployment "default" is uninstalled: 19 resources removed.');
+    expect(removed.stdout).toContain('Deployment "default" is uninstalled: 23 resources removed.');
     const account = JSON.parse(await readFile(join(dir, 'default', 'demo-account.json'), 'utf8'));
     expect(Object.keys(account.services)).toEqual([]);
     expect(Object.keys(account.roles).sort()).toEqual(['ecsTaskExecutionRole', 'membrane-task-role']);

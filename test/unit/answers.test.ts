@@ -152,6 +152,23 @@ describe('validateAnswers', () => {
     );
   });
 
+  it('takes services.<id>.maxReplicas at or above replicas (its own or the default 2)', () => {
+    expect(validateAnswers({ ...awsAnswersRaw(), services: { api: { replicas: 3, maxReplicas: 3 }, 'queued-worker': { maxReplicas: 80 } } }).services).toMatchObject({ api: { maxReplicas: 3 } });
+    expect(answerProblems((raw) => (raw.services = { api: { replicas: 4, maxReplicas: 3 } }))).toEqual([
+      'services.api.maxReplicas: 3 is below services.api.replicas (4): replicas is the fewest instances, maxReplicas the most.',
+    ]);
+    expect(answerProblems((raw) => (raw.services = { ui: { maxReplicas: 1 } }))).toEqual([
+      'services.ui.maxReplicas: 1 is below services.ui.replicas (2): replicas is the fewest instances, maxReplicas the most.',
+    ]);
+  });
+
+  it('refuses a maximum for the orchestrator other than its replicas: it never scales', () => {
+    expect(answerProblems((raw) => (raw.services = { orchestrator: { maxReplicas: 4 } }))).toEqual([
+      expect.stringMatching(/^services\.orchestrator\.maxReplicas: 4 must equal orchestrator's replicas \(2\): the orchestrator never scales/),
+    ]);
+    expect(validateAnswers({ ...awsAnswersRaw(), services: { orchestrator: { replicas: 3, maxReplicas: 3 } } }).services.orchestrator).toEqual({ replicas: 3, maxReplicas: 3 });
+  });
+
   it('refuses one target group for two public services, naming the second', () => {
     const problems = answerProblems((raw) => (raw.aws.targetGroups.console = raw.aws.targetGroups.ui));
     expect(problems).toEqual([expect.stringMatching(/^aws\.targetGroups\.console: "arn:[^"]+membrane-ui[^"]+" is the same target group as ui; each public service needs its own/)]);

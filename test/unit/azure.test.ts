@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDocument, containerAppCpu, containerAppSizeProblem, handChanges } from '../../source/clouds/azure/documents.js';
+import { azureScaling } from '../../source/clouds/azure/scaling.js';
 import { azureAdapter } from '../../source/clouds/azure/index.js';
 import { phaseOf, revisionPhase } from '../../source/clouds/azure/observe.js';
 import { KEY_VAULT_TRIES, WAITING_FOR_KEY_VAULT, whileKeyVaultAccessPropagates } from '../../source/clouds/azure/propagation.js';
@@ -136,10 +137,34 @@ describe('Container Apps plan', () => {
   it('sizes on the Consumption plan (2 GiB per vCPU) without going below the documented minimums', () => {
     expect(doc('queued-worker').properties.template.containers[0]!.resources).toEqual({ cpu: 1, memory: '2Gi' });
     expect(doc('ui').properties.template.containers[0]!.resources).toEqual({ cpu: 0.5, memory: '1Gi' });
-    expect(doc('api').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 10 });
     expect(containerAppCpu(256, 512)).toBe(0.25);
     expect(containerAppSizeProblem('api', 4096, 16384)).toMatch(/more than the Consumption plan's 4 vCPU/);
     expect(azureAdapter(azureSettings((raw) => (raw.services = { api: { cpu: 8192 } }))).inputProblems()).toHaveLength(1);
+  });
+
+  it('scales per autoscaling.md: the docs\' HTTP rule on the public apps, min/max from the answers, the orchestrator fixed', () => {
+    const http = [{ name: 'http-scaling', http: { metadata: { concurrentRequests: '100' } } }];
+    expect(doc('api').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 10, rules: http });
+    expect(doc('console').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 5, rules: http });
+    // No rule: the runner (internal ingress) gets Container Apps' default HTTP rule; the workers stay at their minimum.
+    expect(doc('custom-code-runner').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 20, rules: [] });
+    expect(doc('queued-worker').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 50, rules: [] });
+    expect(doc('orchestrator').properties.template.scale).toEqual({ minReplicas: 2, maxReplicas: 2, rules: [] });
+    const custom = azureSettings((raw) => (raw.services = { api: { replicas: 3, maxReplicas: 30 }, orchestrator: { replicas: 3 } }));
+    const scaling = Object.fromEntries(azureScaling(custom).map((s) => [s.service, s]));
+    expect(scaling.api).toMatchObject({ min: 3, max: 30, on: '100 concurrent requests' });
+    expect(scaling.orchestrator).toEqual({ service: 'orchestrator', min: 3, max: 3 });
+    expect(scaling['instant-worker']).toMatchObject({ min: 2, max: 2, fixed: expect.stringMatching(/no ingress or rule: stays at 2, though maxReplicas is 20/) });
+  });
+
+  it('handChanges names a scale rule removed or edited in the portal', () => {
+    const wanted = doc('api');
+    const shown = structuredClone(wanted) as any;
+    expect(handChanges(shown, wanted)).toEqual([]);
+    shown.properties.template.scale.rules[0].http.metadata.concurrentRequests = '10';
+    expect(handChanges(shown, wanted)).toEqual(['scale rules http-scaling (HTTP 10) → http-scaling (HTTP 100)']);
+    delete shown.properties.template.scale.rules;
+    expect(handChanges(shown, wanted)).toEqual(['scale rules none → http-scaling (HTTP 100)']);
   });
 
   it('refuses a deployment name that makes an app name longer than 32 characters', () => {

@@ -221,23 +221,30 @@ describe('deriveSettings', () => {
     expect(settings.urls.static).toBe('https://cdn.example.org');
   });
 
-  it('proposes the catalogue sizes: 2 replicas each, a full vCPU for the API', () => {
+  it('proposes the catalogue sizes: 2 replicas each, a full vCPU for the API, the docs\' maximums (orchestrator fixed)', () => {
     expect(awsSettings().sizing).toEqual({
-      'custom-code-runner': { cpu: 512, memory: 2048, replicas: 2 },
-      orchestrator: { cpu: 512, memory: 2048, replicas: 2 },
-      'queued-worker': { cpu: 512, memory: 2048, replicas: 2 },
-      'instant-worker': { cpu: 512, memory: 2048, replicas: 2 },
-      api: { cpu: 1024, memory: 2048, replicas: 2 },
-      ui: { cpu: 512, memory: 1024, replicas: 2 },
-      console: { cpu: 512, memory: 1024, replicas: 2 },
+      'custom-code-runner': { cpu: 512, memory: 2048, replicas: 2, maxReplicas: 20 },
+      orchestrator: { cpu: 512, memory: 2048, replicas: 2, maxReplicas: 2 },
+      'queued-worker': { cpu: 512, memory: 2048, replicas: 2, maxReplicas: 50 },
+      'instant-worker': { cpu: 512, memory: 2048, replicas: 2, maxReplicas: 20 },
+      api: { cpu: 1024, memory: 2048, replicas: 2, maxReplicas: 10 },
+      ui: { cpu: 512, memory: 1024, replicas: 2, maxReplicas: 5 },
+      console: { cpu: 512, memory: 1024, replicas: 2, maxReplicas: 5 },
     });
+  });
+
+  it('raises a default maximum below the replicas asked for to them; the orchestrator\'s follows its replicas', () => {
+    const settings = awsSettings((raw) => (raw.services = { ui: { replicas: 7 }, orchestrator: { replicas: 3 }, api: { replicas: 3, maxReplicas: 30 } }));
+    expect(settings.sizing.ui).toMatchObject({ replicas: 7, maxReplicas: 7 });
+    expect(settings.sizing.orchestrator).toMatchObject({ replicas: 3, maxReplicas: 3 });
+    expect(settings.sizing.api).toMatchObject({ replicas: 3, maxReplicas: 30 });
   });
 
   it('applies per-service overrides field by field, leaving other services alone', () => {
     const settings = awsSettings((raw) => (raw.services = { api: { replicas: 4 }, 'queued-worker': { cpu: 1024, memory: 4096 } }));
-    expect(settings.sizing.api).toEqual({ cpu: 1024, memory: 2048, replicas: 4 });
-    expect(settings.sizing['queued-worker']).toEqual({ cpu: 1024, memory: 4096, replicas: 2 });
-    expect(settings.sizing['instant-worker']).toEqual({ cpu: 512, memory: 2048, replicas: 2 });
+    expect(settings.sizing.api).toEqual({ cpu: 1024, memory: 2048, replicas: 4, maxReplicas: 10 });
+    expect(settings.sizing['queued-worker']).toEqual({ cpu: 1024, memory: 4096, replicas: 2, maxReplicas: 50 });
+    expect(settings.sizing['instant-worker']).toEqual({ cpu: 512, memory: 2048, replicas: 2, maxReplicas: 20 });
   });
 });
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cloudRunSizeProblem, deployment, envFile } from '../../source/clouds/gcp/documents.js';
+import { cloudRunSizeProblem, deployment, envFile, handChanges } from '../../source/clouds/gcp/documents.js';
 import { gcpAdapter } from '../../source/clouds/gcp/index.js';
 import { gcpNames } from '../../source/clouds/gcp/names.js';
 import { phaseOf } from '../../source/clouds/gcp/observe.js';
@@ -77,7 +77,7 @@ describe('Cloud Run plan', () => {
     expect(argv.slice(0, 4)).toEqual(['gcloud', 'run', 'deploy', 'membrane-custom-code-runner']);
     expect(argv).toEqual(expect.arrayContaining([
       '--image=us-central1-docker.pkg.dev/acme-membrane/membrane-harbor/core/custom-code-runner:2025-09-19',
-      '--port=5000', '--cpu=1', '--memory=2048Mi', '--min-instances=2', '--max-instances=10',
+      '--port=5000', '--cpu=1', '--memory=2048Mi', '--min-instances=2', '--max-instances=20', '--concurrency=80',
       '--ingress=internal', '--allow-unauthenticated', '--cpu-throttling', '--async',
     ]));
     expect(argv.some((arg) => arg.startsWith('--set-secrets'))).toBe(false);
@@ -90,6 +90,28 @@ describe('Cloud Run plan', () => {
     // Each pinned to the version its secret step reported, never :latest (read only when an instance starts).
     expect(argv).toContain('--set-secrets=SECRET=membrane-jwt-secret:3,ENCRYPTION_SECRET=membrane-encryption-secret:1,MONGO_URI=membrane-mongo-uri:2,REDIS_URI=membrane-redis-uri:1');
     expect(argv).toContain('--service-account=123456789012-compute@developer.gserviceaccount.com');
+  });
+
+  it('scales within the answers\' min/max instances (orchestrator fixed), with the docs\' --concurrency 80 where requests come in', () => {
+    expect(deployArgv('api')).toEqual(expect.arrayContaining(['--min-instances=2', '--max-instances=10', '--concurrency=80', '--cpu-throttling']));
+    expect(deployArgv('ui')).toEqual(expect.arrayContaining(['--min-instances=2', '--max-instances=5', '--concurrency=80']));
+    expect(deployArgv('orchestrator')).toEqual(expect.arrayContaining(['--min-instances=2', '--max-instances=2']));
+    // The workers take no requests (CPU always allocated): concurrency does not scale them.
+    expect(deployArgv('queued-worker')).toEqual(expect.arrayContaining(['--min-instances=2', '--max-instances=50', '--no-cpu-throttling']));
+    expect(deployArgv('queued-worker').some((arg) => arg.startsWith('--concurrency'))).toBe(false);
+    const custom = gcpSettings((raw) => (raw.services = { api: { replicas: 3, maxReplicas: 40 } }));
+    expect(deployArgv('api', custom)).toEqual(expect.arrayContaining(['--min-instances=3', '--max-instances=40']));
+  });
+
+  it('handChanges names instances and a concurrency changed in the console', () => {
+    const settings = gcpSettings();
+    const { shape } = deployment(serviceSpec('api'), settings, gcpNames(settings), outputs);
+    const shown = { spec: { template: { metadata: { annotations: { 'autoscaling.knative.dev/minScale': '2', 'autoscaling.knative.dev/maxScale': '10' } },
+      spec: { containerConcurrency: 80, containers: [{ image: shape.image, resources: { limits: { cpu: shape.cpu, memory: shape.memory } }, startupProbe: shape.probes.startup, livenessProbe: shape.probes.liveness }] } } } };
+    expect(handChanges(shown, shape)).toEqual([]);
+    shown.spec.template.metadata.annotations['autoscaling.knative.dev/maxScale'] = '3';
+    shown.spec.template.spec.containerConcurrency = 1000;
+    expect(handChanges(shown, shape)).toEqual(['max instances 3 → 10', 'concurrency 1000 → 80']);
   });
 
   it('opens the API, UI and console to the internet', () => {

@@ -95,7 +95,10 @@ describe('batches', () => {
 
   it('runs the AWS preparation together, then the task definitions together, then services one by one', () => {
     const groups = batches(withRollouts(awsSteps(awsSettings())));
-    expect(groups.map((group) => group.length)).toEqual([8, 1, 7, ...Array<number>(11).fill(1)]);
+    // The four autoscaling steps together, after the last wave's rollout.
+    expect(groups.map((group) => group.length)).toEqual([8, 1, 7, ...Array<number>(11).fill(1), 4]);
+    expect(groups.at(-1)!.map((step) => step.id)).toEqual(['scaling:instant-worker', 'scaling:api', 'scaling:ui', 'scaling:console']);
+    expect(groups.at(-2)![0]).toMatchObject({ kind: 'rollout', services: ['ui', 'console'] });
     expect(groups[0]!.map((step) => step.id)).toEqual([
       'secret:secret',
       'secret:encryptionSecret',
@@ -151,16 +154,17 @@ describe('writePlan', () => {
     expect(written).toContain('exec-only-role-policy.json');
     expect(written.filter((path) => path.startsWith('task-definitions/')).sort()).toEqual(SERVICE_IDS.map((id) => `task-definitions/${id}.json`).sort());
     expect(written.filter((path) => path.startsWith('services/')).sort()).toEqual(SERVICE_IDS.map((id) => `services/${id}.json`).sort());
-    expect(written).toHaveLength(19);
+    expect(written.filter((path) => path.startsWith('scaling/')).sort()).toEqual(['scaling/api.json', 'scaling/console.json', 'scaling/instant-worker.json', 'scaling/ui.json']);
+    expect(written).toHaveLength(23);
   });
 
-  it('writes a plan.json with all 28 steps, every argv an array of strings', () => {
+  it('writes a plan.json with all 32 steps, every argv an array of strings', () => {
     const plan = planJson();
     expect(plan).toMatchObject({ version: 1, name: 'default', cloud: 'aws' });
-    expect(plan.steps).toHaveLength(28);
-    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(28);
+    expect(plan.steps).toHaveLength(32);
+    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(32);
     const commands = plan.steps.flatMap((step) => step.commands as { argv: unknown }[]);
-    expect(commands).toHaveLength(27);
+    expect(commands).toHaveLength(35);
     for (const { argv } of commands) {
       expect(Array.isArray(argv)).toBe(true);
       expect((argv as unknown[]).every((word) => typeof word === 'string')).toBe(true);
@@ -257,7 +261,7 @@ describe('writePlan', () => {
       expect(run.status).toBe(0);
       const lines = readFileSync(log, 'utf8').split('\n');
       const calls = lines.filter((line) => line.startsWith('CALL '));
-      expect(calls).toHaveLength(27);
+      expect(calls).toHaveLength(35);
       for (const call of calls) for (const value of Object.values(CANARY)) expect(call).not.toContain(value);
       const files = lines.filter((line) => line.startsWith('FILE ')).map((line) => line.slice(5));
       expect(files).toContain(CANARY.secret);
@@ -280,7 +284,7 @@ describe('writePlan in auth0 mode', () => {
       const settings = awsSettings((raw) => (raw.auth = structuredClone(AUTH0)));
       await writePlan(dir, settings, withRollouts(awsSteps(settings)), []);
       const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
-      expect(plan.steps).toHaveLength(28);
+      expect(plan.steps).toHaveLength(32);
       expect(plan.settings.auth).toBe('auth0');
       const orchestrator = JSON.parse(readFileSync(join(dir, 'task-definitions/orchestrator.json'), 'utf8')).containerDefinitions[0];
       expect(orchestrator.secrets).toContainEqual({ name: 'AUTH0_CLIENT_SECRET', valueFrom: '<secret:auth0ClientSecret:arn>:::<secret:auth0ClientSecret:version>' });
@@ -411,7 +415,9 @@ describe('plan --for and --diff against the demo (the real AWS adapter, a simula
     const uninstall = await planOf('uninstall', '--for', 'uninstall');
     const document = uninstall.json();
     expect(document.command).toBe('uninstall');
-    expect(document.removals[0]).toMatchObject({ kind: 'ecs-service', title: expect.stringContaining('membrane-custom-code-runner') });
+    // The scalable targets go first, before their services.
+    expect(document.removals[0]).toMatchObject({ kind: 'scalable-target', title: expect.stringContaining('membrane-instant-worker') });
+    expect(document.removals.find((removal: { kind: string }) => removal.kind === 'ecs-service')).toMatchObject({ title: expect.stringContaining('membrane-custom-code-runner') });
     expect(document.removals.some((removal: { kind: string }) => removal.kind === 'secret')).toBe(false);
     expect(readFileSync(join(uninstall.out, 'uninstall.sh'), 'utf8')).toContain('aws ecs delete-service --cluster membrane-cluster --service membrane-console');
     expect(changes(audit().slice(before))).toEqual([]);

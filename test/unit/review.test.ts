@@ -39,7 +39,8 @@ describe('reviewLines', () => {
     expect(rows(lines), lines.join('\n')).toBeLessThanOrEqual(35);
     // Grouped, yet every step is accounted for: the groups' counts add up to the plan's action steps and waits.
     const listed = lines.slice(lines.findIndex((line) => line.startsWith('Steps (')) + 1, lines.findIndex((line) => line.startsWith('• ')));
-    const counted = listed.map((line) => / ×(\d+)/.exec(line)?.[1]).filter(Boolean).map(Number).reduce((a, b) => a + b, 0);
+    // Every count in a line: the services' line also counts the autoscaling steps after them.
+    const counted = listed.flatMap((line) => [...line.matchAll(/ ×(\d+)/g)].map((match) => Number(match[1]))).reduce((a, b) => a + b, 0);
     const alone = listed.filter((line) => steps.some((step) => line === `  ${step.title}`)).length;
     expect(alone + listed.filter((line) => line.includes(' ×')).length).toBe(listed.length);
     expect(counted + alone).toBe(steps.filter((step) => step.kind === 'action').length);
@@ -84,7 +85,7 @@ describe('reviewLines', () => {
     const { lines } = review(awsSettings());
     expect(lines).toContain('  Secret ×5: membrane/{jwt-secret, encryption-secret, mongo-uri, redis-uri, registry-credentials}');
     expect(lines).toContain('  Task definition ×7: membrane-{custom-code-runner, orchestrator, queued-worker, instant-worker, api, ui, console}');
-    expect(lines).toContain('  ECS service ×7 in waves: custom-code-runner → orchestrator, queued-worker, instant-worker → api → ui, console');
+    expect(lines).toContain('  ECS service ×7: custom-code-runner → orchestrator, queued-worker, instant-worker → api → ui, console; autoscaling ×4');
     expect(lines).toContain('Storage: S3 buckets membrane-example-com-{tmp, connectors, static}; static files at https://static.example.com');
     // Steps whose titles do not start alike are named by their kind.
     expect(review(azureSettings()).lines).toContain('  Access ×3: membrane-{apps, runner, web}');

@@ -6,6 +6,7 @@ import { buildServiceEnvironment } from '../../membrane/env.js';
 import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import type { Outputs } from '../types.js';
 import { outputKey, type AwsNames } from './names.js';
+import { desiredRange } from './scaling.js';
 
 export const SPEC_HASH_TAG = 'membrane:spec-hash';
 
@@ -127,6 +128,14 @@ export function createServiceInput(spec: ServiceSpec, settings: SettingsFor<'aws
   };
 }
 
-export function updateServiceInput(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames, outputs: Outputs) {
-  return { service: names.service(spec.id), ...serviceCommon(spec, settings, outputs.get(outputKey.taskDefinitionArn(spec.id))) };
+/**
+ * `currentCount`: the service's desired count now. Where Application Auto Scaling may have moved it,
+ * a count within the scaling range stays (a re-run or upgrade must not undo a scale-out); one outside
+ * it is brought to the nearest end.
+ */
+export function updateServiceInput(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames, outputs: Outputs, currentCount?: number) {
+  const common = serviceCommon(spec, settings, outputs.get(outputKey.taskDefinitionArn(spec.id)));
+  const { min, max } = desiredRange(spec, settings);
+  const desiredCount = currentCount === undefined ? common.desiredCount : Math.min(max, Math.max(min, currentCount));
+  return { service: names.service(spec.id), ...common, desiredCount };
 }

@@ -10,6 +10,7 @@ import { observeAws } from './observe.js';
 import { askAws } from './questions.js';
 import { awsPreflight } from './preflight.js';
 import { awsResources } from './review.js';
+import { awsScaling, SCALING_ROLE, SCALING_ROLE_SERVICE } from './scaling.js';
 import { awsSteps } from './steps.js';
 import { awsUninstall } from './uninstall.js';
 
@@ -32,9 +33,22 @@ export function awsAdapter(settings: SettingsFor<'aws'>): CloudAdapter {
       settings.answers.aws.executionRoleArn
         ? `Role ${names.executionRole} gets an inline policy ${names.executionPolicy} to read these secrets: every task in the account that uses ${names.executionRole} can then read them. Leave aws.executionRoleArn out to have a role made for this deployment alone.`
         : `Creates IAM role ${names.executionRole} (AmazonECSTaskExecutionRolePolicy, and ${names.executionPolicy} to read only this deployment's secrets) for pulling images and reading secrets.`,
+      ...scalingNotes(settings),
       `Only the engine services (api, workers, orchestrator) run with task role ${settings.answers.aws.taskRoleArn.split('/').pop()}; the code runner, which runs your customers' code, and the ui and console run with ${names.execOnlyRole}, which allows ECS Exec and nothing else.`,
     ],
   };
+}
+
+/** What the review says about ECS autoscaling: the metric Membrane does not publish, what stays fixed, and the role it needs. */
+function scalingNotes(settings: SettingsFor<'aws'>): string[] {
+  const instant = settings.sizing['instant-worker'];
+  const fixed = SERVICES.filter((spec) => spec.scaling.metric === 'workers-required' || spec.scaling.metric === 'capacity').map((spec) => spec.id);
+  return [
+    `Autoscaling (Application Auto Scaling, target tracking): api, ui and console on average CPU 50 %; instant-worker on the CloudWatch metric Membrane/JobsPerWorker (target 5 jobs per worker), which Membrane does not publish: `
+      + `publish (instant_tasks_jobs_active + instant_tasks_jobs_waiting) / running workers to CloudWatch (e.g. from its Prometheus endpoint); until then instant-worker stays at ${instant.replicas} tasks.`,
+    `${fixed.join(' and ')} run a fixed count of tasks on ECS: autoscaling.md scales them on Prometheus metrics only (workers required + 30 %, job-space capacity), which ECS cannot read; services.<id>.replicas sets the count. The orchestrator is fixed by design.`,
+    `The first scalable target in an account makes AWS create the service-linked role ${SCALING_ROLE}, which needs iam:CreateServiceLinkedRole; without it, have it created once: aws iam create-service-linked-role --aws-service-name ${SCALING_ROLE_SERVICE}`,
+  ];
 }
 
 export const awsCloud: CloudModule<'aws'> = {
@@ -42,6 +56,7 @@ export const awsCloud: CloudModule<'aws'> = {
   ask: (kit, discoveries) => askAws(kit, discoveries.aws),
   adapter: awsAdapter,
   resources: awsResources,
+  scaling: awsScaling,
   storage: 'S3',
   where: {
     logs: 'the CloudWatch log group of the deployment (aws logs filter-log-events)',

@@ -46,6 +46,8 @@ export const outputKey = {
   executionRoleArn: 'execution-role:arn',
   execOnlyRoleArn: 'exec-only-role:arn',
   runnerRegistryArn: 'discovery:custom-code-runner:arn',
+  /** The Application Auto Scaling resource id the install registered (service/CLUSTER/SERVICE), for uninstall. */
+  scalableTarget: (service: ServiceId) => `scaling:${service}:resource-id`,
 };
 
 /** The aws argv prefix every call shares: explicit region and JSON output. */

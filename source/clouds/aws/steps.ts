@@ -13,6 +13,7 @@ import { ECS_EXEC_ACTIONS } from './iam-policies.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, type StepResult } from '../types.js';
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
 import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
+import { desiredRange, scalingSteps } from './scaling.js';
 
 /** arn:…:task-definition/membrane-api:3 → membrane-api:3, as the console names a revision. */
 const revision = (arn: string) => arn.split('/').pop() ?? arn;
@@ -310,9 +311,9 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
   const create = (outputs: Outputs): Command => ({
     argv: awsArgv(aws.region, 'ecs', 'create-service', '--cli-input-json', json(`services/${spec.id}.json`, createServiceInput(spec, settings, names, outputs))),
   });
-  const update = (outputs: Outputs, forceNewDeployment = false): Command => ({
+  const update = (outputs: Outputs, currentCount: number, forceNewDeployment = false): Command => ({
     argv: awsArgv(aws.region, 'ecs', 'update-service', '--cli-input-json',
-      json(`services/${spec.id}.update.json`, { ...updateServiceInput(spec, settings, names, outputs), ...(forceNewDeployment ? { forceNewDeployment } : {}) })),
+      json(`services/${spec.id}.update.json`, { ...updateServiceInput(spec, settings, names, outputs, currentCount), ...(forceNewDeployment ? { forceNewDeployment } : {}) })),
   });
   return {
     kind: 'action',
@@ -330,17 +331,18 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
         return { outcome: 'created', outputs: deployed };
       }
       if (existing.status === 'DRAINING') throw new Error(`${names.service(spec.id)} is still being deleted (DRAINING); wait a few minutes, then run resume.`);
-      const wanted = updateServiceInput(spec, settings, names, outputs);
+      const wanted = updateServiceInput(spec, settings, names, outputs, existing.desiredCount);
+      const range = desiredRange(spec, settings);
       // A FAILED deployment stays FAILED: once its cause is fixed, only a new deployment tries again.
       const failed = existing.deployments?.some((d: { status: string; rolloutState?: string }) => d.status === 'PRIMARY' && d.rolloutState === 'FAILED') === true;
       const changes = [
         failed && 'its last deployment FAILED: a new one',
         existing.taskDefinition !== wanted.taskDefinition && `task definition ${revision(existing.taskDefinition)} → ${revision(wanted.taskDefinition)}`,
-        existing.desiredCount !== wanted.desiredCount && `desired count ${existing.desiredCount} → ${wanted.desiredCount}`,
+        existing.desiredCount !== wanted.desiredCount && `desired count ${existing.desiredCount} → ${wanted.desiredCount}${range.max > range.min ? ` (outside the scaling range ${range.min}–${range.max})` : ''}`,
         existing.enableExecuteCommand !== wanted.enableExecuteCommand && `ECS Exec ${existing.enableExecuteCommand ? 'on' : 'off'} → ${wanted.enableExecuteCommand ? 'on' : 'off'}`,
       ].filter((change): change is string => Boolean(change));
       if (changes.length === 0) return { outcome: 'unchanged', outputs: deployed };
-      await runner.run({ ...update(outputs, failed), change: changes.join(', ') });
+      await runner.run({ ...update(outputs, existing.desiredCount, failed), change: changes.join(', ') });
       return { outcome: 'updated', outputs: deployed };
     },
   };
@@ -356,5 +358,7 @@ export function awsSteps(settings: SettingsFor<'aws'>): ActionStep[] {
     executionRoleStep(settings, names),
     ...SERVICES.map((spec) => taskDefinitionStep(spec, settings, names)),
     ...SERVICES.map((spec) => serviceStep(spec, settings, names)),
+    // After the last wave: every service exists, and no rollout waits for them.
+    ...scalingSteps(settings),
   ];
 }

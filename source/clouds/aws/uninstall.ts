@@ -14,6 +14,7 @@ import { dnsName, recordedEndpoints } from '../endpoints.js';
 import type { Removal, UninstallOptions, UninstallPlan } from '../types.js';
 import { awsArgv, awsNames, outputKey } from './names.js';
 import { publicHostedZone, recordSetOf } from './dns.js';
+import { resourceId, SCALABLE_DIMENSION } from './scaling.js';
 
 /** The longest Secrets Manager allows: a month to restore a secret deleted by mistake. */
 const SECRET_RECOVERY_DAYS = 30;
@@ -119,6 +120,37 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
             await sleep(DRAIN_INTERVAL_MS);
             current = await describe(runner, name);
           }
+        },
+      }];
+    });
+  }
+
+  /**
+   * The Application Auto Scaling targets on the deployment's services (their policies go with them),
+   * by the resource ids the journal recorded and those the services' names make, so a lost journal
+   * still finds them. A target on a service that stays (not the installer's) stays too.
+   */
+  async function scalableTargets(removed: Set<string>): Promise<Removal[]> {
+    const ids = [...new Set([...SERVICES.map((spec) => known[outputKey.scalableTarget(spec.id)]), ...SERVICES.map((spec) => resourceId(aws.cluster, names.service(spec.id)))].filter((id): id is string => Boolean(id)))];
+    const describe = (runner: Runner, resourceIds: string[]) => runJson(runner, command('application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'ecs', '--resource-ids', ...resourceIds, '--scalable-dimension', SCALABLE_DIMENSION))
+      .then(({ ScalableTargets = [] }) => (ScalableTargets as { ResourceId: string; MinCapacity: number; MaxCapacity: number }[]).filter((t) => resourceIds.includes(t.ResourceId)));
+    const journaled = new Set(SERVICES.map((spec) => known[outputKey.scalableTarget(spec.id)]));
+    return (await describe(runner, ids)).flatMap((target): Removal[] => {
+      const [, cluster, service] = target.ResourceId.split('/');
+      if (!journaled.has(target.ResourceId) && !(cluster === aws.cluster && removed.has(service!))) {
+        kept.push(`Autoscaling of ${target.ResourceId}: its service stays, so its scalable target stays too`);
+        return [];
+      }
+      const deregister = command('application-autoscaling', 'deregister-scalable-target', '--service-namespace', 'ecs', '--resource-id', target.ResourceId, '--scalable-dimension', SCALABLE_DIMENSION);
+      return [{
+        title: `Autoscaling of ${service} (${target.MinCapacity}–${target.MaxCapacity} tasks; its policies go with it)`,
+        kind: 'scalable-target',
+        id: target.ResourceId,
+        group: 'scalable-targets',
+        preview: () => [deregister],
+        async remove(runner) {
+          // Looked up again: gone already (a re-run) is done; AWS and moto say so in different words.
+          if ((await describe(runner, [target.ResourceId])).length) await runner.run(deregister);
         },
       }];
     });
@@ -313,11 +345,14 @@ export async function awsUninstall(settings: SettingsFor<'aws'>, runner: Runner,
     });
   }
 
-  const [dns, services, definitions, iam, discovery, logs, stored] = await Promise.all([dnsRecords(), ecsServices(), taskDefinitions(), roles(), cloudMap(), logGroups(), secrets()]);
+  const servicesFound = ecsServices();
+  // Service ARNs end in the service's name (…:service/CLUSTER/NAME, or the older …:service/NAME).
+  const scalingFound = servicesFound.then((found) => scalableTargets(new Set(found.map((removal) => removal.id.split('/').pop()!))));
+  const [dns, scaling, services, definitions, iam, discovery, logs, stored] = await Promise.all([dnsRecords(), scalingFound, servicesFound, taskDefinitions(), roles(), cloudMap(), logGroups(), secrets()]);
   if (stored.length) {
     notes.push(`Secrets Manager keeps each deleted secret ${SECRET_RECOVERY_DAYS} days; until then restore one with: aws secretsmanager restore-secret --secret-id NAME --region ${aws.region}`);
   }
   kept.push(`Never touched: your cluster ${aws.cluster}, VPC, subnets, security groups, load balancer, target groups, listeners, task role${aws.executionRoleArn ? ', execution role (only the installer\'s policy on it goes)' : ''}${settings.answers.dns?.zone ? ' and hosted zone' : ''}`);
-  // The reverse of the install's order: records, services, task definitions, roles, private DNS, log group, secrets.
-  return { removals: [...dns, ...services, ...definitions, ...iam, ...discovery, ...logs, ...stored], kept, notes };
+  // The reverse of the install's order: records, autoscaling, services, task definitions, roles, private DNS, log group, secrets.
+  return { removals: [...dns, ...scaling, ...services, ...definitions, ...iam, ...discovery, ...logs, ...stored], kept, notes };
 }

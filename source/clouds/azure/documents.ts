@@ -8,6 +8,7 @@ import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import { probeChanges, type ProbeFields } from '../probes.js';
 import type { Outputs } from '../types.js';
 import { azureNames, outputKey, readerOf, type AzureNames, type Reader } from './names.js';
+import { scaleOf } from './scaling.js';
 import type { SecretKey } from '../../answers/schema.js';
 import { SERVICES } from '../../membrane/services.js';
 
@@ -22,8 +23,6 @@ export const SECRET_VERSIONS_ENV = 'MEMBRANE_DEPLOY_SECRET_VERSIONS';
 /** Consumption plan: 0.25 to 4 vCPU in quarters, always with twice as many GiB of memory. */
 const CPU_STEP = 0.25;
 const MAX_CPU = 4;
-/** The guide's autoscaling ceiling, as on the other clouds. */
-const MAX_REPLICAS = 10;
 
 /** CPU (vCPU) for the requested CPU units and memory: the smallest Consumption size that covers both. */
 export function containerAppCpu(units: number, memoryMiB: number): number {
@@ -82,7 +81,7 @@ function ingressOf(spec: ServiceSpec) {
 export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, outputs: Outputs) {
   const names = azureNames(settings);
   const azure = settings.answers.azure;
-  const { cpu, memory, replicas } = settings.sizing[spec.id];
+  const { cpu, memory } = settings.sizing[spec.id];
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: spec.image === 'core/api' ? runnerUri(names, outputs) : '',
     // Managed identity instead of a storage key; AZURE_CLIENT_ID picks the user-assigned one.
@@ -120,7 +119,7 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
             probes: probesOf(spec),
           },
         ],
-        scale: { minReplicas: replicas, maxReplicas: Math.max(MAX_REPLICAS, replicas) },
+        scale: scaleOf(spec, settings),
       },
     },
     tags: { ...names.tags } as Record<string, string>,
@@ -131,13 +130,20 @@ export function appDocument(spec: ServiceSpec, settings: SettingsFor<'azure'>, o
 }
 
 type AppDocument = ReturnType<typeof appDocument>;
+
+interface ShownRule { name?: string; http?: { metadata?: Record<string, string> }; [type: string]: unknown }
+
+/** Rules by name, kind and HTTP concurrency (what a portal edit changes; the API may add empty fields), so an edited or removed rule shows. */
+const ruleNames = (rules: ShownRule[] = []) => (rules.length
+  ? rules.map((rule) => (rule.http ? `${rule.name} (HTTP ${rule.http.metadata?.concurrentRequests ?? '?'})` : `${rule.name} (${Object.keys(rule).find((key) => key !== 'name' && rule[key]) ?? '?'})`)).join(', ')
+  : 'none');
 const byType = (probes: (ProbeFields & { type?: string })[] = []) => Object.fromEntries(probes.map((probe) => [(probe.type ?? 'Liveness').toLowerCase(), probe]));
-interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string }; probes?: (ProbeFields & { type?: string })[] }[]; scale?: { minReplicas?: number; maxReplicas?: number } } } }
+interface ShownApp { properties?: { template?: { containers?: { image?: string; env?: { name: string; value?: string; secretRef?: string }[]; resources?: { cpu?: number; memory?: string }; probes?: (ProbeFields & { type?: string })[] }[]; scale?: { minReplicas?: number; maxReplicas?: number; rules?: ShownRule[] } } } }
 
 /**
  * What differs between the app as `az containerapp show` gives it and as the answers make it, in
  * the fields a person changes by hand (the portal keeps the installer's hash tag, so the tag alone
- * would not tell): image, replicas, size, env, probes.
+ * would not tell): image, replicas, scale rules, size, env, probes.
  */
 export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
   const live = shown.properties?.template;
@@ -151,6 +157,7 @@ export function handChanges(shown: ShownApp, wanted: AppDocument): string[] {
     ...compare('image', container?.image, want!.image),
     ...compare('min replicas', live?.scale?.minReplicas, wanted.properties.template.scale.minReplicas),
     ...compare('max replicas', live?.scale?.maxReplicas, wanted.properties.template.scale.maxReplicas),
+    ...compare('scale rules', ruleNames(live?.scale?.rules), ruleNames(wanted.properties.template.scale.rules)),
     ...compare('cpu', container?.resources?.cpu, want!.resources.cpu),
     ...compare('memory', container?.resources?.memory, want!.resources.memory),
     // Names only: a value may be a secret's reference, and the names say enough.

@@ -9,6 +9,7 @@ import { azureNames } from './names.js';
 import { observeAzure } from './observe.js';
 import { askAzure } from './questions.js';
 import { azurePreflight } from './preflight.js';
+import { azureScaling } from './scaling.js';
 import { azureResources } from './review.js';
 import { azureSteps } from './steps.js';
 import { azureUninstall } from './uninstall.js';
@@ -42,6 +43,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
       `Health: each app has Liveness and Readiness probes on its health path (${healthPaths()}) every ${GUIDE_PROBE.periodSeconds} s, ${GUIDE_PROBE.timeoutSeconds} s to answer, ${GUIDE_PROBE.failureThreshold} failures, and a Startup probe allowing 5 minutes. An Application Gateway of yours in front of api, ui and console needs its own health probe per backend: path /, interval 30 s, timeout 30 s, unhealthy threshold 3 (the guide's), over HTTPS with the host name of the backend's settings (the app's FQDN: Container Apps routes by host).`,
       `Sizes follow the Consumption plan (2 GiB per vCPU): the engine services get ${containerAppCpu(settings.sizing.api.cpu, settings.sizing.api.memory)} vCPU to have the 2 GiB they need.`,
       `Storage: the engine uses storage account ${names.storageAccount} through ${names.identity('engine')} (AZURE_CLIENT_ID); grant it "Storage Blob Data Contributor" there.`,
+      'Scaling: api, ui and console scale on HTTP, 100 concurrent requests per replica (autoscaling.md\'s http-scaling rule). The code runner has no rule of its own, so Container Apps applies its default HTTP rule (10 concurrent requests) to its internal ingress. The workers have no ingress and no rule, so nothing scales them: they stay at their minimum (Membrane\'s queue metrics are Prometheus-only; an azure-monitor rule needs them published to Azure Monitor first). The orchestrator is fixed.',
       `The runner has internal ingress only; the orchestrator and workers have no ingress. api., ui. and console.${settings.answers.domain} become custom domains of the public apps (a CNAME to each app's FQDN, an asuid TXT record, a managed certificate): ${settings.answers.dns ? `the installer creates the records in Azure DNS zone ${settings.answers.dns.zone}, adds the domains and binds the certificates` : 'the end screen lists the commands'}.`,
     ],
   };
@@ -52,6 +54,7 @@ export const azureCloud: CloudModule<'azure'> = {
   ask: askAzure,
   adapter: azureAdapter,
   resources: azureResources,
+  scaling: azureScaling,
   storage: 'Azure Blob Storage',
   where: {
     logs: 'the Log Analytics workspace (az containerapp logs show)',

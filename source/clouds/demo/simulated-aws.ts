@@ -59,6 +59,8 @@ interface Account {
   roles: Record<string, DemoRole>;
   taskDefinitions: Record<string, Record<string, unknown>[]>;
   services: Record<string, Service>;
+  /** Application Auto Scaling, by resource id (service/CLUSTER/NAME); absent in demo files of earlier versions. */
+  scalableTargets?: Record<string, { MinCapacity: number; MaxCapacity: number; policies: Record<string, { PolicyType: string; TargetTrackingScalingPolicyConfiguration: unknown }> }>;
   /** "SERVICE IMAGE" of each image a service ran healthy: --demo-fail spares them. */
   healthyRuns?: string[];
 }
@@ -367,6 +369,49 @@ export function simulatedAws(options: SimulationOptions): Simulation {
           taskDefinitions: found.flatMap(({ definition }) => (definition ? [withoutTags(definition)] : [])),
           failures: found.filter(({ definition }) => !definition).map(({ id }) => ({ arn: id, reason: 'The specified task definition does not exist or is not INACTIVE.' })),
         };
+      },
+      'application-autoscaling describe-scalable-targets': () => ({
+        ScalableTargets: many('resource-ids').flatMap((id) => {
+          const target = account.scalableTargets?.[id];
+          return target ? [{ ServiceNamespace: 'ecs', ResourceId: id, ScalableDimension: one('scalable-dimension'), MinCapacity: target.MinCapacity, MaxCapacity: target.MaxCapacity }] : [];
+        }),
+      }),
+      'application-autoscaling register-scalable-target': () => {
+        const id = one('resource-id');
+        const [, cluster = '', name = ''] = id.split('/');
+        requireCluster(cluster);
+        if (!account.services[name]) fail('ValidationException', `ECS service doesn't exist: ${id}`);
+        const [min, max] = [Number(one('min-capacity')), Number(one('max-capacity'))];
+        if (min > max) fail('ValidationException', 'Minimum capacity cannot be greater than maximum capacity');
+        const targets = (account.scalableTargets ??= {});
+        targets[id] = { policies: targets[id]?.policies ?? {}, MinCapacity: min, MaxCapacity: max };
+        // AWS moves the desired count into the new range at once.
+        const service = account.services[name]!;
+        service.desiredCount = Math.min(max, Math.max(min, service.desiredCount));
+        save();
+        return { ScalableTargetARN: arn('application-autoscaling', `scalable-target/${hash(id, 20)}`) };
+      },
+      'application-autoscaling put-scaling-policy': () => {
+        const target = account.scalableTargets?.[one('resource-id')] ?? fail('ObjectNotFoundException', `No scalable target registered for service namespace: ecs, resource ID: ${one('resource-id')}, scalable dimension: ecs:service:DesiredCount`);
+        target.policies[one('policy-name')] = { PolicyType: one('policy-type'), TargetTrackingScalingPolicyConfiguration: document('target-tracking-scaling-policy-configuration') };
+        save();
+        return { PolicyARN: arn('autoscaling', `scalingPolicy:${hash(one('policy-name'), 8)}:resource/ecs/${one('resource-id')}:policyName/${one('policy-name')}`), Alarms: [] };
+      },
+      'application-autoscaling describe-scaling-policies': () => {
+        // One resource's, or (without --resource-id) every one's.
+        const wanted = many('policy-names');
+        const targets = Object.entries(account.scalableTargets ?? {}).filter(([id]) => !one('resource-id') || id === one('resource-id'));
+        return {
+          ScalingPolicies: targets.flatMap(([ResourceId, target]) => Object.entries(target.policies).filter(([name]) => !wanted.length || wanted.includes(name))
+            .map(([PolicyName, policy]) => ({ PolicyName, ServiceNamespace: 'ecs', ResourceId, ScalableDimension: 'ecs:service:DesiredCount', ...policy }))),
+        };
+      },
+      'application-autoscaling deregister-scalable-target': () => {
+        // Its policies go with it, as on AWS.
+        if (!account.scalableTargets?.[one('resource-id')]) fail('ObjectNotFoundException', `No scalable target registered for service namespace: ecs, resource ID: ${one('resource-id')}, scalable dimension: ecs:service:DesiredCount`);
+        delete account.scalableTargets![one('resource-id')];
+        save();
+        return {};
       },
       'ecs delete-service': () => {
         requireCluster(one('cluster'));

@@ -8,12 +8,11 @@ import { PORT, type ServiceSpec } from '../../membrane/services.js';
 import { probeChanges, type ProbeFields } from '../probes.js';
 import type { Artifact, Outputs } from '../types.js';
 import { gcloudArgv, outputKey, serviceAccounts, type GcpNames } from './names.js';
+import { CONCURRENCY, servesRequests } from './scaling.js';
 
 /** Cloud Run's whole-CPU sizes and the most memory (MiB) each allows. */
 const MAX_MEMORY_MIB: Record<number, number> = { 1: 4096, 2: 8192, 4: 16384, 6: 24576, 8: 32768 };
 const MIN_MEMORY_MIB = 512;
-/** The guide's --max-instances; more when more replicas are asked for. */
-const MAX_INSTANCES = 10;
 export const SPEC_LABEL = 'membrane-spec';
 /** The container runtime contract's names: Cloud Run sets them (PORT from --port) and refuses a revision that does. */
 export const CLOUD_RUN_RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_REVISION', 'K_CONFIGURATION'] as const;
@@ -72,11 +71,11 @@ function probeFlags(probes: Shape['probes']): string[] {
 
 /** The deploy command, and the hash of everything it sets: equal hashes mean nothing to deploy. */
 /** What a person changes by hand in the console, as `gcloud run deploy` sets it. */
-interface Shape { image: string; cpu: string; memory: string; minInstances: number; maxInstances: number; probes: { startup: ProbeFields; liveness: ProbeFields } }
+interface Shape { image: string; cpu: string; memory: string; minInstances: number; maxInstances: number; concurrency?: number; probes: { startup: ProbeFields; liveness: ProbeFields } }
 
 export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, names: GcpNames, outputs: Outputs): { command: Command; hash: string; envFile: Artifact; shape: Shape } {
   const gcp = settings.answers.gcp;
-  const { cpu, memory, replicas } = settings.sizing[spec.id];
+  const { cpu, memory, replicas, maxReplicas } = settings.sizing[spec.id];
   // Only services after the runner's wave need its URL; the runner itself is deployed before it exists.
   const { env, secrets } = buildServiceEnvironment(spec, settings, {
     customCodeRunnerUri: spec.wave > 1 && spec.image === 'core/api' ? outputs.get(outputKey.runnerUrl) : '',
@@ -84,7 +83,7 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     reservedEnv: CLOUD_RUN_RESERVED_ENV,
   });
   const envArg: FileArg = { prefix: '--env-vars-file=', name: `services/${spec.id}.env.yaml`, content: envFile(env) };
-  const shape: Shape = { image: imageOf(spec, settings, names), cpu: String(cloudRunCpu(cpu)), memory: `${memory}Mi`, minInstances: replicas, maxInstances: Math.max(MAX_INSTANCES, replicas), probes: probesOf(spec) };
+  const shape: Shape = { image: imageOf(spec, settings, names), cpu: String(cloudRunCpu(cpu)), memory: `${memory}Mi`, minInstances: replicas, maxInstances: maxReplicas, ...(servesRequests(spec) ? { concurrency: CONCURRENCY } : {}), probes: probesOf(spec) };
   const flags = [
     `--image=${shape.image}`,
     `--region=${gcp.region}`,
@@ -93,6 +92,7 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     `--memory=${shape.memory}`,
     `--min-instances=${shape.minInstances}`,
     `--max-instances=${shape.maxInstances}`,
+    ...(shape.concurrency ? [`--concurrency=${shape.concurrency}`] : []),
     // Pinned, not :latest: env secrets are read when an instance starts, so :latest would leave running
     // instances on the old value and change no revision; a new version number rolls exactly the readers.
     ...(secrets.length ? [`--set-secrets=${secrets.map((ref) => `${ref.env}=${names.secret(ref.secret)}:${outputs.get(outputKey.secretVersion(ref.secret))}`).join(',')}`] : []),
@@ -101,7 +101,7 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
     // The runner is internal-only but called without Google ID tokens, so it allows unauthenticated calls.
     spec.exposure === 'none' ? '--no-allow-unauthenticated' : '--allow-unauthenticated',
     // Workers and the orchestrator work between requests: their CPU must stay allocated.
-    spec.exposure === 'none' ? '--no-cpu-throttling' : '--cpu-throttling',
+    servesRequests(spec) ? '--cpu-throttling' : '--no-cpu-throttling',
     ...(usesVpc(spec) ? [`--network=${gcp.network}`, `--subnet=${gcp.subnet}`, '--vpc-egress=all-traffic'] : []),
     ...probeFlags(shape.probes),
   ];
@@ -114,11 +114,11 @@ export function deployment(spec: ServiceSpec, settings: SettingsFor<'gcp'>, name
   };
 }
 
-interface ShownService { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { image?: string; resources?: { limits?: { cpu?: string; memory?: string } }; startupProbe?: ProbeFields; livenessProbe?: ProbeFields }[] } } } }
+interface ShownService { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containerConcurrency?: number; containers?: { image?: string; resources?: { limits?: { cpu?: string; memory?: string } }; startupProbe?: ProbeFields; livenessProbe?: ProbeFields }[] } } } }
 
 /**
  * What differs between the service as `gcloud run services describe` gives it and the answers,
- * in the fields a console edit changes while the installer's label stays: image, instances, size, probes.
+ * in the fields a console edit changes while the installer's label stays: image, instances, concurrency, size, probes.
  */
 export function handChanges(shown: ShownService, wanted: Shape): string[] {
   const template = shown.spec?.template;
@@ -129,6 +129,8 @@ export function handChanges(shown: ShownService, wanted: Shape): string[] {
     ...compare('image', container?.image, wanted.image),
     ...compare('min instances', annotations['autoscaling.knative.dev/minScale'], wanted.minInstances),
     ...compare('max instances', annotations['autoscaling.knative.dev/maxScale'], wanted.maxInstances),
+    // Absent is Cloud Run's default, 80 (as a service of an earlier version has it).
+    ...(wanted.concurrency ? compare('concurrency', template?.spec?.containerConcurrency ?? 80, wanted.concurrency) : []),
     ...compare('cpu', container?.resources?.limits?.cpu, wanted.cpu),
     ...compare('memory', container?.resources?.limits?.memory, wanted.memory),
     // A new version of the installer may add probes: the deployment then rolls once, and this says why.

@@ -10,6 +10,7 @@ import { gcpNames } from './names.js';
 import { observeGcp } from './observe.js';
 import { askGcp } from './questions.js';
 import { gcpPreflight } from './preflight.js';
+import { CONCURRENCY, gcpScaling } from './scaling.js';
 import { gcpResources } from './review.js';
 import { gcpSteps } from './steps.js';
 import { gcpUninstall } from './uninstall.js';
@@ -34,6 +35,7 @@ export function gcpAdapter(settings: SettingsFor<'gcp'>): CloudAdapter {
     notes: () => [
       `Cloud Run cannot pull from ${settings.answers.registry.server}: images come through the Artifact Registry remote repository ${names.repository}, which logs in to Harbor with the password in Secret Manager (${names.secret('registryPassword')}).`,
       `Services run as ${gcp.serviceAccount ?? 'the project\'s default compute service account'}${gcp.serviceAccount ? '' : ' (set gcp.serviceAccount to a dedicated one)'}; it may read only the secrets it uses.`,
+      `Scaling: Cloud Run scales each service between its min and max instances on request concurrency and CPU (60 % of each); api, ui, console and the code runner take up to ${CONCURRENCY} concurrent requests an instance (autoscaling.md's --concurrency 80). The workers take no requests, so CPU alone scales them: Membrane's queue metrics are not a Cloud Run signal (autoscaling.md suggests GKE with KEDA for that). The orchestrator is fixed.`,
       `Health: each service has a liveness probe on its health path (${healthPaths()}) every ${GUIDE_PROBE.periodSeconds} s, ${GUIDE_PROBE.timeoutSeconds} s to answer, ${GUIDE_PROBE.failureThreshold} failures (the guide's check), and a startup probe allowing 240 s. A Google load balancer of yours reaches Cloud Run through a serverless NEG, which takes no health check (its backend service must have none): the probes are the check, and Cloud Run sends traffic only to instances that passed them.`,
       'Cloud Run ends a request after at most 60 minutes. The workers and the orchestrator keep their CPU allocated between requests (--no-cpu-throttling), but a task that must run longer than that in one request belongs on GKE or Compute Engine.',
       `The code runner has internal ingress; the engine services reach it, MongoDB and Redis through VPC network ${gcp.network}/${gcp.subnet} (Direct VPC egress, all traffic). The subnet needs Private Google Access (without it their calls to the runner do not count as internal) and a Cloud NAT (their only way to the internet); the install's preflight checks both.`,
@@ -49,6 +51,7 @@ export const gcpCloud: CloudModule<'gcp'> = {
   ask: askGcp,
   adapter: gcpAdapter,
   resources: gcpResources,
+  scaling: gcpScaling,
   storage: 'Cloud Storage',
   where: {
     logs: 'Cloud Logging (gcloud logging read \'resource.type="cloud_run_revision"\')',
