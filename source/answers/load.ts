@@ -190,3 +190,13 @@ function valueAt(root: unknown, path: string[]): unknown {
   }
   return current;
 }
+
+/** "aws.subnets", "sizing.api": where two answer documents differ, two levels deep. */
+export function changedPaths(from: Record<string, unknown>, to: Record<string, unknown>, prefix = '', depth = 2): string[] {
+  return [...new Set([...Object.keys(from), ...Object.keys(to)])].sort().flatMap((key) => {
+    const [a, b] = [from[key], to[key]];
+    if (JSON.stringify(a) === JSON.stringify(b)) return [];
+    const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+    return depth > 1 && isObject(a) && isObject(b) ? changedPaths(a, b, `${prefix}${key}.`, depth - 1) : [`${prefix}${key}`];
+  });
+}

@@ -24,7 +24,7 @@ import { symptomFor } from '../troubleshoot/hints.js';
 import type { Presenter } from '../ui/presenter.js';
 import { createAuditedRunner, nextCommands, openWorkspace, resolveDeployment, type CommandContext, type NextCommands, type Workspace } from './context.js';
 import { gatherInputs, offerToResume, offerToRollBack, offerToSaveAnswers, type Inputs } from './inputs.js';
-import { reviewLines, summaryLines } from './review.js';
+import { reviewLines, summaryLines, upgradeLine } from './review.js';
 import { rotatedSecrets, rotatingSecrets, rotationReviewLines, rotationSummaryLines } from './rotation.js';
 
 export type DeployMode = 'install' | 'resume' | 'upgrade' | 'rollback';
@@ -125,7 +125,11 @@ async function deployLocked(run: Run, prompting: boolean, lookups: AbortSignal, 
   const done = mode === 'resume' ? new Set(Object.entries(workspace.journal.state?.steps ?? {}).filter(([, step]) => step.status === 'done').map(([id]) => id)) : undefined;
   for (const text of reviewLines(settings, steps, adapter.notes(), { verbose: options.verbose, done, seen: checks.flatMap((check) => check.seen ?? []) })) presenter.say(text);
   // An upgrade says before it is confirmed which secrets it rotates and who restarts for them (reads only).
-  if (mode === 'upgrade') for (const text of await rotationReview(settings, steps, runner, workspace, secrets)) presenter.say(text);
+  if (mode === 'upgrade') {
+    const running = workspace.journal.state?.answers;
+    if (running) presenter.say(upgradeLine(running, answers));
+    for (const text of await rotationReview(settings, steps, runner, workspace, secrets)) presenter.say(text);
+  }
   if (prompting) {
     const { confirm } = await import('@inquirer/prompts');
     if (!(await confirm({ message: `Deploy these ${steps.length} steps now?`, default: true }))) {

@@ -4,7 +4,7 @@
 // --dry-run and diff.
 import { resolve } from 'node:path';
 import type { CliOptions } from '../args.js';
-import type { RawAnswers } from '../answers/load.js';
+import { changedPaths, type RawAnswers } from '../answers/load.js';
 import type { Step } from '../clouds/types.js';
 import { withRollouts } from '../engine/plan.js';
 import { UsageError } from '../errors.js';
@@ -85,16 +85,6 @@ function change(from: RawAnswers, to: RawAnswers) {
     imageTags: Object.fromEntries(SERVICE_IDS.map((service) => [service, { from: before, to: after }])),
     otherAnswers: changedPaths(from, to).filter((path) => path !== 'imageTag'),
   };
-}
-
-/** "aws.subnets", "sizing.api": where two answer documents differ, two levels deep. */
-export function changedPaths(from: Record<string, unknown>, to: Record<string, unknown>, prefix = '', depth = 2): string[] {
-  return [...new Set([...Object.keys(from), ...Object.keys(to)])].sort().flatMap((key) => {
-    const [a, b] = [from[key], to[key]];
-    if (JSON.stringify(a) === JSON.stringify(b)) return [];
-    const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-    return depth > 1 && isObject(a) && isObject(b) ? changedPaths(a, b, `${prefix}${key}.`, depth - 1) : [`${prefix}${key}`];
-  });
 }
 
 function refuseWithoutDeployment(options: CliOptions, { journal }: Workspace): void {

@@ -1,4 +1,5 @@
 // What the user reads before anything changes: the services, the user's own resources it uses and the steps.
+import { changedPaths, type RawAnswers } from '../answers/load.js';
 import type { Cloud } from '../answers/schema.js';
 import { settingsFor, type Settings } from '../answers/settings.js';
 import { CLOUD_MODULES } from '../clouds/index.js';
@@ -62,6 +63,13 @@ export function scalingLine(scaling: ServiceScaling[]): string {
 /** Each service's scaling as the cloud does it (clouds/<cloud>/scaling.ts). */
 export function scalingOf<C extends Cloud>(cloud: C, settings: Settings): ServiceScaling[] {
   return CLOUD_MODULES[cloud].scaling(settingsFor(settings, cloud));
+}
+
+/** Upgrade's review: the image tag every service moves from and to, and which other answers change (their paths). */
+export function upgradeLine(running: RawAnswers, next: RawAnswers): string {
+  const others = changedPaths(running, next).filter((path) => path !== 'imageTag');
+  const tags = running.imageTag === next.imageTag ? `image tag ${String(next.imageTag)} (unchanged)` : `image tag ${String(running.imageTag)} → ${String(next.imageTag)} for every service`;
+  return `Upgrade: ${tags}; ${others.length ? `other answers that change: ${others.join(', ')}` : 'no other answer changes'}.`;
 }
 
 /** The guide keeps at least 2 instances running through an update; one alone has no stand-in while it is replaced or fails. */

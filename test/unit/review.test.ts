@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../source/answers/settings.js';
 import { CLOUD_MODULES } from '../../source/clouds/index.js';
 import type { Step } from '../../source/clouds/types.js';
-import { reviewLines } from '../../source/commands/review.js';
+import { reviewLines, upgradeLine } from '../../source/commands/review.js';
 import { withRollouts } from '../../source/engine/plan.js';
 import { awsSettings, azureSettings, gcpSettings } from './fixtures.js';
 
@@ -62,6 +62,12 @@ describe('reviewLines', () => {
       `• ${notes[0]}`,
       `• ${notes.length - 1} more notes on how this deployment works: --verbose shows them here, plan --out DIR writes them to plan.json.`,
     ]);
+  });
+
+  it('upgrade says the image tag every service moves from and to, and which other answers change', () => {
+    expect(upgradeLine({ imageTag: 'a', domain: 'd', services: { api: { replicas: 2 } } }, { imageTag: 'b', domain: 'd', services: { api: { replicas: 3 } } }))
+      .toBe('Upgrade: image tag a → b for every service; other answers that change: services.api.');
+    expect(upgradeLine({ imageTag: 'a', domain: 'd' }, { imageTag: 'a', domain: 'd' })).toBe('Upgrade: image tag a (unchanged); no other answer changes.');
   });
 
   it('warns under the services when one runs a single replica (the guide keeps 2 through updates), and only then', () => {
