@@ -166,12 +166,31 @@ describe('the demo: the real AWS adapter against a simulated account kept in the
 describe('the simulated aws', () => {
   it('answers a command it does not know as a bug of the demo, and an unknown resource as AWS does', async () => {
     const dir = await stateDir();
-    const { spawn } = simulatedAws({ file: join(dir, 'account.json'), speed: 0, now: Date.now });
+    const { spawn } = simulatedAws({ file: join(dir, 'account.json'), speed: 0, now: Date.now, placeholders: [] });
     const ask = (...args: string[]) => spawn({ file: 'aws', args, timeoutMs: 1000, env: {} });
     expect(await ask('ec2', 'run-instances')).toMatchObject({ exitCode: 252, stderr: expect.stringContaining('does not answer "aws ec2 run-instances"') });
     expect(await ask('ecs', 'describe-clusters', '--clusters', 'prod')).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('"reason": "MISSING"') });
     expect(await ask('secretsmanager', 'describe-secret', '--secret-id', 'nope')).toMatchObject({ exitCode: 254, stderr: expect.stringContaining('(ResourceNotFoundException)') });
     expect(await ask('ec2', 'describe-subnets', '--subnet-ids', 'subnet-1')).toMatchObject({ exitCode: 254, stderr: expect.stringContaining('InvalidSubnetID.NotFound') });
     expect(existsSync(join(dir, 'account.json'))).toBe(false);
+  });
+
+  it('a later run recognises the demo\'s own placeholder values by their hash, and only those; no value is written down', async () => {
+    const dir = await stateDir();
+    const file = join(dir, 'account.json');
+    const secretFile = join(dir, 'value');
+    const account = () => simulatedAws({ file, speed: 0, now: Date.now, placeholders: ['demo-placeholder', JSON.stringify({ username: 'u', password: 'demo-placeholder' })] }).spawn;
+    const query = ['--query', '{value:SecretString,version:VersionId}'];
+    const first = account();
+    for (const [name, value] of [['given', 'canary-given-K2p8'], ['played', 'demo-placeholder'], ['registry', JSON.stringify({ username: 'u', password: 'demo-placeholder' })]]) {
+      await writeFile(secretFile, value!);
+      expect((await first({ file: 'aws', args: ['secretsmanager', 'create-secret', '--name', name!, '--secret-string', `file://${secretFile}`], timeoutMs: 1000, env: {} })).exitCode).toBe(0);
+    }
+    const later = account();
+    const read = async (name: string) => JSON.parse((await later({ file: 'aws', args: ['secretsmanager', 'get-secret-value', '--secret-id', name, ...query], timeoutMs: 1000, env: {} })).stdout).value;
+    expect(await read('played')).toBe('demo-placeholder');
+    expect(await read('registry')).toBe(JSON.stringify({ username: 'u', password: 'demo-placeholder' }));
+    expect(await read('given')).toMatch(/^\(simulated: a value with hash /);
+    for (const value of ['canary-given-K2p8', 'demo-placeholder']) expect(await readFile(file, 'utf8')).not.toContain(value);
   });
 });

@@ -37,12 +37,18 @@ export interface DemoCloud {
   pollIntervalMs: number;
 }
 
+/** The demo's secrets as the AWS steps store them (the registry password inside its credentials document). */
+const DEMO_STORED_SECRETS = [
+  ...Object.values(DEMO_SECRETS),
+  JSON.stringify({ username: (DEMO_ANSWERS.registry as { username: string }).username, password: DEMO_SECRETS.registryPassword }),
+];
+
 /** The file the simulated account is kept in, in the deployment's state directory. */
 export const DEMO_ACCOUNT_FILE = 'demo-account.json';
 
 export function demoCloud(deploymentDir: string, options: DemoOptions = {}): DemoCloud {
   const speed = options.speed ?? 1;
-  const simulation = simulatedAws({ file: join(deploymentDir, DEMO_ACCOUNT_FILE), failService: options.failService, speed, now: options.now ?? Date.now });
+  const simulation = simulatedAws({ file: join(deploymentDir, DEMO_ACCOUNT_FILE), failService: options.failService, speed, now: options.now ?? Date.now, placeholders: DEMO_STORED_SECRETS });
   return {
     spawn: simulation.spawn,
     suggestions: { answers: DEMO_ANSWERS, secrets: DEMO_SECRETS },

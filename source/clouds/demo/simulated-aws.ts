@@ -22,6 +22,8 @@ export interface SimulationOptions {
   /** Multiplies every delay: 1 is a believable pace, tests go faster. An account keeps the pace it was made with. */
   speed: number;
   now: () => number;
+  /** The demo's own made-up secret values (as stored): a later run recognises them by their hash, so it sees them unchanged. */
+  placeholders: readonly string[];
 }
 
 interface Deployment {
@@ -248,9 +250,10 @@ export function simulatedAws(options: SimulationOptions): Simulation {
       },
       'secretsmanager get-secret-value': () => {
         const found = secretByIdOrName(one('secret-id')) ?? fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-        // The only query the adapter asks; a value set by an earlier process is known by its hash alone.
+        // The only query the adapter asks; a value an earlier process set is known by its hash alone (the demo's own ones are recognised).
         if (one('query') !== '{value:SecretString,version:VersionId}') return fail('ValidationException', `the demo answers only --query '{value:SecretString,version:VersionId}'`);
-        return { value: values.get(found.Name) ?? `(simulated: a value with hash ${found.valueHash.slice(0, 12)}…)`, version: versionId(found.Name, found.versions) };
+        const placeholder = options.placeholders.find((value) => hash(value) === found.valueHash);
+        return { value: values.get(found.Name) ?? placeholder ?? `(simulated: a value with hash ${found.valueHash.slice(0, 12)}…)`, version: versionId(found.Name, found.versions) };
       },
       'secretsmanager put-secret-value': () => {
         const found = secretByIdOrName(one('secret-id')) ?? fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
