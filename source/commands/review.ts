@@ -1,5 +1,6 @@
 // What the user reads before anything changes: the services, the user's own resources it uses and the steps.
 import { changedPaths, type RawAnswers } from '../answers/load.js';
+import { lookAlikeWarning } from '../answers/look-alikes.js';
 import type { Cloud } from '../answers/schema.js';
 import { settingsFor, type Settings } from '../answers/settings.js';
 import { CLOUD_MODULES } from '../clouds/index.js';
@@ -27,6 +28,7 @@ export function reviewLines(settings: Settings, steps: Step[], notes: string[], 
   const rangeWidth = Math.max(...Object.values(range).map((text) => text.length));
   return [
     `Deployment "${settings.name}" to ${cloud.title}, image tag ${answers.imageTag} from ${answers.registry.server}`,
+    ...lookAlikeLines(answers.domain),
     'Services (in deployment order):',
     ...SERVICES.map((spec) => {
       const size = settings.sizing[spec.id];
@@ -70,6 +72,11 @@ export function upgradeLine(running: RawAnswers, next: RawAnswers): string {
   const others = changedPaths(running, next).filter((path) => path !== 'imageTag');
   const tags = running.imageTag === next.imageTag ? `image tag ${String(next.imageTag)} (unchanged)` : `image tag ${String(running.imageTag)} → ${String(next.imageTag)} for every service`;
   return `Upgrade: ${tags}; ${others.length ? `other answers that change: ${others.join(', ')}` : 'no other answer changes'}.`;
+}
+
+function lookAlikeLines(domain: string): string[] {
+  const warning = lookAlikeWarning(domain);
+  return warning ? [`⚠ ${warning}`] : [];
 }
 
 /** The guide keeps at least 2 instances running through an update; one alone has no stand-in while it is replaced or fails. */

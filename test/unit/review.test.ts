@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../source/answers/settings.js';
 import { CLOUD_MODULES } from '../../source/clouds/index.js';
 import type { Step } from '../../source/clouds/types.js';
+import { lookAlikeWarning } from '../../source/answers/look-alikes.js';
 import { reviewLines, upgradeLine } from '../../source/commands/review.js';
 import { withRollouts } from '../../source/engine/plan.js';
 import { awsSettings, azureSettings, gcpSettings } from './fixtures.js';
@@ -68,6 +69,15 @@ describe('reviewLines', () => {
     expect(upgradeLine({ imageTag: 'a', domain: 'd', services: { api: { replicas: 2 } } }, { imageTag: 'b', domain: 'd', services: { api: { replicas: 3 } } }))
       .toBe('Upgrade: image tag a → b for every service; other answers that change: services.api.');
     expect(upgradeLine({ imageTag: 'a', domain: 'd' }, { imageTag: 'a', domain: 'd' })).toBe('Upgrade: image tag a (unchanged); no other answer changes.');
+  });
+
+  it('warns about a punycode domain whose letters mix scripts, and not about one of a single script or a plain one', () => {
+    expect(lookAlikeWarning('xn--pple-43d.com')).toBe('xn--pple-43d.com is "аpple.com" in Unicode, and its label xn--pple-43d mixes Latin and Cyrillic letters: make sure it is the domain you own, not a look-alike of another.');
+    expect(lookAlikeWarning('xn--80ak6aa92e.com')).toBeUndefined();
+    expect(lookAlikeWarning('xn--wgv71a119e.jp')).toBeUndefined();
+    expect(lookAlikeWarning('example.com')).toBeUndefined();
+    const { lines } = review(awsSettings((raw) => Object.assign(raw, { domain: 'xn--pple-43d.com' })));
+    expect(lines[1]).toMatch(/^⚠ xn--pple-43d\.com is "аpple\.com" in Unicode/);
   });
 
   it('warns under the services when one runs a single replica (the guide keeps 2 through updates), and only then', () => {
