@@ -10,7 +10,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SERVICES } from '../../source/membrane/services.js';
+import { SERVICE_IDS, SERVICES } from '../../source/membrane/services.js';
 import { answersFor, createEcsFixture, type EcsFixture } from '../support/aws-fixture.js';
 import { CANARY_SECRETS, CLI, leakedCanaries, runCli, type CliRun } from '../support/cli.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -276,23 +276,31 @@ describe('faults from the AWS APIs', () => {
     await expectCompleteDeployment();
   }, RUN_TIMEOUT_MS);
 
-  it('reports an update the circuit breaker rolled back as failed, naming the revision it went back to', async () => {
+  it('an upgrade whose api the circuit breaker rolled back fails naming the revision, and rolls every service it moved back to the release before', async () => {
     const installed = await runCli(installArgs(), env, RUN_TIMEOUT_MS);
     expect(installed.exitCode, installed.stdout + installed.stderr).toBe(0);
 
     // A new image tag: every service gets revision 2; the api's fails, and ECS goes back to 1, which completes.
-    await writeFile(join(work, 'answers.json'), JSON.stringify({ ...answersFor(fixture), imageTag: '2025-10-01' }));
     const reason = 'ECS deployment circuit breaker: tasks failed to start.';
     proxy.rollBack('membrane-api', reason);
-    const run = await runCli(installArgs(), env, RUN_TIMEOUT_MS);
+    const run = await runCli(['upgrade', '--image-tag', '2025-10-01', '--yes', '--state-dir', stateDir()], env, RUN_TIMEOUT_MS);
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
-    expect(run.stdout).toContain(`api failed: rolled back to membrane-api:1 (not membrane-api:2): ${reason}`);
+    // The reason, while ECS still lists the failed deployment beside the rollback.
+    expect(run.stdout).toContain(`[api] failed 2/2 — rolled back to membrane-api:1: ${reason}`);
+    expect(run.stdout).toContain('api failed: rolled back to membrane-api:1 (not membrane-api:2)');
     expect(proxy.requests.some((r) => r.rewritten)).toBe(true);
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
+    expect(run.stdout).toContain('Rolled back: custom-code-runner, orchestrator, queued-worker, instant-worker, api run the release of');
 
+    // In moto (which never rolls back by itself), the services the upgrade moved run the old image again; ui and console never moved.
+    const described = await aws(moto.env, ['ecs', 'describe-services', '--cluster', fixture.cluster, '--services', ...['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker', 'ui', 'console'].map((id) => `membrane-${id}`)]);
+    for (const service of described.services as { serviceName: string; taskDefinition: string }[]) {
+      const { taskDefinition } = await aws(moto.env, ['ecs', 'describe-task-definition', '--task-definition', service.taskDefinition]);
+      expect(taskDefinition.containerDefinitions[0].image, service.serviceName).toMatch(/:2025-09-19$/);
+    }
     const status = JSON.parse((await runCli(['status', '--json', '--state-dir', stateDir()], env)).stdout);
-    expect(status.services.api.state).toBe('failed');
-    expect(status.services.api.message).toContain('rolled back to membrane-api:1');
-    for (const id of ['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker']) expect(status.services[id].state, id).toBe('healthy');
+    expect([status.command, status.status]).toEqual(['rollback', 'done']);
+    for (const id of SERVICE_IDS) expect(status.services[id].state, id).toBe('healthy');
   }, RUN_TIMEOUT_MS);
 
   it('stops on SIGTERM as on Ctrl-C: the running command finishes, the lock is freed, exit 143, and resume completes', async () => {

@@ -194,7 +194,12 @@ export interface RolloutRewrite {
   reason: string;
   /** The circuit breaker rolled back to the previous revision, which completed. */
   rolledBack: boolean;
+  /** Answers given so far: ECS lists the failed deployment beside the rollback only until the rollback is steady. */
+  answered?: number;
 }
+
+/** How many answers show the failed deployment beside a completed rollback before ECS drops it. */
+const FAILED_DEPLOYMENT_SHOWN = 3;
 
 interface Deployment {
   status?: string;
@@ -227,9 +232,10 @@ export function rewriteRollouts(body: unknown, rewrites: ReadonlyMap<string, Rol
     }
     const previous = previousRevision(primary.taskDefinition ?? '');
     service.taskDefinition = previous;
+    rewrite.answered = (rewrite.answered ?? 0) + 1;
     service.deployments = [
       { ...primary, id: `${String(primary.id)}-rollback`, taskDefinition: previous, rolloutState: 'COMPLETED', rolloutStateReason: 'ECS deployment ecs-svc/rollback completed.' },
-      { ...primary, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: rewrite.reason, runningCount: 0 },
+      ...(rewrite.answered <= FAILED_DEPLOYMENT_SHOWN ? [{ ...primary, status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: rewrite.reason, runningCount: 0 }] : []),
     ];
   }
   return { body, changed };
