@@ -236,8 +236,9 @@ const inGuideOrder = (services: Set<ServiceId>) => SERVICE_IDS.filter((id) => se
  */
 async function rollBackUpgrade(run: Run, upgrade: Inputs, back: Release, moved: ServiceId[], bus: EventBus<DeployEvent>, upgradeEnd: Exclude<PassEnd, { outcome: 'done' }>): Promise<number> {
   const { options, workspace, again } = run;
-  const why = upgradeEnd.outcome === 'failed' ? 'the upgrade failed' : 'the upgrade was stopped';
-  const code = upgradeEnd.outcome === 'failed' ? 1 : exitCodeFor(upgradeEnd.signal);
+  const failed = upgradeEnd.outcome === 'failed';
+  const why = failed ? 'the upgrade failed' : 'the upgrade was stopped';
+  const code = failed ? 1 : exitCodeFor(upgradeEnd.signal);
   bus.emit({ type: 'note', message: `Rolling back ${moved.join(', ')} to the release of ${releaseTime(back)} (image tag ${back.imageTag}), because ${why}.` });
   const { settings, adapter, answers } = resolveDeployment(options, back.answers, workspace.demo);
   const steps = withRollouts(adapter.plan(), { strictOrder: options.strictOrder });
@@ -247,7 +248,7 @@ async function rollBackUpgrade(run: Run, upgrade: Inputs, back: Release, moved: 
     return exitCodeFor(end.signal);
   }
   if (end.outcome === 'failed') {
-    bus.emit({ type: 'done', outcome: 'failed', summary: [`${why[0]!.toUpperCase()}${why.slice(1)}, and rolling it back failed too.`, ...failureSummary(end.error, settings, again, workspace.journal)] });
+    bus.emit({ type: 'done', outcome: 'failed', summary: [`The upgrade ${failed ? 'failed' : 'was stopped'}, and rolling it back failed too.`, ...failureSummary(end.error, settings, again, workspace.journal)] });
     return 1;
   }
   const wentBack = `Rolled back: ${moved.join(', ')} run the release of ${releaseTime(back)} again (image tag ${back.imageTag}).`;
