@@ -62,6 +62,8 @@ export async function deploy(options: CliOptions, requested: DeployMode, context
     throw new UsageError(`Nothing to ${mode} for --name ${options.name}: ${why}. Run install first.`);
   }
   if (mode === 'resume' && saved?.status === 'done') {
+    // A run killed between its last journal write and its exit left its lock: taking it over frees it.
+    lockDeployment(journal.dir, options.name)();
     presenter.nothingToDo(`Deployment "${options.name}" is already complete. Nothing to resume; run status to see it.`);
     return 0;
   }

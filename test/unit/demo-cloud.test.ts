@@ -139,6 +139,18 @@ describe('the demo: the real AWS adapter against a simulated account kept in the
       "membrane-alb's HTTPS listener: aws elbv2 add-listener-certificates --listener-arn arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/membrane-alb/0de30a11ce5b0b00/0de30a11ce5b0b43");
   });
 
+  it('resume of a finished deployment frees the lock of a run killed after its last step', async () => {
+    const dir = await stateDir();
+    expect((await run('install', ['--state-dir', dir])).code).toBe(0);
+    // What kill -9 between the journal's "done" and the lock's release leaves: a lock of a dead process.
+    const lock = join(dir, 'default', 'lock');
+    await writeFile(lock, '999999999\nfeedfacefeedface\n');
+    const { code, events } = await run('resume', ['--state-dir', dir]);
+    expect(code).toBe(0);
+    expect(JSON.stringify(events)).toContain('already complete');
+    expect(existsSync(lock)).toBe(false);
+  });
+
   it('starts a finished demo over on install, from a fresh simulated account', async () => {
     const dir = await stateDir();
     expect((await run('install', ['--state-dir', dir])).code).toBe(0);
