@@ -29,7 +29,8 @@ import { rotatedSecrets, rotatingSecrets, rotationReviewLines, rotationSummaryLi
 
 export type DeployMode = 'install' | 'resume' | 'upgrade' | 'rollback';
 
-const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 10_000;
+// About every 3 s while a rollout moves; slower while it does not (engine.ts nextPollDelay).
+const POLL_INTERVAL_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS) || 3_000;
 
 /** One run of the flow: what every stage reads. */
 interface Run {

@@ -21,6 +21,7 @@ export interface EngineOptions {
   skipDone: boolean;
   /** Tasks each service should run, shown before the cloud reports any. */
   desiredCounts: Record<ServiceId, number>;
+  /** The wait between polls while something changes; it backs off while nothing does (see nextPollDelay). */
   pollIntervalMs: number;
   rolloutTimeoutMs: number;
   /** Aborted on the first Ctrl-C: the engine stops after the running command returns. */
@@ -117,9 +118,11 @@ function withKnownOutputs(result: StepResult): StepResult {
 
 async function waitForRollout(step: RolloutStep, options: EngineOptions, progress: ServiceTracker, known: Record<string, string>): Promise<void> {
   const deadline = Date.now() + options.rolloutTimeoutMs;
+  let delay = options.pollIntervalMs;
   for (;;) {
     const observations = await options.adapter.observe(options.runner, known);
-    progress.observe(observations);
+    const changed = progress.observe(observations);
+    delay = nextPollDelay(delay, changed, options.pollIntervalMs);
     const mine = observations.filter((o) => step.services.includes(o.service));
     const failed = mine.filter((o) => o.phase === 'failed');
     if (failed.length) throw new Error(failed.map((o) => `${o.service} failed: ${o.message ?? 'rollout failed'}`).join('; '));
@@ -131,8 +134,19 @@ async function waitForRollout(step: RolloutStep, options: EngineOptions, progres
     }
     // A Ctrl-C ends the wait at once; the journal already says where we are.
     if (options.stop.aborted) throw new InterruptedError('interrupted');
-    await sleep(options.pollIntervalMs, options.stop);
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), options.stop);
   }
+}
+
+/** While nothing changes the polls slow down, up to this many times the base interval. */
+export const POLL_BACKOFF_LIMIT = 4;
+
+/**
+ * The next wait: the base interval after a poll that saw a change (a rollout moving is worth
+ * watching closely), half as long again after one that saw none, never past the limit.
+ */
+export function nextPollDelay(previous: number, changed: boolean, base: number): number {
+  return changed ? base : Math.min(Math.round(previous * 1.5), base * POLL_BACKOFF_LIMIT);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -170,21 +184,25 @@ class ServiceTracker {
     for (const service of Object.keys(this.desiredCounts) as ServiceId[]) this.emit({ type: 'service', progress: this.current(service) });
   }
 
-  update(service: ServiceId, change: Partial<ServiceProgress>): void {
+  /** True when it changed something. */
+  update(service: ServiceId, change: Partial<ServiceProgress>): boolean {
     const before = this.current(service);
     const after = { ...before, ...change, service };
-    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    if (JSON.stringify(before) === JSON.stringify(after)) return false;
     this.journal.service(after);
     this.emit({ type: 'service', progress: after });
+    return true;
   }
 
-  observe(observations: ServiceObservation[]): void {
+  /** True when any service's phase, counts or message moved. */
+  observe(observations: ServiceObservation[]): boolean {
+    let changed = false;
     for (const o of observations) {
       const before = this.current(o.service);
       // A service the cloud doesn't have yet keeps its own phase (pending or creating).
       const phase = o.phase ?? before.phase;
       const settled = phase === 'healthy' || phase === 'failed';
-      this.update(o.service, {
+      const moved = this.update(o.service, {
         phase,
         running: o.running,
         desired: o.desired,
@@ -192,6 +210,8 @@ class ServiceTracker {
         startedAt: before.startedAt ?? (o.phase ? Date.now() : undefined),
         finishedAt: settled ? (before.finishedAt ?? Date.now()) : undefined,
       });
+      changed ||= moved;
     }
+    return changed;
   }
 }

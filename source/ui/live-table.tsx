@@ -5,7 +5,7 @@
 import { Box, Text, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import { OUTCOME_HEADLINE, type DeployOutcome, type EventListener, type ServicePhase, type ServiceProgress } from '../engine/events.js';
-import { currentStep, initialProgress, isTerminal, reduce, singleLine, summaryLine } from './progress-store.js';
+import { currentStep, formatElapsed, initialProgress, isTerminal, reduce, singleLine, summaryLine } from './progress-store.js';
 import type { DeploymentView } from './progress-store.js';
 
 // Static glyphs rather than a spinner, so frames are stable in snapshots and logs.
@@ -28,12 +28,6 @@ const COLOR: Record<ServicePhase, string | undefined> = {
 const NOTES_SHOWN = 3;
 
 const OUTCOME_COLOR: Record<DeployOutcome, string> = { complete: 'green', failed: 'red', interrupted: 'yellow' };
-
-/** m:ss; minutes keep counting past an hour (65:03) because deployments rarely get there. */
-export function formatElapsed(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-}
 
 function elapsed(row: ServiceProgress, now: number): string {
   if (row.startedAt === undefined) return '–';

@@ -22,7 +22,8 @@ export interface MountedView {
  */
 function mount(element: ReactElement): MountedView {
   process.stdin.resume();
-  const instance = render(element, { exitOnCtrlC: false, patchConsole: false });
+  // Ten frames a second is smooth for a table, and keeps Ink's work small while polls arrive.
+  const instance = render(element, { exitOnCtrlC: false, patchConsole: false, maxFps: 10 });
   return {
     async close() {
       // Let the last events render before unmounting.

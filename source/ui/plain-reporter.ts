@@ -3,14 +3,28 @@
 // reducer as the Ink table, which is what lets it print a service only when it changed.
 
 import { OUTCOME_HEADLINE, type DeployEvent, type EventListener, type ServiceProgress } from '../engine/events.js';
-import { initialProgress, reduce, singleLine, stripControl, summaryLine } from './progress-store.js';
+import { currentStep, formatElapsed, initialProgress, reduce, singleLine, stripControl, summaryLine } from './progress-store.js';
 
 export interface PlainReporterOptions {
   /** Services in deployment order; with it the final count line covers services never reported. */
   services?: string[];
+  /**
+   * After this long without a line, say what is still being waited for: a CI log that stays
+   * silent for minutes looks hung (and some runners kill jobs without output). Off when omitted.
+   */
+  heartbeatMs?: number;
+  now?: () => number;
 }
 
-export function createPlainReporter(write: (line: string) => void, options: PlainReporterOptions = {}): EventListener {
+export const HEARTBEAT_MS = 30_000;
+
+/** A listener that may keep a heartbeat timer: `stop` ends it (the 'done' event does too). */
+export type PlainReporter = EventListener & { stop(): void };
+
+export function createPlainReporter(write: (line: string) => void, options: PlainReporterOptions = {}): PlainReporter {
+  const now = options.now ?? Date.now;
+  const started = now();
+  let lastWrite = started;
   let view = initialProgress(options.services ?? []);
   // What was last printed per service; a poll that changes neither phase nor counts prints nothing.
   const printed = new Map<string, string>();
@@ -61,8 +75,26 @@ export function createPlainReporter(write: (line: string) => void, options: Plai
     }
   };
 
-  return (event) => {
-    view = reduce(view, event);
-    for (const line of linesFor(event)) write(line);
+  const say = (line: string) => {
+    lastWrite = now();
+    write(line);
   };
+
+  const heartbeat = () => {
+    if (now() - lastWrite < options.heartbeatMs!) return;
+    const waiting = view.services.filter((row) => row.phase === 'creating' || row.phase === 'deploying').map((row) => `${row.service} (${row.running}/${row.desired} running)`);
+    const what = waiting.length ? waiting.join(', ') : currentStep(view)?.title;
+    if (what) say(`… ${formatElapsed(now() - started)} in, still waiting for ${singleLine(what)}`);
+  };
+  const timer = options.heartbeatMs ? setInterval(heartbeat, Math.min(options.heartbeatMs, 5_000)) : undefined;
+  // The timer alone never keeps the process alive.
+  timer?.unref();
+  const stop = () => clearInterval(timer);
+
+  const listener = (event: DeployEvent) => {
+    view = reduce(view, event);
+    for (const line of linesFor(event)) say(line);
+    if (event.type === 'done') stop();
+  };
+  return Object.assign(listener, { stop });
 }

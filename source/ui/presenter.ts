@@ -7,7 +7,7 @@ import type { EventBus } from '../engine/event-bus.js';
 import type { DeployEvent } from '../engine/events.js';
 import type { PreflightEvent } from '../engine/preflight.js';
 import { createJsonReporter } from './json-reporter.js';
-import { createPlainReporter } from './plain-reporter.js';
+import { createPlainReporter, HEARTBEAT_MS } from './plain-reporter.js';
 import { preflightLines, preflightSummary } from './preflight-text.js';
 import { isInteractive, line } from './terminal.js';
 
@@ -75,7 +75,14 @@ export function plainPresenter(write: (line: string) => void = line): Presenter 
       };
     },
     async deployment(bus, services) {
-      return follow(bus, createPlainReporter(write, { services }));
+      const reporter = createPlainReporter(write, { services, heartbeatMs: HEARTBEAT_MS });
+      const shown = follow(bus, reporter);
+      return {
+        async close() {
+          reporter.stop();
+          await shown.close();
+        },
+      };
     },
     nothingToDo: write,
     interrupted: warn,

@@ -64,6 +64,12 @@ export function summaryLine(view: DeploymentView): string {
   return `${c.healthy}/${c.total} healthy · ${c.deploying} deploying · ${c.failed} failed`;
 }
 
+/** m:ss; minutes keep counting past an hour (65:03) because deployments rarely get there. */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
 /** Cloud messages can carry newlines, tabs or colour codes; a table cell needs one plain line. */
 export function singleLine(text: string): string {
   return stripControl(text).replace(/\s+/g, ' ').trim();

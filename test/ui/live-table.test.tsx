@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render } from 'ink-testing-library';
 import type { DeployEvent, EventListener } from '../../source/engine/events.js';
-import { COLUMNS, LiveDeployment, LiveTable, formatElapsed, type Column } from '../../source/ui/live-table.js';
+import { COLUMNS, LiveDeployment, LiveTable, type Column } from '../../source/ui/live-table.js';
+import { formatElapsed } from '../../source/ui/progress-store.js';
 import { initialProgress, reduce } from '../../source/ui/progress-store.js';
 
 const SERVICES = ['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker', 'api', 'ui', 'console'];

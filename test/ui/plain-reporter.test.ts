@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DeployEvent } from '../../source/engine/events.js';
 import { createPlainReporter } from '../../source/ui/plain-reporter.js';
 
@@ -122,5 +122,42 @@ describe('createPlainReporter', () => {
     expect(lines).toContain('[api] deploying 1/2 — ok');
     expect(lines).toContain('✖ Deploy api: ERROR: quota');
     expect(lines).toContain('• link');
+  });
+
+  describe('heartbeat', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('after 30 s without a line says what is still waited for, then again only after another quiet 30 s; none after done', () => {
+      vi.useFakeTimers();
+      const out: string[] = [];
+      const report = createPlainReporter((line) => out.push(line), { services: ['api', 'ui'], heartbeatMs: 30_000 });
+      report({ type: 'step-started', stepId: 'rollout:wave-3', title: 'Wait until api is healthy' });
+      report(poll(1));
+      vi.advanceTimersByTime(25_000);
+      expect(out).toHaveLength(2);
+      vi.advanceTimersByTime(10_000);
+      expect(out.at(-1)).toBe('… 0:30 in, still waiting for api (1/2 running)');
+      vi.advanceTimersByTime(20_000);
+      expect(out).toHaveLength(3);
+      report(poll(2, 'healthy'));
+      report({ type: 'done', outcome: 'complete', summary: [] });
+      const settled = out.length;
+      vi.advanceTimersByTime(120_000);
+      expect(out).toHaveLength(settled);
+    });
+
+    it('names the running step when no service is moving, and stops when told', () => {
+      vi.useFakeTimers();
+      const out: string[] = [];
+      const report = createPlainReporter((line) => out.push(line), { services: ['api'], heartbeatMs: 30_000 });
+      report({ type: 'step-started', stepId: 'dns', title: 'Wait for the certificate' });
+      vi.advanceTimersByTime(30_000);
+      expect(out.at(-1)).toBe('… 0:30 in, still waiting for Wait for the certificate');
+      report.stop();
+      vi.advanceTimersByTime(60_000);
+      expect(out).toHaveLength(2);
+    });
   });
 });
