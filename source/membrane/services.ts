@@ -60,9 +60,10 @@ export interface ServiceSpec {
   scaling: ScalingRule;
   /**
    * Services of one wave are created in catalogue order and roll out together; the next
-   * wave starts when all of them are healthy (runner first, workers before the API).
+   * wave starts when all of them are healthy: the runner, then the background services
+   * (workers before the API), then the user-facing ones.
    */
-  wave: 1 | 2 | 3 | 4;
+  wave: 1 | 2 | 3;
 }
 
 export const PORT = 5000;
@@ -78,8 +79,8 @@ export const SERVICES: readonly ServiceSpec[] = [
   { id: 'instant-worker', ...engine, modeFlag: 'IS_INSTANT_TASKS_WORKER', healthPath: '/', exposure: 'none', scaling: { metric: 'jobs-per-worker', target: 5, defaultMaxReplicas: 20 }, wave: 2 },
   // The guide's task definition gives the API a full vCPU.
   { id: 'api', ...engine, modeFlag: 'IS_API', healthPath: '/', exposure: 'public', subdomain: 'api', defaultCpuMillicores: 1024, scaling: { metric: 'cpu', target: 50, defaultMaxReplicas: 10 }, wave: 3 },
-  { id: 'ui', image: 'core/ui', ...frontend, subdomain: 'ui', scaling: { metric: 'cpu', target: 50, defaultMaxReplicas: 5 }, wave: 4 },
-  { id: 'console', image: 'core/console', ...frontend, subdomain: 'console', scaling: { metric: 'cpu', target: 50, defaultMaxReplicas: 5 }, wave: 4 },
+  { id: 'ui', image: 'core/ui', ...frontend, subdomain: 'ui', scaling: { metric: 'cpu', target: 50, defaultMaxReplicas: 5 }, wave: 3 },
+  { id: 'console', image: 'core/console', ...frontend, subdomain: 'console', scaling: { metric: 'cpu', target: 50, defaultMaxReplicas: 5 }, wave: 3 },
 ];
 
 export const PUBLIC_SERVICES = ['api', 'ui', 'console'] as const;

@@ -276,6 +276,30 @@ describe('faults from the AWS APIs', () => {
     await expectCompleteDeployment();
   }, RUN_TIMEOUT_MS);
 
+  it('fails a crash-looping service after two failed tasks, with the reason ECS gives, long before the circuit breaker or the timeout; resume starts it over', async () => {
+    const reason = 'Essential container in task exited';
+    proxy.crashLoop('membrane-api', { reason, everyMs: 2_000, exitCode: 1 });
+    const run = await runCli(installArgs(), env, RUN_TIMEOUT_MS);
+    const ended = Date.now();
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain(`api failed: 2 tasks in a row stopped before they ran healthy: ${reason}`);
+    // The second failure comes 2 s after the first; polls every 200 ms and the two calls that ask why add little.
+    const firstCrash = proxy.firstCrash('membrane-api')!;
+    expect(ended - firstCrash).toBeLessThan(10_000);
+    // Asked why only for the failing service.
+    const listed = proxy.requests.filter((r) => r.operation === 'ListTasks');
+    expect(listed.map((r) => r.input?.serviceName)).toEqual(['membrane-api']);
+
+    // The cause fixed for new tasks (a corrected secret), resume does not wait on the deployment
+    // that kept failing: it starts a new one, whose tasks run.
+    proxy.crashLoop('membrane-api', { reason, everyMs: 2_000, untilForcedDeployment: true });
+    const resumed = await runCli(['resume', '--yes', '--state-dir', stateDir()], env, RUN_TIMEOUT_MS);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    const updates = proxy.requests.filter((r) => r.operation === 'UpdateService');
+    expect(updates.map((r) => [r.input?.service, r.input?.forceNewDeployment])).toEqual([['membrane-api', true]]);
+    await expectCompleteDeployment();
+  }, RUN_TIMEOUT_MS);
+
   it('an upgrade whose api the circuit breaker rolled back fails naming the revision, and rolls every service it moved back to the release before', async () => {
     const installed = await runCli(installArgs(), env, RUN_TIMEOUT_MS);
     expect(installed.exitCode, installed.stdout + installed.stderr).toBe(0);

@@ -1,7 +1,7 @@
 // Test support: a loopback HTTP proxy in front of moto that can answer instead of moto.
 // Moto has no fault injection; this proxy throttles, fails with HTTP 500, denies access, loses
 // the answer of a request moto carried out, slows (or holds) calls, or rewrites ECS
-// DescribeServices into a FAILED rollout, by rules matched on the
+// DescribeServices into a FAILED rollout or a crash loop (crash-loop.ts), by rules matched on the
 // AWS operation. It also keeps what moto drops and real ECS keeps (a service's
 // enableExecuteCommand), so tests of the installer see the cloud's answers. Every request is recorded (operation and what was done with it) so tests can
 // count calls. Point a child `aws` at it by overriding AWS_ENDPOINT_URL (see `env()`).
@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CrashLoops, type CrashLoopRule } from './crash-loop.js';
 
 const HOST = '127.0.0.1';
 
@@ -66,7 +67,7 @@ export interface RecordedRequest {
   injected?: Fault;
   /** The injected fault replaced the answer of a request moto had carried out (FaultRule.afterUpstream). */
   carriedOut?: boolean;
-  /** Set when a DescribeServices answer was rewritten into a FAILED rollout. */
+  /** Set when an ECS answer was rewritten (a FAILED rollout, a crash loop). */
   rewritten?: boolean;
   /** HTTP status sent back to the client (undefined while in flight). */
   status?: number;
@@ -97,6 +98,10 @@ export interface FaultProxy {
    * previous revision of its task definition again and has COMPLETED.
    */
   rollBack(serviceName: string, reason: string): () => void;
+  /** The named service's tasks crash (see crash-loop.ts) until the returned remover is called. */
+  crashLoop(serviceName: string, rule: CrashLoopRule): () => void;
+  /** When the first task of a crash-looping service's current deployment failed, if one has. */
+  firstCrash(serviceName: string): number | undefined;
   /** Removes every rule, delay and rewrite (requests stay recorded). */
   clearRules(): void;
   /** Forgets the recorded requests. */
@@ -304,6 +309,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     entry.held.clear();
   };
   const rolloutFailures = new Map<string, RolloutRewrite>();
+  const crashLoops = new CrashLoops();
   const executeCommand = new Map<string, boolean>();
   const sockets = new Set<Socket>();
   let seq = 0;
@@ -374,6 +380,18 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       // As on ECS, a FAILED deployment stays FAILED until a new deployment replaces it.
       const input = record.input as { service?: string; forceNewDeployment?: boolean };
       if (input.service && input.forceNewDeployment && rolloutFailures.get(input.service)?.rolledBack === false) rolloutFailures.delete(input.service);
+    }
+    if (request.service === 'ecs' && crashLoops.active && upstreamResponse.statusCode === 200) {
+      const input = (record.input ?? {}) as { serviceName?: string; service?: string; forceNewDeployment?: boolean };
+      if (request.operation === 'CreateService' || request.operation === 'UpdateService') crashLoops.deploymentStarted(input.serviceName ?? input.service, input.forceNewDeployment === true);
+      const answered = JSON.parse(payload.toString('utf8'));
+      const crashed = request.operation === 'DescribeServices' ? crashLoops.describeServices(answered)
+        : request.operation === 'ListTasks' ? crashLoops.listTasks(record.input ?? {}, answered)
+          : request.operation === 'DescribeTasks' ? crashLoops.describeTasks(record.input ?? {}, answered) : false;
+      if (crashed) {
+        record.rewritten = true;
+        payload = Buffer.from(JSON.stringify(answered), 'utf8');
+      }
     }
     if (request.service === 'ecs' && ECS_SERVICE_ANSWERS.has(request.operation) && upstreamResponse.statusCode === 200) {
       payload = Buffer.from(JSON.stringify(keepExecuteCommand(request.operation, JSON.parse(body.toString('utf8') || '{}'), JSON.parse(payload.toString('utf8')), executeCommand)), 'utf8');
@@ -446,7 +464,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         rolloutFailures.delete(serviceName);
       };
     },
+    crashLoop: (serviceName, rule) => crashLoops.add(serviceName, rule),
+    firstCrash: (serviceName) => crashLoops.firstFailure(serviceName),
     clearRules() {
+      crashLoops.clear();
       faults = [];
       for (const entry of delays) releaseDelay(entry);
       delays = [];

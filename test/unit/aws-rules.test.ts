@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { healthCheckFindings, matcherAccepts, type TargetGroupHealthCheck } from '../../source/clouds/aws/health-checks.js';
 import { missingActions, ECS_EXEC_ACTIONS } from '../../source/clouds/aws/iam-policies.js';
-import { phaseOf } from '../../source/clouds/aws/observe.js';
+import { keepsFailing, observeAws, phaseOf } from '../../source/clouds/aws/observe.js';
+import { awsSettings } from './fixtures.js';
 import { allowsPort, cidrContains } from '../../source/clouds/aws/security-groups.js';
 import type { Command } from '../../source/exec/command.js';
 import type { Runner } from '../../source/exec/runner.js';
@@ -86,6 +87,45 @@ describe('rollouts the circuit breaker rolled back', () => {
     const done = { ...rolledBack, taskDefinition: td(2), deployments: [{ ...rolledBack.deployments[0]!, taskDefinition: td(2) }] };
     expect(phaseOf(done, td(2)).phase).toBe('healthy');
     expect(phaseOf(done).phase).toBe('healthy');
+  });
+});
+
+describe('a deployment whose tasks keep failing', () => {
+  const td = 'arn:aws:ecs:us-east-1:123456789012:task-definition/membrane-api:1';
+  const service = (failedTasks: number, rolloutState: 'IN_PROGRESS' | 'COMPLETED' = 'IN_PROGRESS') => ({
+    serviceName: 'membrane-api', status: 'ACTIVE', desiredCount: 2, runningCount: 0, taskDefinition: td,
+    deployments: [{ status: 'PRIMARY', taskDefinition: td, rolloutState, desiredCount: 2, runningCount: 0, failedTasks }],
+    events: [{ message: '(service membrane-api) has started 2 tasks: (task a) (task b).' }],
+  });
+
+  it('is failed after two tasks in a row, not at the circuit breaker\'s three or the rollout timeout', () => {
+    expect(phaseOf(service(0), td).phase).toBe('deploying');
+    expect(phaseOf(service(1), td).phase).toBe('deploying');
+    expect(phaseOf(service(2), td)).toMatchObject({ phase: 'failed', message: '2 tasks in a row stopped before they ran healthy' });
+    expect(keepsFailing(service(3).deployments[0]!)).toBe(true);
+    // ECS stops counting once a task ran: a finished deployment is not failing.
+    expect(keepsFailing(service(2, 'COMPLETED').deployments[0]!)).toBe(false);
+  });
+
+  it('names why ECS stopped the tasks, asking only for the failing service', async () => {
+    const calls: string[][] = [];
+    const runner = {
+      async run(command: { argv: string[] }) {
+        calls.push(command.argv);
+        const [, cli, operation] = command.argv;
+        const answers: Record<string, unknown> = {
+          'ecs describe-services': { services: [service(2)] },
+          'ecs list-tasks': { taskArns: ['arn:aws:ecs:us-east-1:123456789012:task/membrane/t1'] },
+          'ecs describe-tasks': { tasks: [{ group: 'service:membrane-api', stoppedReason: 'Essential container in task exited', containers: [{ exitCode: 1 }] }] },
+        };
+        return { stdout: JSON.stringify(answers[`${cli} ${operation}`]), stderr: '', exitCode: 0 };
+      },
+      backoff: async () => undefined,
+    };
+    const observations = await observeAws(awsSettings(), runner as never, { 'service:api:task-definition': td });
+    expect(observations.find((o) => o.service === 'api')).toMatchObject({ phase: 'failed', message: '2 tasks in a row stopped before they ran healthy: Essential container in task exited' });
+    expect(calls.map((argv) => argv.slice(1, 3).join(' '))).toEqual(['ecs describe-services', 'ecs list-tasks', 'ecs describe-tasks']);
+    expect(calls[1]).toEqual(expect.arrayContaining(['--service-name', 'membrane-api', '--desired-status', 'STOPPED']));
   });
 });
 

@@ -60,8 +60,8 @@ describe('Container Apps plan', () => {
       'access:engine', 'access:runner', 'access:web',
       'app:custom-code-runner', 'rollout:wave-1',
       'app:orchestrator', 'app:queued-worker', 'app:instant-worker', 'rollout:wave-2',
-      'app:api', 'rollout:wave-3',
-      'app:ui', 'app:console', 'rollout:wave-4',
+      'app:api',
+      'app:ui', 'app:console', 'rollout:wave-3',
     ]);
   });
 

@@ -47,8 +47,8 @@ describe('Cloud Run plan', () => {
       'service:custom-code-runner', 'rollout:wave-1',
       'runner-url',
       'service:orchestrator', 'service:queued-worker', 'service:instant-worker', 'rollout:wave-2',
-      'service:api', 'rollout:wave-3',
-      'service:ui', 'service:console', 'rollout:wave-4',
+      'service:api',
+      'service:ui', 'service:console', 'rollout:wave-3',
     ]);
   });
 

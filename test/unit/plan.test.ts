@@ -21,7 +21,7 @@ import { UsageError } from '../../source/errors.js';
 import { jsonPresenter } from '../../source/ui/presenter.js';
 import { AUTH0, CANARY, awsSettings } from './fixtures.js';
 
-const WAVES: ServiceId[][] = [['custom-code-runner'], ['orchestrator', 'queued-worker', 'instant-worker'], ['api'], ['ui', 'console']];
+const WAVES: ServiceId[][] = [['custom-code-runner'], ['orchestrator', 'queued-worker', 'instant-worker'], ['api', 'ui', 'console']];
 
 /** A step that does nothing, for the pure planning functions. */
 function action(id: string, extra: Partial<ActionStep> = {}): ActionStep {
@@ -33,15 +33,15 @@ describe('withRollouts', () => {
 
   it('inserts one rollout after the last service of each wave, in wave order', () => {
     const rollouts = steps.flatMap((step, index) => (step.kind === 'rollout' ? [{ step, before: steps[index - 1]!.id }] : []));
-    expect(rollouts.map(({ step }) => step.id)).toEqual(['rollout:wave-1', 'rollout:wave-2', 'rollout:wave-3', 'rollout:wave-4']);
+    expect(rollouts.map(({ step }) => step.id)).toEqual(['rollout:wave-1', 'rollout:wave-2', 'rollout:wave-3']);
     expect(rollouts.map(({ step }) => step.kind === 'rollout' && step.services)).toEqual(WAVES);
-    expect(rollouts.map(({ before }) => before)).toEqual(['service:custom-code-runner', 'service:instant-worker', 'service:api', 'service:console']);
+    expect(rollouts.map(({ before }) => before)).toEqual(['service:custom-code-runner', 'service:instant-worker', 'service:console']);
   });
 
-  it('keeps every action step, in order, and adds only the four rollouts', () => {
+  it('keeps every action step, in order, and adds only the three rollouts', () => {
     const actions = awsSteps(awsSettings());
     expect(steps.filter((step) => step.kind === 'action').map((step) => step.id)).toEqual(actions.map((step) => step.id));
-    expect(steps).toHaveLength(actions.length + 4);
+    expect(steps).toHaveLength(actions.length + 3);
   });
 
   it('starts no service of a wave before the previous wave has rolled out', () => {
@@ -94,12 +94,13 @@ describe('batches', () => {
     expect(batches([])).toEqual([]);
   });
 
-  it('runs the AWS preparation together, then the task definitions together, then services one by one', () => {
+  it('runs the AWS preparation together, then the task definitions together, then each wave\'s services together', () => {
     const groups = batches(withRollouts(awsSteps(awsSettings())));
-    // The four autoscaling steps together, after the last wave's rollout.
-    expect(groups.map((group) => group.length)).toEqual([8, 1, 7, ...Array<number>(11).fill(1), 4]);
+    // Roles, then per wave its services and its rollout; the four autoscaling steps together, after the last wave's rollout.
+    expect(groups.map((group) => group.length)).toEqual([8, 1, 7, 1, 1, 3, 1, 3, 1, 4]);
+    expect(groups[5]!.map((step) => step.id)).toEqual(['service:orchestrator', 'service:queued-worker', 'service:instant-worker']);
     expect(groups.at(-1)!.map((step) => step.id)).toEqual(['scaling:instant-worker', 'scaling:api', 'scaling:ui', 'scaling:console']);
-    expect(groups.at(-2)![0]).toMatchObject({ kind: 'rollout', services: ['ui', 'console'] });
+    expect(groups.at(-2)![0]).toMatchObject({ kind: 'rollout', services: ['api', 'ui', 'console'] });
     expect(groups[0]!.map((step) => step.id)).toEqual([
       'secret:secret',
       'secret:encryptionSecret',
@@ -159,11 +160,11 @@ describe('writePlan', () => {
     expect(written).toHaveLength(23);
   });
 
-  it('writes a plan.json with all 32 steps, every argv an array of strings', () => {
+  it('writes a plan.json with all 31 steps, every argv an array of strings', () => {
     const plan = planJson();
     expect(plan).toMatchObject({ version: 1, name: 'default', cloud: 'aws' });
-    expect(plan.steps).toHaveLength(32);
-    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(32);
+    expect(plan.steps).toHaveLength(31);
+    expect(new Set(plan.steps.map((step) => step.id)).size).toBe(31);
     const commands = plan.steps.flatMap((step) => step.commands as { argv: unknown }[]);
     expect(commands).toHaveLength(35);
     for (const { argv } of commands) {
@@ -285,7 +286,7 @@ describe('writePlan in auth0 mode', () => {
       const settings = awsSettings((raw) => (raw.auth = structuredClone(AUTH0)));
       await writePlan(dir, settings, withRollouts(awsSteps(settings)), []);
       const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
-      expect(plan.steps).toHaveLength(32);
+      expect(plan.steps).toHaveLength(31);
       expect(plan.settings.auth).toBe('auth0');
       const orchestrator = JSON.parse(readFileSync(join(dir, 'task-definitions/orchestrator.json'), 'utf8')).containerDefinitions[0];
       expect(orchestrator.secrets).toContainEqual({ name: 'AUTH0_CLIENT_SECRET', valueFrom: '<secret:auth0ClientSecret:arn>:::<secret:auth0ClientSecret:version>' });
@@ -392,7 +393,7 @@ describe('plan --for and --diff against the demo (the real AWS adapter, a simula
     expect(document.steps.map((step: { id: string }) => step.id)).toEqual([
       ...SERVICE_IDS.map((id) => `task-definition:${id}`),
       'service:custom-code-runner', 'rollout:wave-1', 'service:orchestrator', 'service:queued-worker', 'service:instant-worker', 'rollout:wave-2',
-      'service:api', 'rollout:wave-3', 'service:ui', 'service:console', 'rollout:wave-4',
+      'service:api', 'service:ui', 'service:console', 'rollout:wave-3',
     ]);
     expect(document.diff.steps.find((step: { id: string }) => step.id === 'service:api')).toMatchObject({ status: 'missing' });
     expect(JSON.parse(readFileSync(join(upgrade.out, 'task-definitions/api.json'), 'utf8')).containerDefinitions[0].image).toBe('harbor.integration.app/core/api:2025-10-01');

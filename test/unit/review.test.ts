@@ -101,7 +101,7 @@ describe('reviewLines', () => {
     const { lines } = review(awsSettings());
     expect(lines).toContain('  Secret ×5: membrane/{jwt-secret, encryption-secret, mongo-uri, redis-uri, registry-credentials}');
     expect(lines).toContain('  Task definition ×7: membrane-{custom-code-runner, orchestrator, queued-worker, instant-worker, api, ui, console}');
-    expect(lines).toContain('  ECS service ×7: custom-code-runner → orchestrator, queued-worker, instant-worker → api → ui, console; autoscaling ×4');
+    expect(lines).toContain('  ECS service ×7: custom-code-runner → orchestrator, queued-worker, instant-worker → api, ui, console; autoscaling ×4');
     expect(lines).toContain('Storage: S3 buckets membrane-example-com-{tmp, connectors, static}; static files at https://static.example.com');
     // Steps whose titles do not start alike are named by their kind.
     expect(review(azureSettings()).lines).toContain('  Access ×3: membrane-{apps, runner, web}');

@@ -1,5 +1,5 @@
 // The AWS half of troubleshooting: one describe-services for all seven, the stopped tasks'
-// reasons, each task definition's env and ports, and CloudWatch logs.
+// reasons (stopped-tasks.ts), each task definition's env and ports, and CloudWatch logs.
 import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES, type ServiceId } from '../../membrane/services.js';
@@ -8,30 +8,18 @@ import type { CloudDiagnostics, ServiceInspection } from '../types.js';
 import { ECS_EXEC_ACTIONS, missingActions } from './iam-policies.js';
 import { awsArgv, awsNames } from './names.js';
 import { phaseOf } from './observe.js';
-
-interface StoppedTask {
-  group?: string;
-  stoppedReason?: string;
-  containers?: { reason?: string; exitCode?: number }[];
-}
+import { stoppedTasks, stopReasons, type StoppedTask } from './stopped-tasks.js';
 
 export function awsDiagnostics(settings: SettingsFor<'aws'>): CloudDiagnostics {
   const aws = settings.answers.aws;
   const names = awsNames(settings);
   const call = <T = any>(runner: Runner, ...args: string[]) => runJson<T>(runner, { argv: awsArgv(aws.region, ...args) });
 
-  async function stoppedTasks(runner: Runner): Promise<StoppedTask[]> {
-    const { taskArns = [] } = await call<{ taskArns?: string[] }>(runner, 'ecs', 'list-tasks', '--cluster', aws.cluster, '--desired-status', 'STOPPED');
-    if (taskArns.length === 0) return [];
-    const { tasks = [] } = await call<{ tasks?: StoppedTask[] }>(runner, 'ecs', 'describe-tasks', '--cluster', aws.cluster, '--tasks', ...taskArns.slice(0, 100));
-    return tasks;
-  }
-
   return {
     async inspect(runner) {
       const [described, stopped, definitions] = await Promise.all([
         call(runner, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', ...SERVICES.map((s) => names.service(s.id))),
-        stoppedTasks(runner).catch(() => [] as StoppedTask[]),
+        stoppedTasks(runner, aws.region, aws.cluster).catch(() => [] as StoppedTask[]),
         Promise.all(SERVICES.map((spec) => findOrNull(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-task-definition', '--task-definition', names.family(spec.id)) }))),
       ]);
       return SERVICES.map((spec, index): ServiceInspection => {
@@ -48,10 +36,7 @@ export function awsDiagnostics(settings: SettingsFor<'aws'>): CloudDiagnostics {
         };
         if (!service) return { ...base, found: false, healthy: false, reasons: [] };
         const phase = phaseOf(service);
-        const taskReasons = stopped
-          .filter((task) => task.group === `service:${names.service(spec.id)}`)
-          .flatMap((task) => [task.stoppedReason, ...(task.containers ?? []).map((c) => c.reason)])
-          .filter((reason): reason is string => Boolean(reason));
+        const taskReasons = stopReasons(stopped, names.service(spec.id));
         const reasons = [...new Set([...(phase.phase === 'healthy' ? [] : [phase.message].filter((m): m is string => Boolean(m))), ...taskReasons])];
         return { ...base, found: true, healthy: phase.phase === 'healthy', reasons };
       });

@@ -1,10 +1,12 @@
-// One describe-services call returns every service's rollout (ECS allows 10 per call; we have 7).
+// One describe-services call returns every service's rollout (ECS allows 10 per call; we have 7);
+// only a service whose tasks keep failing costs two more, once, to say why.
 import type { SettingsFor } from '../../answers/settings.js';
 import type { Runner } from '../../exec/runner.js';
 import { SERVICES } from '../../membrane/services.js';
 import { runJson } from '../cli-json.js';
 import type { ServiceObservation } from '../types.js';
 import { awsArgv, awsNames, outputKey } from './names.js';
+import { stoppedTasks, stopReasons } from './stopped-tasks.js';
 
 interface EcsDeployment {
   status: string;
@@ -13,6 +15,20 @@ interface EcsDeployment {
   rolloutStateReason?: string;
   desiredCount: number;
   runningCount: number;
+  /** Tasks of this deployment that failed in a row (reset once one runs). */
+  failedTasks?: number;
+}
+
+/**
+ * After this many tasks in a row failed, a deployment is failing: a crash loop, a failed pull,
+ * a failed health check or a missing permission does not heal by waiting, and the circuit
+ * breaker (at least 3 failures, then its rollback) or the rollout timeout would only say so later.
+ */
+export const FAILURES_IN_A_ROW = 2;
+
+/** A deployment still in progress whose tasks keep failing. */
+export function keepsFailing(deployment: Pick<EcsDeployment, 'rolloutState' | 'failedTasks'>): boolean {
+  return deployment.rolloutState === 'IN_PROGRESS' && (deployment.failedTasks ?? 0) >= FAILURES_IN_A_ROW;
 }
 
 interface EcsService {
@@ -31,12 +47,20 @@ export async function observeAws(settings: SettingsFor<'aws'>, runner: Runner, k
   const { services = [] } = await runJson<{ services?: EcsService[] }>(runner, {
     argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', ...SERVICES.map((s) => names.service(s.id))),
   });
-  return SERVICES.map((spec) => {
+  const observations = SERVICES.map((spec): ServiceObservation => {
     const found = services.find((s) => s.serviceName === names.service(spec.id) && s.status !== 'INACTIVE');
     if (!found) return { service: spec.id, running: 0, desired: settings.sizing[spec.id].replicas };
     // Until this run's service step has deployed a revision, the one the service runs is not a rollback.
     return { service: spec.id, ...phaseOf(found, known[outputKey.deployedRevision(spec.id)]) };
   });
+  // A verdict names its cause: why ECS stopped the tasks (two more calls, once, for a failing service only).
+  const failing = SERVICES.filter((spec) => services.some((s) => s.serviceName === names.service(spec.id) && s.deployments?.some((d) => d.status === 'PRIMARY' && keepsFailing(d))));
+  await Promise.all(failing.map(async (spec) => {
+    const reasons = stopReasons(await stoppedTasks(runner, aws.region, aws.cluster, names.service(spec.id)).catch(() => []), names.service(spec.id));
+    const observation = observations.find((o) => o.service === spec.id)!;
+    if (reasons.length) observation.message = `${observation.message}: ${reasons.join('; ')}`;
+  }));
+  return observations;
 }
 
 /** `membrane-api:3` from a task definition ARN. */
@@ -53,6 +77,7 @@ export function phaseOf(service: EcsService, expected?: string): Omit<ServiceObs
   const latestEvent = service.events?.[0]?.message;
   const counts = { running: service.runningCount, desired: service.desiredCount };
   if (primary?.rolloutState === 'FAILED') return { phase: 'failed', ...counts, message: primary.rolloutStateReason ?? latestEvent };
+  if (primary && keepsFailing(primary)) return { phase: 'failed', ...counts, message: `${primary.failedTasks} tasks in a row stopped before they ran healthy` };
   const failedBeside = deployments.find((d) => d !== primary && d.rolloutState === 'FAILED');
   // The service's task definition is its PRIMARY deployment's (after a rollback, the old one's again).
   const running = service.taskDefinition ?? primary?.taskDefinition;

@@ -14,6 +14,7 @@ import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, ty
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
 import { awsArgv, awsNames, outputKey, type AwsNames } from './names.js';
 import { desiredRange, scalingSteps } from './scaling.js';
+import { keepsFailing } from './observe.js';
 
 /** arn:…:task-definition/membrane-api:3 → membrane-api:3, as the console names a revision. */
 const revision = (arn: string) => arn.split('/').pop() ?? arn;
@@ -320,6 +321,8 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
     id: `service:${spec.id}`,
     title: `ECS service ${names.service(spec.id)}`,
     deploys: spec.id,
+    // The services of a wave are created together, as on the other clouds.
+    group: `wave-${spec.wave}`,
     preview: (outputs) => [create(outputs)],
     artifacts: (outputs) => [{ path: `services/${spec.id}.json`, content: `${JSON.stringify(createServiceInput(spec, settings, names, outputs), null, 2)}\n` }],
     async apply({ runner, outputs }) {
@@ -334,9 +337,11 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
       const wanted = updateServiceInput(spec, settings, names, outputs, existing.desiredCount);
       const range = desiredRange(spec, settings);
       // A FAILED deployment stays FAILED: once its cause is fixed, only a new deployment tries again.
-      const failed = existing.deployments?.some((d: { status: string; rolloutState?: string }) => d.status === 'PRIMARY' && d.rolloutState === 'FAILED') === true;
+      // One whose tasks kept failing starts over too, counting its failures from zero.
+      const primary = existing.deployments?.find((d: { status: string }) => d.status === 'PRIMARY');
+      const failed = primary?.rolloutState === 'FAILED' || (primary !== undefined && keepsFailing(primary));
       const changes = [
-        failed && 'its last deployment FAILED: a new one',
+        failed && `its last deployment ${primary.rolloutState === 'FAILED' ? 'FAILED' : 'kept failing'}: a new one`,
         existing.taskDefinition !== wanted.taskDefinition && `task definition ${revision(existing.taskDefinition)} → ${revision(wanted.taskDefinition)}`,
         existing.desiredCount !== wanted.desiredCount && `desired count ${existing.desiredCount} → ${wanted.desiredCount}${range.max > range.min ? ` (outside the scaling range ${range.min}–${range.max})` : ''}`,
         existing.enableExecuteCommand !== wanted.enableExecuteCommand && `ECS Exec ${existing.enableExecuteCommand ? 'on' : 'off'} → ${wanted.enableExecuteCommand ? 'on' : 'off'}`,
