@@ -110,6 +110,9 @@ export interface RolloutStep {
 
 export type Step = ActionStep | RolloutStep;
 
+/** One poll of a rollout wait: every service's state. */
+export type Poll = (runner: Runner, known?: Readonly<Record<string, string>>) => Promise<ServiceObservation[]>;
+
 export interface ServiceObservation {
   service: ServiceId;
   /** Absent when the cloud has no such service yet. */
@@ -175,6 +178,13 @@ export interface CloudAdapter {
    * adapter can tell the revision it just made from one the cloud went back to.
    */
   observe(runner: Runner, known?: Readonly<Record<string, string>>): Promise<ServiceObservation[]>;
+  /**
+   * For a cloud where one call cannot say everything a wait needs (Azure: why a revision is not
+   * ready): a poller for one rollout wait of `services`, still ONE CLI call per poll, spreading the
+   * extra reads over the wait's polls. Made afresh for each wait, so nothing read before the steps
+   * that ran since is ever reported; each poll returns every service. Without it, each poll is observe().
+   */
+  watch?(services: readonly ServiceId[]): Poll;
   /** What the review screen says about this cloud beyond the steps (caveats, manual follow-ups). */
   notes(): string[];
   /** The cloud's half of the troubleshooting checklist. */

@@ -1,7 +1,7 @@
 // Runs a plan: step by step in order (groups concurrently), journaling before and after
 // each step, turning observations into service progress events, and stopping cleanly.
 import type { Secrets } from '../answers/schema.js';
-import type { ActionStep, CloudAdapter, Outputs, RolloutStep, ServiceObservation, Step, StepResult } from '../clouds/types.js';
+import type { ActionStep, CloudAdapter, Outputs, Poll, RolloutStep, ServiceObservation, Step, StepResult } from '../clouds/types.js';
 import { CliError, isWorthAnotherLook } from '../exec/errors.js';
 import type { Runner } from '../exec/runner.js';
 import { InterruptedError, StepFailedError } from '../errors.js';
@@ -118,9 +118,11 @@ function withKnownOutputs(result: StepResult): StepResult {
 
 async function waitForRollout(step: RolloutStep, options: EngineOptions, progress: ServiceTracker, known: Record<string, string>): Promise<void> {
   const deadline = Date.now() + options.rolloutTimeoutMs;
+  const { adapter } = options;
+  const poll: Poll = adapter.watch?.(step.services) ?? ((runner, outputs) => adapter.observe(runner, outputs));
   let delay = options.pollIntervalMs;
   for (;;) {
-    const observations = await options.adapter.observe(options.runner, known);
+    const observations = await poll(options.runner, known);
     const changed = progress.observe(observations);
     delay = nextPollDelay(delay, changed, options.pollIntervalMs);
     const mine = observations.filter((o) => step.services.includes(o.service));

@@ -376,6 +376,22 @@ describe('the fake az', () => {
       expect(healed.properties.latestReadyRevisionName).toBe(fixed.properties.latestRevisionName);
     });
 
+    it('keeps a provisioned revision Activating for AZ_FAKE_ACTIVATE_AFTER reads: the app Succeeded, its revision not ready yet', async () => {
+      const activating = { ...env(), AZ_FAKE_READY_AFTER: '1', AZ_FAKE_ACTIVATE_AFTER: '2' };
+      const made = await az(activating, ['containerapp', 'create', '-n', 'membrane-slow', '-g', RG, '--yaml', await file('membrane-slow.yaml', appDoc())]);
+      const show = () => az(activating, ['containerapp', 'show', '-n', 'membrane-slow', '-g', RG]);
+      const revision = made.properties.latestRevisionName;
+      // azure-cli-extensions#6251: provisioningState Succeeded does not mean the revision is healthy.
+      expect((await show()).properties).toMatchObject({ provisioningState: 'Succeeded', latestRevisionName: revision, latestReadyRevisionName: null });
+      expect((await az(activating, ['containerapp', 'revision', 'show', '-n', 'membrane-slow', '-g', RG, '--revision', revision])).properties)
+        .toMatchObject({ provisioningState: 'Provisioned', healthState: 'None', runningState: 'Activating', replicas: 0, trafficWeight: 0 });
+      expect((await show()).properties.latestReadyRevisionName).toBeNull();
+      expect((await show()).properties.latestReadyRevisionName).toBe(revision);
+      expect((await az(activating, ['containerapp', 'revision', 'show', '-n', 'membrane-slow', '-g', RG, '--revision', revision])).properties)
+        .toMatchObject({ healthState: 'Healthy', runningState: 'Running', replicas: 1 });
+      await az(env(), ['containerapp', 'delete', '-n', 'membrane-slow', '-g', RG, '--yes']);
+    });
+
     it('prints canned or configured log lines', async () => {
       const canned = await azRun(env(), ['containerapp', 'logs', 'show', '-n', 'membrane-api', '-g', RG, '--tail', '2', '--format', 'json']);
       expect(canned.exitCode).toBe(0);

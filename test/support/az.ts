@@ -31,6 +31,8 @@ export interface FakeAzOptions {
   location?: string;
   /** AZ_FAKE_READY_AFTER: show/list reads until a new revision settles (default 2; 0 = at once). */
   readyAfter?: number;
+  /** AZ_FAKE_ACTIVATE_AFTER: show/list reads after provisioning until a healthy revision is ready (default 0). */
+  activateAfter?: number;
   /** AZ_FAKE_VERSION: what `az version` reports as azure-cli (default 2.75.0). */
   version?: string;
   /** Public Azure DNS zones (each with its SOA and NS record sets) and any record sets already in them. */
@@ -187,6 +189,7 @@ export async function startFakeAz(options: FakeAzOptions): Promise<FakeAz> {
     AZURE_CORE_COLLECT_TELEMETRY: 'false',
     AZURE_CORE_NO_COLOR: 'true',
     ...(options.readyAfter !== undefined && { AZ_FAKE_READY_AFTER: String(options.readyAfter) }),
+    ...(options.activateAfter !== undefined && { AZ_FAKE_ACTIVATE_AFTER: String(options.activateAfter) }),
     ...(options.version !== undefined && { AZ_FAKE_VERSION: options.version }),
   };
   let stopping: Promise<void> | undefined;

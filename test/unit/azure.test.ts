@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDocument, containerAppCpu, containerAppSizeProblem, handChanges } from '../../source/clouds/azure/documents.js';
 import { azureScaling } from '../../source/clouds/azure/scaling.js';
 import { azureAdapter } from '../../source/clouds/azure/index.js';
-import { phaseOf, revisionPhase } from '../../source/clouds/azure/observe.js';
+import { phaseOf, revisionPhase, watchAzure } from '../../source/clouds/azure/observe.js';
 import { KEY_VAULT_TRIES, WAITING_FOR_KEY_VAULT, whileKeyVaultAccessPropagates } from '../../source/clouds/azure/propagation.js';
 import { azureSteps } from '../../source/clouds/azure/steps.js';
 import type { Outputs } from '../../source/clouds/types.js';
@@ -345,6 +345,54 @@ describe('Container App state to phase', () => {
   it('asks the revision why it is not ready: unhealthy fails with its details', () => {
     expect(revisionPhase({ properties: { healthState: 'Unhealthy', runningState: 'Failed', runningStateDetails: 'Container exited with code 1' } })).toEqual({ phase: 'failed', message: 'Container exited with code 1' });
     expect(revisionPhase({ properties: { healthState: 'None', runningState: 'Activating' } })).toEqual({ phase: 'deploying', message: 'revision Activating' });
+  });
+});
+
+describe('polling a rollout wait: one az call per poll', () => {
+  const settings = azureSettings();
+  const listed = (apps: Record<string, [string, string | null]>) => Object.entries(apps).map(([service, [latest, ready]]) => ({ name: `membrane-${service}`, properties: { provisioningState: 'Succeeded', latestRevisionName: latest, latestReadyRevisionName: ready } }));
+  /** A cloud whose list is `apps()` and whose revisions say `revisions[name]` (Activating when unnamed). */
+  function cloud(apps: () => ReturnType<typeof listed>, revisions: Record<string, object> = {}) {
+    return scriptedRunner((argv) => {
+      if (argv[2] === 'list') return apps();
+      const name = argv[argv.indexOf('--revision') + 1]!;
+      return { name, properties: revisions[name] ?? { provisioningState: 'Provisioned', healthState: 'None', runningState: 'Activating' } };
+    });
+  }
+  const kinds = (calls: string[][]) => calls.map((argv) => (argv[2] === 'list' ? 'list' : argv[argv.indexOf('--revision') + 1]));
+
+  it('alternates the list with one waiting app\'s revision, the one asked longest ago first, and returns every service each poll', async () => {
+    let apps = listed({ orchestrator: ['o--1', null], 'queued-worker': ['q--1', null], 'instant-worker': ['i--1', 'i--1'] });
+    const { runner, calls } = cloud(() => apps);
+    const poll = watchAzure(settings, ['orchestrator', 'queued-worker', 'instant-worker']);
+    for (let i = 0; i < 5; i++) expect((await poll(runner)).map((o) => o.service)).toEqual(SERVICES.map((spec) => spec.id));
+    expect(kinds(calls)).toEqual(['list', 'o--1', 'list', 'q--1', 'list']);
+    apps = listed({ orchestrator: ['o--1', 'o--1'], 'queued-worker': ['q--1', null], 'instant-worker': ['i--1', 'i--1'] });
+    await poll(runner);
+    await poll(runner);
+    expect(kinds(calls).slice(5)).toEqual(['o--1', 'list']);
+  });
+
+  it('reports a failed revision with its runningStateDetails, and forgets it once the app has a newer revision', async () => {
+    let apps = listed({ api: ['a--1', null] });
+    const { runner } = cloud(() => apps, { 'a--1': { provisioningState: 'Provisioned', healthState: 'Unhealthy', runningState: 'Failed', runningStateDetails: 'Container exited with code 1' } });
+    const poll = watchAzure(settings, ['api']);
+    const api = async () => (await poll(runner)).find((o) => o.service === 'api');
+    expect(await api()).toMatchObject({ phase: 'deploying' });
+    expect(await api()).toMatchObject({ phase: 'failed', message: 'Container exited with code 1' });
+    apps = listed({ api: ['a--2', null] });
+    expect(await api()).toMatchObject({ phase: 'deploying', message: 'a--2 is provisioned, not ready yet' });
+  });
+
+  it('starts every wait with a list, never asks an app outside the wave, and says nothing of its phase', async () => {
+    const apps = listed({ api: ['a--1', 'a--1'], ui: ['u--2', 'u--1'] });
+    const { runner, calls } = cloud(() => apps);
+    const first = watchAzure(settings, ['api']);
+    await first(runner);
+    const observations = await watchAzure(settings, ['console'])(runner);
+    expect(kinds(calls)).toEqual(['list', 'list']);
+    expect(observations.find((o) => o.service === 'ui')).toEqual({ service: 'ui', running: 0, desired: settings.sizing.ui.replicas });
+    expect(observations.find((o) => o.service === 'api')).toMatchObject({ phase: 'healthy' });
   });
 });
 

@@ -6,7 +6,7 @@ import { containerAppCpu, containerAppSizeProblem, GUIDE_PROBE } from './documen
 import { azureDnsStep } from './dns.js';
 import { azureEndpointsStep } from './endpoints.js';
 import { azureNames } from './names.js';
-import { observeAzure } from './observe.js';
+import { observeAzure, watchAzure } from './observe.js';
 import { askAzure } from './questions.js';
 import { azurePreflight } from './preflight.js';
 import { azureScaling } from './scaling.js';
@@ -32,6 +32,7 @@ export function azureAdapter(settings: SettingsFor<'azure'>): CloudAdapter {
       return [...azureSteps(settings), ...(zone ? [azureDnsStep(settings, zone)] : []), azureEndpointsStep(settings)];
     },
     observe: (runner) => observeAzure(settings, runner),
+    watch: (services) => watchAzure(settings, services),
     diagnostics: () => azureDiagnostics(settings),
     uninstall: (runner, known, options) => azureUninstall(settings, runner, known, options),
     notes: () => [
