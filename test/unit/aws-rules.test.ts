@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { healthCheckFindings, matcherAccepts, type TargetGroupHealthCheck } from '../../source/clouds/aws/health-checks.js';
 import { missingActions, ECS_EXEC_ACTIONS } from '../../source/clouds/aws/iam-policies.js';
-import { keepsFailing, observeAws, phaseOf } from '../../source/clouds/aws/observe.js';
+import { keepsFailing, observeAws, phaseOf, waitingFor } from '../../source/clouds/aws/observe.js';
 import { awsSettings } from './fixtures.js';
 import { allowsPort, cidrContains } from '../../source/clouds/aws/security-groups.js';
 import type { Command } from '../../source/exec/command.js';
@@ -126,6 +126,26 @@ describe('a deployment whose tasks keep failing', () => {
     expect(observations.find((o) => o.service === 'api')).toMatchObject({ phase: 'failed', message: '2 tasks in a row stopped before they ran healthy: Essential container in task exited' });
     expect(calls.map((argv) => argv.slice(1, 3).join(' '))).toEqual(['ecs describe-services', 'ecs list-tasks', 'ecs describe-tasks']);
     expect(calls[1]).toEqual(expect.arrayContaining(['--service-name', 'membrane-api', '--desired-status', 'STOPPED']));
+  });
+});
+
+describe('what a rollout waits for', () => {
+  const deployment = (status: string, runningCount: number, extra: Record<string, unknown> = {}) => ({ status, rolloutState: 'IN_PROGRESS' as const, desiredCount: 2, runningCount, ...extra });
+
+  it('says it in the deployments\' counts: running, starting, failed, the old tasks still draining', () => {
+    const primary = deployment('PRIMARY', 1, { pendingCount: 1 });
+    expect(waitingFor(primary, [primary, deployment('ACTIVE', 2)])).toBe('1/2 running, 1 starting, draining 2 old tasks');
+    const all = deployment('PRIMARY', 2);
+    expect(waitingFor(all, [all])).toBe('2/2 running, waiting for health checks');
+    const failing = deployment('PRIMARY', 0, { failedTasks: 1 });
+    expect(waitingFor(failing, [failing])).toBe('0/2 running, 1 failed');
+  });
+
+  it('adds an event that is not routine (a placement or pull problem), and leaves routine ones out', () => {
+    const primary = deployment('PRIMARY', 0, { pendingCount: 2 });
+    expect(waitingFor(primary, [primary], '(service membrane-api) has started 2 tasks: (task a) (task b).')).toBe('0/2 running, 2 starting');
+    expect(waitingFor(primary, [primary], '(service membrane-api) was unable to place a task. Reason: ResourceInitializationError: unable to pull secrets or registry auth'))
+      .toBe('0/2 running, 2 starting — (service membrane-api) was unable to place a task. Reason: ResourceInitializationError: unable to pull secrets or registry auth');
   });
 });
 

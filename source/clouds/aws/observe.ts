@@ -15,6 +15,8 @@ interface EcsDeployment {
   rolloutStateReason?: string;
   desiredCount: number;
   runningCount: number;
+  /** Tasks placed but not running yet: provisioning, pulling the image, starting. */
+  pendingCount?: number;
   /** Tasks of this deployment that failed in a row (reset once one runs). */
   failedTasks?: number;
 }
@@ -88,5 +90,20 @@ export function phaseOf(service: EcsService, expected?: string): Omit<ServiceObs
   }
   const settled = primary?.rolloutState === 'COMPLETED' && deployments.length === 1;
   if (settled && service.runningCount >= service.desiredCount) return { phase: 'healthy', ...counts, message: latestEvent ?? primary?.rolloutStateReason };
-  return { phase: 'deploying', ...counts, message: latestEvent ?? primary?.rolloutStateReason };
+  return { phase: 'deploying', ...counts, message: (primary && waitingFor(primary, deployments, latestEvent)) ?? latestEvent ?? primary?.rolloutStateReason };
+}
+
+/** ECS events that only say the rollout moves; any other (placement, pull, permission) is worth showing. */
+const ROUTINE_EVENT = /has started \d+ tasks?|registered \d+ targets?|has reached a steady state|deployment .* completed|has stopped \d+ running tasks?|deregistered \d+ targets?/i;
+
+/** What a rollout still waits for, in the counts of its deployments: "1/2 running, 1 starting, draining 2 old tasks". */
+export function waitingFor(primary: EcsDeployment, deployments: EcsDeployment[], latestEvent?: string): string {
+  const old = deployments.filter((d) => d !== primary).reduce((sum, d) => sum + d.runningCount, 0);
+  const parts = [`${primary.runningCount}/${primary.desiredCount} running`];
+  if (primary.pendingCount) parts.push(`${primary.pendingCount} starting`);
+  if (primary.failedTasks) parts.push(`${primary.failedTasks} failed`);
+  if (old) parts.push(`draining ${old} old task${old === 1 ? '' : 's'}`);
+  else if (primary.runningCount >= primary.desiredCount) parts.push('waiting for health checks');
+  const words = parts.join(', ');
+  return latestEvent && !ROUTINE_EVENT.test(latestEvent) ? `${words} — ${latestEvent}` : words;
 }
