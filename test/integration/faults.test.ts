@@ -313,11 +313,11 @@ describe('faults from the AWS APIs', () => {
     expect(run.stdout).toContain(`[api] failed 2/2 — rolled back to membrane-api:1: ${reason}`);
     expect(run.stdout).toContain('api failed: rolled back to membrane-api:1 (not membrane-api:2)');
     expect(proxy.requests.some((r) => r.rewritten)).toBe(true);
-    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
-    expect(run.stdout).toContain('Rolled back: custom-code-runner, orchestrator, queued-worker, instant-worker, api run the release of');
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api, ui, console to the release of');
+    expect(run.stdout).toContain('Rolled back: custom-code-runner, orchestrator, queued-worker, instant-worker, api, ui, console run the release of');
 
-    // In moto (which never rolls back by itself), the services the upgrade moved run the old image again; ui and console never moved.
-    const described = await aws(moto.env, ['ecs', 'describe-services', '--cluster', fixture.cluster, '--services', ...['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker', 'ui', 'console'].map((id) => `membrane-${id}`)]);
+    // In moto (which never rolls back by itself), the services the upgrade moved run the old image again (the api: ECS's own rollback).
+    const described = await aws(moto.env, ['ecs', 'describe-services', '--cluster', fixture.cluster, '--services', ...SERVICE_IDS.filter((id) => id !== 'api').map((id) => `membrane-${id}`)]);
     for (const service of described.services as { serviceName: string; taskDefinition: string }[]) {
       const { taskDefinition } = await aws(moto.env, ['ecs', 'describe-task-definition', '--task-definition', service.taskDefinition]);
       expect(taskDefinition.containerDefinitions[0].image, service.serviceName).toMatch(/:2025-09-19$/);

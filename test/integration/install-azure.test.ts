@@ -219,7 +219,7 @@ describe('install on Azure Container Apps against the strict fake az', () => {
     azure.setFailure('membrane-api@2025-10-01', null);
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain('api failed: Container membrane-api exited with code 1');
-    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api, ui, console to the release of');
     for (const spec of SERVICES) expect(app(spec.id).properties.template.containers[0].image, spec.id).toMatch(/:2025-09-19$/);
   }, RUN_TIMEOUT_MS);
 

@@ -271,7 +271,7 @@ describe('Cloud Run changes and failures', () => {
     gcp.fake.failImageTag('membrane-api', null);
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/api failed: .*is not ready/);
-    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api to the release of');
+    expect(run.stdout).toContain('Rolling back custom-code-runner, orchestrator, queued-worker, instant-worker, api, ui, console to the release of');
     for (const [name, service] of Object.entries(gcp.fake.services())) {
       expect(containerOf(service).image, name).toMatch(/:2025-09-19$/);
       // Traffic is on a ready revision of the old image.

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, type CliRun } from '../support/cli.js';
 import { auditLines, runAndKill } from '../support/kill.js';
+import { SERVICE_IDS } from '../../source/membrane/services.js';
 
 let dir: string;
 const demo = (args: string[], speed = '0.01') => runCli([...args, '--demo', '--yes', '--state-dir', dir], { CREATE_MEMBRANE_DEPLOY_DEMO_SPEED: speed }, 120_000);
@@ -56,18 +57,18 @@ describe('rollback', () => {
     for (const image of await runningImages()) expect(image).toMatch(/:2025-10-01$/);
   }, 300_000);
 
-  it('an upgrade whose api fails rolls back every service it moved: the cloud runs the old images again, ui and console never moved', async () => {
+  it('an upgrade whose api fails rolls back every service it moved (ui and console roll out beside it): the cloud runs the old images again', async () => {
     const before = (await readFile(join(dir, 'default', 'audit.log'), 'utf8')).split('\n').length;
     const upgrade = await demo(['upgrade', '--image-tag', '2025-11-01', '--demo-fail', 'api']);
     expect(upgrade.exitCode, upgrade.stdout + upgrade.stderr).toBe(1);
-    const moved = 'custom-code-runner, orchestrator, queued-worker, instant-worker, api';
+    const moved = 'custom-code-runner, orchestrator, queued-worker, instant-worker, api, ui, console';
     expect(upgrade.stdout).toMatch(new RegExp(`Rolling back ${moved} to the release of [\\d: -]+ UTC \\(image tag 2025-10-01\\), because the upgrade failed`));
     expect(upgrade.stdout).toContain(`Rolled back: ${moved} run the release of`);
     expect(upgrade.stdout).toContain('Fix the cause, then upgrade again with: create-membrane-deploy upgrade --image-tag 2025-11-01 --name default');
     for (const image of await runningImages()) expect(image).toMatch(/:2025-10-01$/);
     const run = (await readFile(join(dir, 'default', 'audit.log'), 'utf8')).split('\n').slice(before - 1).filter(Boolean).map((text) => JSON.parse(text).argv.join(' '));
     const updated = run.filter((argv) => argv.includes('ecs update-service')).map((argv) => /services\/([\w-]+)\.update\.json/.exec(argv)?.[1]);
-    expect(new Set(updated)).toEqual(new Set(['custom-code-runner', 'orchestrator', 'queued-worker', 'instant-worker', 'api']));
+    expect(new Set(updated)).toEqual(new Set(SERVICE_IDS));
     const after = await status();
     expect([after.command, after.status]).toEqual(['rollback', 'done']);
     expect(after.releases.at(-1).imageTag).toBe('2025-10-01');
