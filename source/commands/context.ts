@@ -12,7 +12,7 @@ import type { Journal } from '../engine/journal.js';
 import { fileAuditSink } from '../exec/audit.js';
 import { shellQuote } from '../exec/command.js';
 import { createRedactor } from '../exec/redact.js';
-import { createRunner, type Runner, type RunnerOptions } from '../exec/runner.js';
+import { createRunner, type Runner, type RunnerOptions, type SharedReads } from '../exec/runner.js';
 import { UsageError } from '../errors.js';
 import type { Presenter } from '../ui/presenter.js';
 import { openJournal } from './journal-of.js';
@@ -21,6 +21,8 @@ import { openJournal } from './journal-of.js';
 export interface Workspace {
   journal: Journal;
   demo?: DemoCloud;
+  /** SHARED_READ answers of this run, for every runner it makes. */
+  sharedReads: SharedReads;
 }
 
 /** What cli.ts gives a command: where to show itself, the environment, and how to end at once. */
@@ -36,7 +38,7 @@ export function openWorkspace(options: CliOptions, env: NodeJS.ProcessEnv): Work
   const journal = openJournal(options);
   // Tests run the demo faster; users see its realistic pace.
   const speed = Number(env.CREATE_MEMBRANE_DEPLOY_DEMO_SPEED) || 1;
-  return { journal, demo: options.demo ? demoCloud(journal.dir, { failService: options.demoFail, speed }) : undefined };
+  return { journal, demo: options.demo ? demoCloud(journal.dir, { failService: options.demoFail, speed }) : undefined, sharedReads: new Map() };
 }
 
 /** The commands that continue, examine or check this deployment, as the user types them. */
@@ -132,8 +134,9 @@ export function resolveWithSecrets(
 const BACKOFF_MS = Number(process.env.CREATE_MEMBRANE_DEPLOY_BACKOFF_MS) || undefined;
 
 /** Runs the clouds' CLIs, or with --demo the simulated account, writing every call to the audit log. */
-export function createAuditedRunner({ journal, demo }: Workspace, secrets: Partial<Secrets> | undefined, signal?: AbortSignal, defaults?: RunnerOptions['defaults']): Runner {
+export function createAuditedRunner({ journal, demo, sharedReads }: Workspace, secrets: Partial<Secrets> | undefined, signal?: AbortSignal, defaults?: RunnerOptions['defaults']): Runner {
   return createRunner({
+    sharedReads,
     audit: fileAuditSink(journal.auditLogPath),
     redact: createRedactor(Object.values(secrets ?? {})),
     signal,

@@ -24,6 +24,8 @@ export interface RunOptions {
   attempts?: number;
   /** False for a command that must not be sent twice blindly; see NOT_REPEATABLE. */
   repeatable?: boolean;
+  /** A read of what the installer never changes; see SHARED_READ. */
+  shared?: boolean;
 }
 
 export interface Runner {
@@ -38,6 +40,16 @@ export interface Runner {
  * second copy or fail with "already exists": the engine retries the step, which looks first.
  */
 export const NOT_REPEATABLE: RunOptions = { repeatable: false };
+
+/**
+ * For reads of what the user owns and the installer never changes (subnets, load balancers,
+ * listeners): asked once per run, the answer shared by every later identical read (preflight's
+ * lookups serve the steps and the closing endpoint check).
+ */
+export const SHARED_READ: RunOptions = { shared: true };
+
+/** Answers of SHARED_READ commands for one run, by argv. */
+export type SharedReads = Map<string, Promise<RunResult>>;
 
 /** One execution of a CLI, as the runner hands it over: argv with file paths filled in. */
 export interface SpawnRequest {
@@ -79,6 +91,8 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** Defaults to spawning the real CLI. */
   spawn?: Spawn;
+  /** Where SHARED_READ answers are kept; without it every read runs. */
+  sharedReads?: SharedReads;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -224,20 +238,33 @@ export function createRunner(options: RunnerOptions): Runner {
   // Full jitter: spread retries so parallel calls don't throttle again together.
   const backoff = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** (attempt - 1)));
 
+  async function run(command: Command, runOptions: RunOptions = {}): Promise<RunResult> {
+    const attempts = runOptions.attempts ?? options.defaults?.attempts ?? DEFAULT_ATTEMPTS;
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt(command, runOptions.timeoutMs ?? options.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      } catch (error) {
+        const kinds = runOptions.repeatable === false ? ['throttled'] : ['throttled', 'transient'];
+        const retry = error instanceof CliError && kinds.includes(error.kind) && n < attempts && !options.signal?.aborted;
+        if (!retry) throw error;
+        await backoff(n);
+      }
+    }
+  }
+
   return {
     backoff,
-    async run(command, runOptions = {}) {
-      const attempts = runOptions.attempts ?? options.defaults?.attempts ?? DEFAULT_ATTEMPTS;
-      for (let n = 1; ; n++) {
-        try {
-          return await attempt(command, runOptions.timeoutMs ?? options.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-        } catch (error) {
-          const kinds = runOptions.repeatable === false ? ['throttled'] : ['throttled', 'transient'];
-          const retry = error instanceof CliError && kinds.includes(error.kind) && n < attempts && !options.signal?.aborted;
-          if (!retry) throw error;
-          await backoff(n);
-        }
-      }
+    run(command, runOptions = {}) {
+      const shared = runOptions.shared ? options.sharedReads : undefined;
+      if (!shared) return run(command, runOptions);
+      const key = JSON.stringify(displayArgv(command));
+      const known = shared.get(key);
+      if (known) return known;
+      const answer = run(command, runOptions);
+      shared.set(key, answer);
+      // A failed read is not an answer: the next one asks again.
+      answer.catch(() => shared.delete(key));
+      return answer;
     },
   };
 }

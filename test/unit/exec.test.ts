@@ -10,7 +10,7 @@ import { fileAuditSink, type AuditEntry } from '../../source/exec/audit.js';
 import { displayArgv, shellQuote, type Command, type FileArg } from '../../source/exec/command.js';
 import { CliError, classifyFailure, cliMessage } from '../../source/exec/errors.js';
 import { createRedactor } from '../../source/exec/redact.js';
-import { createRunner, NOT_REPEATABLE, removeLeftoverTempDirs, type RunOptions } from '../../source/exec/runner.js';
+import { createRunner, NOT_REPEATABLE, removeLeftoverTempDirs, SHARED_READ, type RunOptions, type SharedReads } from '../../source/exec/runner.js';
 import { CANARY } from './fixtures.js';
 
 describe('classifyFailure', () => {
@@ -213,12 +213,29 @@ describe('createRunner with real processes', () => {
     }
   });
 
+  it('runs a shared read once per run, for every runner of the run, concurrent callers included; a failed one is asked again', async () => {
+    const entries: AuditEntry[] = [];
+    const sharedReads: SharedReads = new Map();
+    const runnerOf = () => createRunner({ audit: (entry) => entries.push(entry), redact: createRedactor([]), sharedReads, backoffMs: 1 });
+    const read: Command = { argv: [NODE, '-e', 'process.stdout.write(String(process.pid))'] };
+    const [a, b] = await Promise.all([runnerOf().run(read, SHARED_READ), runnerOf().run(read, SHARED_READ)]);
+    expect(b.stdout).toBe(a.stdout);
+    expect((await runnerOf().run(read, SHARED_READ)).stdout).toBe(a.stdout);
+    expect(entries).toHaveLength(1);
+    // Not marked shared: it runs.
+    expect((await runnerOf().run(read)).stdout).not.toBe(a.stdout);
+    const failing: Command = { argv: [NODE, '-e', 'process.exit(3)'] };
+    await expect(runnerOf().run(failing, { ...SHARED_READ, attempts: 1 })).rejects.toThrow();
+    await expect(runnerOf().run(failing, { ...SHARED_READ, attempts: 1 })).rejects.toThrow();
+    expect(entries).toHaveLength(4);
+  });
+
   it("the installer's runner withholds every secret variable from the CLIs it runs", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runner-withheld-'));
     vi.stubEnv('MEMBRANE_MONGO_URI', 'mongodb+srv://membrane:canary-withheld@cluster0.example.net/membrane');
     vi.stubEnv('MEMBRANE_REGISTRY_PASSWORD', 'canary-withheld-registry');
     try {
-      const runner = createAuditedRunner({ journal: new Journal(dir) }, undefined);
+      const runner = createAuditedRunner({ journal: new Journal(dir), sharedReads: new Map() }, undefined);
       const result = await runner.run({ argv: [NODE, '-e', 'process.stdout.write(Object.keys(process.env).filter((name) => name.startsWith("MEMBRANE_")).join(","))'] });
       expect(result.stdout).toBe('');
     } finally {

@@ -1,7 +1,7 @@
 // Where api., ui. and console. answer on AWS: the load balancer that forwards to each target
 // group, and whether an HTTPS listener on it holds an ACM certificate for the host. Read-only.
 import type { SettingsFor } from '../../answers/settings.js';
-import type { Runner } from '../../exec/runner.js';
+import { SHARED_READ, type Runner } from '../../exec/runner.js';
 import { PUBLIC_SERVICES } from '../../membrane/services.js';
 import { firstUseSteps } from '../../membrane/first-use.js';
 import { runJson } from '../cli-json.js';
@@ -18,7 +18,8 @@ const day = (timestamp: string | number) => new Date(typeof timestamp === 'numbe
 
 export function awsEndpointsStep(settings: SettingsFor<'aws'>): ActionStep {
   const aws = settings.answers.aws;
-  const call = (runner: Runner, ...args: string[]) => runJson(runner, { argv: awsArgv(aws.region, ...args) });
+  // The load balancer was read in preflight (the same argv): those answers serve here.
+  const call = (runner: Runner, ...args: string[]) => runJson(runner, { argv: awsArgv(aws.region, ...args) }, args[0] === 'elbv2' ? SHARED_READ : undefined);
   const fix = (command: string) => `${command} --region ${aws.region}`;
   const groups = PUBLIC_SERVICES.map((service) => aws.targetGroups[service]);
 

@@ -1,7 +1,7 @@
 // Read-only checks that everything the answers point at exists and will be accepted by ECS,
 // run concurrently. Calls that several checks need are made once and shared.
 import type { SettingsFor } from '../../answers/settings.js';
-import type { Runner } from '../../exec/runner.js';
+import { SHARED_READ, type Runner } from '../../exec/runner.js';
 import { PORT, serviceSpec, type ServiceId } from '../../membrane/services.js';
 import { definitions, fail, once, pass, type Check, type FailureFixes } from '../checks.js';
 import { runJson } from '../cli-json.js';
@@ -38,21 +38,23 @@ const hostsOf = (rule: Rule) => (rule.Conditions ?? []).filter((c) => c.Field ==
 export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): PreflightCheckDefinition[] {
   const aws = settings.answers.aws;
   const call = (...args: string[]) => runJson(runner, { argv: awsArgv(aws.region, ...args) });
+  // The network and the load balancer are the user's: read once, the steps and the closing endpoint check reuse the answers.
+  const read = (...args: string[]) => runJson(runner, { argv: awsArgv(aws.region, ...args) }, SHARED_READ);
   const roleName = (arn: string) => arn.split('/').pop()!;
   const fix = (command: string) => `${command} --region ${aws.region}`;
 
-  const subnets = once(async () => ((await call('ec2', 'describe-subnets', '--subnet-ids', ...aws.subnets)).Subnets ?? []) as Subnet[]);
+  const subnets = once(async () => ((await read('ec2', 'describe-subnets', '--subnet-ids', ...aws.subnets)).Subnets ?? []) as Subnet[]);
   const targetGroups = once(async () =>
-    ((await call('elbv2', 'describe-target-groups', '--target-group-arns', ...new Set(Object.values(aws.targetGroups)))).TargetGroups ?? []) as TargetGroup[]);
+    ((await read('elbv2', 'describe-target-groups', '--target-group-arns', ...new Set(Object.values(aws.targetGroups)))).TargetGroups ?? []) as TargetGroup[]);
   const loadBalancers = once(async () => {
     const arns = [...new Set((await targetGroups()).flatMap((group) => group.LoadBalancerArns ?? []))];
     if (arns.length === 0) return [] as LoadBalancer[];
-    return ((await call('elbv2', 'describe-load-balancers', '--load-balancer-arns', ...arns)).LoadBalancers ?? []) as LoadBalancer[];
+    return ((await read('elbv2', 'describe-load-balancers', '--load-balancer-arns', ...arns)).LoadBalancers ?? []) as LoadBalancer[];
   });
   // Every listener of those balancers with its rules: which one sends which host to each target group.
   const listenerRules = once(async () => (await Promise.all((await loadBalancers()).map(async (balancer) => {
-    const listeners = ((await call('elbv2', 'describe-listeners', '--load-balancer-arn', balancer.LoadBalancerArn)).Listeners ?? []) as Listener[];
-    return Promise.all(listeners.map(async (listener) => ({ balancer, listener, rules: ((await call('elbv2', 'describe-rules', '--listener-arn', listener.ListenerArn)).Rules ?? []) as Rule[] })));
+    const listeners = ((await read('elbv2', 'describe-listeners', '--load-balancer-arn', balancer.LoadBalancerArn)).Listeners ?? []) as Listener[];
+    return Promise.all(listeners.map(async (listener) => ({ balancer, listener, rules: ((await read('elbv2', 'describe-rules', '--listener-arn', listener.ListenerArn)).Rules ?? []) as Rule[] })));
   }))).flat());
 
   /** "membrane-api on membrane-alb: HTTP:80 default, HTTPS:443 host api.example.com", and what no rule sends it. */
@@ -114,7 +116,7 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
   // The engine calls the runner on 5000, and the load balancer sends traffic and health checks there.
   const securityGroupCheck: Check = async () => {
     const [groups, tasksSubnets, balancers] = await Promise.all([
-      call('ec2', 'describe-security-groups', '--group-ids', ...aws.securityGroups).then((answer) => (answer.SecurityGroups ?? []) as SecurityGroup[]),
+      read('ec2', 'describe-security-groups', '--group-ids', ...aws.securityGroups).then((answer) => (answer.SecurityGroups ?? []) as SecurityGroup[]),
       subnets(),
       loadBalancers(),
     ]);
@@ -128,7 +130,7 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
     }
     const balancerSubnets = balancers.flatMap((b) => b.AvailabilityZones ?? []).map((zone) => zone.SubnetId);
     const balancerCidrs = balancerSubnets.length
-      ? ((await call('ec2', 'describe-subnets', '--subnet-ids', ...new Set(balancerSubnets))).Subnets as Subnet[]).map((s) => s.CidrBlock)
+      ? ((await read('ec2', 'describe-subnets', '--subnet-ids', ...new Set(balancerSubnets))).Subnets as Subnet[]).map((s) => s.CidrBlock)
       : [];
     for (const balancer of balancers) {
       const sources = balancer.SecurityGroups ?? [];
@@ -145,7 +147,7 @@ export function awsPreflight(settings: SettingsFor<'aws'>, runner: Runner): Pref
   const subnetCheck: Check = async () => {
     const vpcs = [...new Set((await subnets()).map((s) => s.VpcId))];
     if (vpcs.length > 1) return fail(`the subnets are in different VPCs (${vpcs.join(', ')})`, 'list subnets of one VPC in aws.subnets');
-    const tables = ((await call('ec2', 'describe-route-tables', '--filters', `Name=vpc-id,Values=${vpcs[0]}`)).RouteTables ?? []) as RouteTable[];
+    const tables = ((await read('ec2', 'describe-route-tables', '--filters', `Name=vpc-id,Values=${vpcs[0]}`)).RouteTables ?? []) as RouteTable[];
     const egress = aws.subnets.map((id) => ({ id, egress: egressOf(id, tables) }));
     const registry = settings.answers.registry.server;
     const fromEcr = /\.dkr\.ecr\.[^.]+\.amazonaws\.com(\.cn)?$/.test(registry);

@@ -6,7 +6,7 @@ import { awsPartition, SECRET_ENV } from '../../answers/schema.js';
 import { requiredSecrets } from '../../membrane/env.js';
 import { SERVICES, type ServiceSpec } from '../../membrane/services.js';
 import { shellQuote, type Command, type FileArg, type SecretInput } from '../../exec/command.js';
-import { NOT_REPEATABLE, type Runner } from '../../exec/runner.js';
+import { NOT_REPEATABLE, SHARED_READ, type Runner } from '../../exec/runner.js';
 import { CliError } from '../../exec/errors.js';
 import { findOrNull, runJson } from '../cli-json.js';
 import { ECS_EXEC_ACTIONS } from './iam-policies.js';
@@ -124,7 +124,8 @@ function runnerDiscoveryStep(settings: SettingsFor<'aws'>, names: AwsNames): Act
       const namespaces = await runJson(runner, { argv: awsArgv(region, 'servicediscovery', 'list-namespaces') });
       let namespaceId: string | undefined = namespaces.Namespaces?.find((ns: { Name: string; Type: string }) => ns.Name === names.namespace && ns.Type === 'DNS_PRIVATE')?.Id;
       if (!namespaceId) {
-        const subnets = await runJson(runner, { argv: awsArgv(region, 'ec2', 'describe-subnets', '--subnet-ids', aws.subnets[0]!) });
+        // The same read as preflight's, whose answer it shares.
+        const subnets = await runJson(runner, { argv: awsArgv(region, 'ec2', 'describe-subnets', '--subnet-ids', ...aws.subnets) }, SHARED_READ);
         const started = await runJson(runner, createNamespace(subnets.Subnets[0].VpcId), NOT_REPEATABLE);
         namespaceId = await waitForNamespace(runner, region, started.OperationId);
         outcome = 'created';
