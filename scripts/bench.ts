@@ -1,51 +1,63 @@
-// npm run bench: how fast the CLI starts and how long a full install against moto takes,
-// with how many aws calls it makes. A measurement, not a test: it prints figures.
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// npm run bench: one table of the figures issue #15 asks for, each the median of several runs
+// (BENCH_RUNS; by default 10 for start-up, 3 for the AWS installs and the npx runs, 1 for the long
+// installs with slow rollouts), each beside its target. A measurement, not a test. Progress goes
+// to stderr, the table to stdout. BENCH_ROLLOUT_MS sets T of section 3 (default 20000);
+// BENCH_SECTIONS=2,6 measures only those (3 and 4 come from the same runs); BENCH_KEEP=1 keeps
+// the work directory (state dirs and audit logs of every run).
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answersFor, createEcsFixture } from '../test/support/aws-fixture.js';
-import { CANARY_SECRETS, CLI, runCli } from '../test/support/cli.js';
-import { startMoto } from '../test/support/moto.js';
+import { awsInstall } from './bench/aws-install.js';
+import { CLOUDS } from './bench/clouds.js';
+import { progress } from './bench/measure.js';
+import { packageFigures } from './bench/package.js';
+import { rollouts } from './bench/rollout.js';
+import { startup } from './bench/startup.js';
+import { failed, renderTable, type Section } from './bench/table.js';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function timeCommand(args: string[], runs = 10): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    spawnSync(process.execPath, args, { stdio: 'ignore', env: { ...process.env, CI: 'true' } });
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return median(times);
-}
-
+const rolloutMs = Number(process.env.BENCH_ROLLOUT_MS) || 20_000;
+const poll = process.env.CREATE_MEMBRANE_DEPLOY_POLL_MS;
+const began = performance.now();
 const work = await mkdtemp(join(tmpdir(), 'membrane-bench-'));
-console.log(`node -e 0             ${timeCommand(['-e', '0']).toFixed(0)} ms (median of 10)`);
-console.log(`--help                ${timeCommand([CLI, '--help']).toFixed(0)} ms`);
-console.log(`status --json         ${timeCommand([CLI, 'status', '--json', '--state-dir', work]).toFixed(0)} ms`);
 
-const moto = await startMoto({ ecsServiceRunning: 2 });
-try {
-  const fixture = await createEcsFixture(moto.env);
-  const answers = join(work, 'answers.json');
-  await writeFile(answers, JSON.stringify(answersFor(fixture)));
-  console.log(`plan --out            ${timeCommand([CLI, 'plan', '--config', answers, '--out', join(work, 'plan'), '--state-dir', work], 5).toFixed(0)} ms`);
+const only = process.env.BENCH_SECTIONS?.split(',').map((n) => n.trim());
 
-  const env = { ...moto.env, ...CANARY_SECRETS, CREATE_MEMBRANE_DEPLOY_POLL_MS: '1000' };
-  const audit = join(work, 'state', 'default', 'audit.log');
-  const calls = async () => (await readFile(audit, 'utf8')).trim().split('\n').length;
-  for (const label of ['full install (moto)', 're-run, nothing to do']) {
-    const before = label.startsWith('full') ? 0 : await calls();
-    const started = Date.now();
-    const run = await runCli(['--config', answers, '--yes', '--state-dir', join(work, 'state')], env);
-    const seconds = (Date.now() - started) / 1000;
-    console.log(`${label.padEnd(22)}${seconds.toFixed(1)} s, ${(await calls()) - before} aws calls, exit ${run.exitCode}`);
+/** A section that could not be measured still gets its row, saying why. */
+async function section(title: string, measure: () => Promise<Section | Section[]>): Promise<Section[]> {
+  if (only && !only.includes(title.split('.')[0]!)) return [];
+  try {
+    const result = await measure();
+    return Array.isArray(result) ? result : [result];
+  } catch (error) {
+    return [{ title, rows: [failed('could not be measured', error)] }];
   }
-} finally {
-  await moto.stop();
-  await rm(work, { recursive: true, force: true });
 }
+
+// Left for the owner of that code, who adds the fault-proxy knob (a crash-looping service) on main.
+const NOT_MEASURED_YET: Section = {
+  title: '5. Time to a verdict for a crash-looping service',
+  rows: [{ figure: 'crash-looping service: start -> failed verdict', measured: 'not measured yet', target: '' }],
+};
+
+const sections: Section[] = [];
+try {
+  sections.push(...(await section('1. Start-up', async () => startup())));
+  sections.push(...(await section('2. Full AWS install against moto', () => awsInstall(work))));
+  sections.push(...(await section('3. Rollout overlap', () => rollouts(work, CLOUDS, rolloutMs))));
+  sections.push(...(await section('5. Time to a verdict', async () => NOT_MEASURED_YET)));
+  sections.push(...(await section('6. Package', () => packageFigures(work))));
+} finally {
+  if (process.env.BENCH_KEEP) progress(`kept ${work} (state dirs, audit logs)`);
+  else await rm(work, { recursive: true, force: true });
+}
+
+const minutes = (performance.now() - began) / 60_000;
+const notes = [
+  `Poll interval: ${poll ? `CREATE_MEMBRANE_DEPLOY_POLL_MS=${poll} from the environment` : "the product's default (CREATE_MEMBRANE_DEPLOY_POLL_MS not set)"} in every section; no figure sets it.`,
+  '2: the CLI and the guide each against a fresh moto of the same shape, both through the fault proxy with no rule (it keeps what moto drops, as ECS does); CPU is user+sys of the process tree (bash `times`), moto\'s own CPU is the cloud\'s and not counted. The guide: scripts/guide-by-hand.sh.',
+  `3: moto behind the fault proxy (rolloutTakes), the fake Google APIs (setReadyAfterMs), the fake az (ready.json); span: first service step started -> last service healthy, from the --json events. Each wave waits for its first poll at or after T, so the poll interval is part of the figure (BENCH_ROLLOUT_MS=${rolloutMs} sets T).`,
+  '4: calls of the observe kind (describe-services / run services list / containerapp list + revision show) inside the rollout waits of the section 3 runs, polls told apart by the quiet between them; the waits are per wave, so fewer than 7 services wait at a time, though every poll observes all 7. CPU: the node process alone (/proc/PID/stat utime+stime) over all rollout waits.',
+  '5: waits for the fault-proxy knob the owner of that code adds on main.',
+  `Bench took ${minutes.toFixed(1)} min.`,
+];
+process.stdout.write(`${renderTable(sections, notes, Boolean(process.stdout.isTTY) && !process.env.NO_COLOR)}\n`);

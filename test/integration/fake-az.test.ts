@@ -289,6 +289,27 @@ describe('the fake az', () => {
       expect(await az({ ...env(), AZ_FAKE_READY_AFTER: '0' }, ['containerapp', 'list', '-g', RG, '--environment', ENV_NAME, '--query', '[].name'])).toHaveLength(2);
     });
 
+    it('with readiness by time (ready.json), a new revision settles only once that long after it was created, however often it is read', async () => {
+      const takes = 2_500;
+      fake.setReadyAfterMs(takes);
+      try {
+        const creating = Date.now();
+        const app = await createApp('membrane-slow');
+        const created = Date.now();
+        for (let read = 0; read < 3; read++) {
+          const early = await az(env(), ['containerapp', 'list', '-g', RG]);
+          expect(Date.now() - creating).toBeLessThan(takes);
+          expect(early.find((a: any) => a.name === 'membrane-slow').properties).toMatchObject({ provisioningState: 'InProgress', latestReadyRevisionName: null });
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, created + takes - Date.now())));
+        const ready = await az(env(), ['containerapp', 'show', '-n', 'membrane-slow', '-g', RG]);
+        expect(ready.properties).toMatchObject({ provisioningState: 'Succeeded', latestReadyRevisionName: app.properties.latestRevisionName });
+      } finally {
+        fake.setReadyAfterMs(null);
+        await az(env(), ['containerapp', 'delete', '-n', 'membrane-slow', '-g', RG, '--yes']);
+      }
+    });
+
     it('keeps custom domains as ARM does: null until added, Disabled without a certificate, SniEnabled once bound; list shows them and the verification id', async () => {
       const fields = async () => (await az(env(), ['containerapp', 'list', '-g', RG])).find((a: any) => a.name === 'membrane-api').properties;
       const before = await fields();

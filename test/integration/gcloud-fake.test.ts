@@ -267,6 +267,29 @@ describe('gcloud against the loopback fake', () => {
     expect(byName.worker.status.latestReadyRevisionName).toBeUndefined();
   });
 
+  it('with readiness by time, a service is Ready only once that long has passed since its change, however often it is read', async () => {
+    const takes = 15_000;
+    fake().setReadyAfterMs(takes);
+    try {
+      const deploying = Date.now();
+      await gcloud(env(), deployArgs('slow', '1.0.0'));
+      const deployed = Date.now();
+      const describe = () => gcloud(env(), ['run', 'services', 'describe', 'slow', `--region=${REGION}`, P, '--format=json']);
+      for (let read = 0; read < 2; read++) {
+        const early = await describe();
+        // gcloud takes ~1-3 s a call: both reads are well inside the 15 s.
+        expect(Date.now() - deploying).toBeLessThan(takes);
+        expect(condition(early, 'Ready').status).toBe('Unknown');
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, deployed + takes - Date.now())));
+      const ready = await describe();
+      expect(condition(ready, 'Ready').status).toBe('True');
+      expect(ready.status.observedGeneration).toBe(1);
+    } finally {
+      fake().setReadyAfterMs(null);
+    }
+  });
+
   it('a misspelled flag fails inside gcloud (exit 2) before any request', async () => {
     const { result: run, requests } = await during(() => gcloudRun(env(), ['run', 'deploy', 'api', `--image=${IMAGE}:1.0.0`, '--min-instancez=2', `--region=${REGION}`, P]));
     expect(run.exitCode).toBe(2);

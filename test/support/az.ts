@@ -5,7 +5,7 @@
 // (and was not) passed on a command line. Every az process started here is killed by its PID after a
 // bounded time.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -102,6 +102,11 @@ export interface FakeAz {
   calls(): FakeAzCall[];
   /** From the next time a revision of `app` settles, it fails with `message`; null heals later revisions. */
   setFailure(app: string, message: string | null): void;
+  /**
+   * Readiness by time (ready.json): a new revision settles at the first show/list `ms` or more after
+   * it was created, however often it is read before; null goes back to AZ_FAKE_READY_AFTER reads.
+   */
+  setReadyAfterMs(ms: number | null): void;
   /** Lines `az containerapp logs show` prints for `app`; null restores the canned lines. */
   setLogs(app: string, lines: string[] | null): void;
   /** Removes the temporary directory. Safe to call twice. */
@@ -220,6 +225,10 @@ export async function startFakeAz(options: FakeAzOptions): Promise<FakeAz> {
         if (message === null) delete failures[app];
         else failures[app] = message;
       }),
+    setReadyAfterMs: (ms) => {
+      if (ms === null) rmSync(join(dir, 'ready.json'), { force: true });
+      else writeJsonAtomic(join(dir, 'ready.json'), { afterMs: ms });
+    },
     setLogs: (app, lines) =>
       editJson<Record<string, string[]>>('logs.json', (logs) => {
         if (lines === null) delete logs[app];

@@ -26,19 +26,42 @@ export const CANARY_SECRETS = {
 export const CANARY_MARKERS = ['canary-jwt-Q7x1Zp9L0s', 'canary-enc-M3k8Rr2Vw5', 'canary-mongo-T4n6', 'canary-redis-J2h5', 'canary-registry-$Y9d3'];
 
 export function runCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 180_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { CI: 'true', ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return startCli(args, env, { timeoutMs }).done;
+}
+
+export interface StartedCli {
+  pid: number;
+  done: Promise<CliRun>;
+}
+
+/**
+ * The built CLI as a running child: its PID at once (to watch it), `onLine` for each stdout line as
+ * it comes (--json events). Killed by PID with SIGKILL after timeoutMs.
+ */
+export function startCli(args: string[], env: Record<string, string | undefined>, options: { timeoutMs?: number; onLine?: (line: string) => void } = {}): StartedCli {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { CI: 'true', ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    if (!options.onLine) return;
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) options.onLine(line);
+  });
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<CliRun>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
     child.on('error', reject);
     child.on('close', (exitCode) => {
       clearTimeout(timer);
+      if (pending && options.onLine) options.onLine(pending);
       resolve({ exitCode, stdout, stderr, pid: child.pid! });
     });
   });
+  return { pid: child.pid!, done };
 }
 
 /** Every file below dir, as text, for leak checks. */

@@ -1,7 +1,7 @@
 // Test support: a loopback HTTP proxy in front of moto that can answer instead of moto.
 // Moto has no fault injection; this proxy throttles, fails with HTTP 500, denies access, loses
 // the answer of a request moto carried out, slows (or holds) calls, or rewrites ECS
-// DescribeServices into a FAILED rollout or a crash loop (crash-loop.ts), by rules matched on the
+// DescribeServices into a FAILED rollout, one still in progress or a crash loop (crash-loop.ts), by rules matched on the
 // AWS operation. It also keeps what moto drops and real ECS keeps (a service's
 // enableExecuteCommand), so tests of the installer see the cloud's answers. Every request is recorded (operation and what was done with it) so tests can
 // count calls. Point a child `aws` at it by overriding AWS_ENDPOINT_URL (see `env()`).
@@ -67,7 +67,7 @@ export interface RecordedRequest {
   injected?: Fault;
   /** The injected fault replaced the answer of a request moto had carried out (FaultRule.afterUpstream). */
   carriedOut?: boolean;
-  /** Set when an ECS answer was rewritten (a FAILED rollout, a crash loop). */
+  /** Set when an ECS answer was rewritten (a FAILED rollout, one still in progress, a crash loop). */
   rewritten?: boolean;
   /** HTTP status sent back to the client (undefined while in flight). */
   status?: number;
@@ -102,6 +102,13 @@ export interface FaultProxy {
   crashLoop(serviceName: string, rule: CrashLoopRule): () => void;
   /** When the first task of a crash-looping service's current deployment failed, if one has. */
   firstCrash(serviceName: string): number | undefined;
+  /**
+   * Rollouts take time, as on ECS while tasks start: for `ms` after a service's deployment started
+   * (its CreateService, or an UpdateService with forceNewDeployment or another task definition),
+   * DescribeServices shows its PRIMARY deployment IN_PROGRESS with no task running (deployment and
+   * service). Moto, started with MOTO_ECS_SERVICE_RUNNING, shows every rollout COMPLETED at once.
+   */
+  rolloutTakes(ms: number): () => void;
   /** Removes every rule, delay and rewrite (requests stay recorded). */
   clearRules(): void;
   /** Forgets the recorded requests. */
@@ -246,6 +253,25 @@ export function rewriteRollouts(body: unknown, rewrites: ReadonlyMap<string, Rol
   return { body, changed };
 }
 
+/**
+ * The services whose deployment started less than `ms` before `now` (`started`: epoch ms by service
+ * name) shown as ECS shows a rollout whose tasks are still starting (an ECS DescribeServices answer).
+ */
+export function rewriteStartingRollouts(body: unknown, started: ReadonlyMap<string, number>, ms: number, now = Date.now()): { body: unknown; changed: boolean } {
+  const services = (body as { services?: { serviceName?: string; runningCount?: number; deployments?: Deployment[] }[] })?.services;
+  if (!Array.isArray(services)) return { body, changed: false };
+  let changed = false;
+  for (const service of services) {
+    const at = service.serviceName === undefined ? undefined : started.get(service.serviceName);
+    const primary = (service.deployments ?? []).find((deployment) => deployment.status === 'PRIMARY');
+    if (at === undefined || now - at >= ms || !primary) continue;
+    changed = true;
+    Object.assign(primary, { rolloutState: 'IN_PROGRESS', rolloutStateReason: 'ECS deployment in progress.', runningCount: 0 });
+    service.runningCount = 0;
+  }
+  return { body, changed };
+}
+
 /** ECS answers that describe services. */
 const ECS_SERVICE_ANSWERS = new Set(['CreateService', 'UpdateService', 'DescribeServices']);
 
@@ -258,6 +284,23 @@ function keepExecuteCommand(operation: string, input: { serviceName?: string; se
   if (name !== undefined && input.enableExecuteCommand !== undefined) kept.set(name, input.enableExecuteCommand);
   for (const service of answer?.services ?? (answer?.service ? [answer.service] : [])) service.enableExecuteCommand = kept.get(service.serviceName) ?? false;
   return answer;
+}
+
+interface DeploymentInput {
+  serviceName?: string;
+  service?: string;
+  forceNewDeployment?: boolean;
+}
+
+/** A CreateService starts a deployment; an UpdateService does when it forces one or changes the task definition. */
+function noteDeployment(deployments: Map<string, { at: number; taskDefinition?: string }>, operation: string, input: DeploymentInput, answer: any): void {
+  const name = (operation === 'CreateService' ? input.serviceName : input.service)?.split('/').pop();
+  if (name === undefined) return;
+  const taskDefinition = answer?.service?.taskDefinition as string | undefined;
+  const known = deployments.get(name);
+  if (operation === 'CreateService' || input.forceNewDeployment || known === undefined || known.taskDefinition !== taskDefinition) {
+    deployments.set(name, { at: Date.now(), taskDefinition });
+  }
 }
 
 function matches(rule: { operation: string; service?: string }, request: Classified): boolean {
@@ -310,6 +353,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   };
   const rolloutFailures = new Map<string, RolloutRewrite>();
   const crashLoops = new CrashLoops();
+  /** When each service's latest deployment started, and its task definition (kept whether or not rolloutTakes is on). */
+  const deployments = new Map<string, { at: number; taskDefinition?: string }>();
+  let rolloutMs = 0;
   const executeCommand = new Map<string, boolean>();
   const sockets = new Set<Socket>();
   let seq = 0;
@@ -350,7 +396,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return;
     }
 
-    const rewrite = request.operation === 'DescribeServices' && request.service !== 'servicediscovery' && rolloutFailures.size > 0;
+    const describesServices = request.operation === 'DescribeServices' && request.service !== 'servicediscovery';
+    const rewrite = describesServices && rolloutFailures.size > 0;
     const upstreamResponse = await new Promise<IncomingMessage>((resolve, reject) => {
       const forward = httpRequest(
         {
@@ -380,6 +427,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       // As on ECS, a FAILED deployment stays FAILED until a new deployment replaces it.
       const input = record.input as { service?: string; forceNewDeployment?: boolean };
       if (input.service && input.forceNewDeployment && rolloutFailures.get(input.service)?.rolledBack === false) rolloutFailures.delete(input.service);
+    }
+    if (request.service === 'ecs' && (request.operation === 'CreateService' || request.operation === 'UpdateService') && upstreamResponse.statusCode === 200) {
+      noteDeployment(deployments, request.operation, record.input as DeploymentInput, JSON.parse(payload.toString('utf8')));
+    }
+    if (describesServices && rolloutMs > 0 && upstreamResponse.statusCode === 200) {
+      const starting = rewriteStartingRollouts(JSON.parse(payload.toString('utf8')), new Map([...deployments].map(([name, d]) => [name, d.at])), rolloutMs);
+      if (starting.changed) {
+        record.rewritten = true;
+        payload = Buffer.from(JSON.stringify(starting.body), 'utf8');
+      }
     }
     if (request.service === 'ecs' && crashLoops.active && upstreamResponse.statusCode === 200) {
       const input = (record.input ?? {}) as { serviceName?: string; service?: string; forceNewDeployment?: boolean };
@@ -466,7 +523,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     crashLoop: (serviceName, rule) => crashLoops.add(serviceName, rule),
     firstCrash: (serviceName) => crashLoops.firstFailure(serviceName),
+    rolloutTakes(ms) {
+      rolloutMs = ms;
+      return () => {
+        rolloutMs = 0;
+      };
+    },
     clearRules() {
+      rolloutMs = 0;
       crashLoops.clear();
       faults = [];
       for (const entry of delays) releaseDelay(entry);

@@ -74,6 +74,11 @@ export interface GcpFake {
   enabledApis(): string[];
   /** Ready (or failed) after this many GETs/lists of a service since its last change (0: at once). */
   setReadyAfterPolls(n: number): void;
+  /**
+   * Time instead of polls: a service is Ready (or failed) at the first GET/list `ms` or more after
+   * its last change, however often it is read before; `null` goes back to setReadyAfterPolls.
+   */
+  setReadyAfterMs(ms: number | null): void;
   /** Every later revision of `name` fails its health check; `null` heals it. */
   failRevision(name: string, message?: string | null): void;
   /** Later revisions of `name` whose image has tag `tag` fail (a broken release); `null` heals it. */
@@ -148,6 +153,7 @@ interface RunState {
   template: string; // canonical template of the latest revision
   revisions: number;
   polls: number; // GETs/lists since the last change
+  changedAt: number; // epoch ms of the last change
   settled: boolean;
   iam: IamBinding[];
 }
@@ -162,6 +168,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   let repos = new Map<string, FakeRepository>();
   let run = new Map<string, RunState>();
   let readyAfterPolls = 1;
+  let readyAfterMs: number | null = null;
   let failures = new Map<string, string | undefined>();
   let failingTags = new Map<string, string>();
   /** Log lines per Cloud Run service, oldest first (setLogs). */
@@ -226,7 +233,8 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
   }
 
   function poll(name: string, state: RunState): KnativeService {
-    if (!state.settled && ++state.polls >= readyAfterPolls) settle(name, state);
+    const due = readyAfterMs === null ? ++state.polls >= readyAfterPolls : Date.now() - state.changedAt >= readyAfterMs;
+    if (!state.settled && due) settle(name, state);
     return clone(state.object);
   }
 
@@ -257,7 +265,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
         'run.googleapis.com/urls': JSON.stringify([serviceUrl(name, region)]),
       },
     });
-    const state: RunState = existing ?? { region, object: body, template: '', revisions: 0, polls: 0, settled: false, iam: [] };
+    const state: RunState = existing ?? { region, object: body, template: '', revisions: 0, polls: 0, changedAt: Date.now(), settled: false, iam: [] };
     const status = { ...previous?.status, conditions: conditions('Unknown'), observedGeneration: previous?.metadata.generation };
     // gcloud puts a random `client.knative.dev/nonce` label in the template it sends, so every
     // `run deploy` cuts a revision; a replace that changes only the service's own metadata does not.
@@ -270,9 +278,9 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     body.kind = 'Service';
     body.spec.traffic ??= [{ percent: 100, latestRevision: true }];
     body.status = status;
-    Object.assign(state, { object: body, polls: 0, settled: false });
+    Object.assign(state, { object: body, polls: 0, changedAt: Date.now(), settled: false });
     run.set(name, state);
-    if (readyAfterPolls <= 0) settle(name, state);
+    if (readyAfterMs === null ? readyAfterPolls <= 0 : readyAfterMs <= 0) settle(name, state);
     return clone(body);
   }
 
@@ -809,6 +817,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
     serviceIamBindings: (name) => clone(run.get(name)?.iam ?? []),
     enabledApis: () => [...enabled].sort(),
     setReadyAfterPolls: (n) => void (readyAfterPolls = n),
+    setReadyAfterMs: (ms) => void (readyAfterMs = ms),
     failRevision: (name, message) => void (message === null ? failures.delete(name) : failures.set(name, message)),
     failImageTag: (name, tag) => void (tag === null ? failingTags.delete(name) : failingTags.set(name, tag)),
     setLogs: (name, lines) => void (lines === null ? logs.delete(name) : logs.set(name, lines)),
@@ -829,6 +838,7 @@ export async function startGcpFakeServer(options: FakeOptions): Promise<GcpFake>
       [vpc, projectIam, accounts] = [{ ...DEFAULT_VPC }, defaultProjectIam(), defaultAccounts()];
       pendingDeletes.clear();
       readyAfterPolls = 1;
+      readyAfterMs = null;
     },
     stop() {
       stopping ??= new Promise<void>((resolve) => {

@@ -13,17 +13,18 @@ export interface ProcessRun {
 
 /**
  * Runs a program with argv (no shell); writes `input` to stdin when given (else stdin is ignored);
- * kills it by PID with SIGKILL after timeoutMs. Never rejects for a non-zero exit; rejects only when
- * it cannot start.
+ * kills it by PID with SIGKILL after timeoutMs (with `group`, it runs in a process group of its own,
+ * and the whole group is killed: a wrapper's children too). Never rejects for a non-zero exit;
+ * rejects only when it cannot start.
  */
-export function runProcess(file: string, args: string[], options: { env: Record<string, string>; input?: string; timeoutMs: number }): Promise<ProcessRun> {
+export function runProcess(file: string, args: string[], options: { env: Record<string, string>; input?: string; timeoutMs: number; group?: boolean }): Promise<ProcessRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // Two literal spawns so the types know stdout and stderr are piped.
     const child =
       options.input === undefined
-        ? spawn(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(file, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+        ? spawn(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.group })
+        : spawn(file, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: options.group });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -38,7 +39,7 @@ export function runProcess(file: string, args: string[], options: { env: Record<
       timedOut = true;
       if (child.pid !== undefined) {
         try {
-          process.kill(child.pid, 'SIGKILL');
+          process.kill(options.group ? -child.pid : child.pid, 'SIGKILL');
         } catch {
           // already gone
         }
