@@ -3,7 +3,7 @@
 // fake az (setReadyAfterMs). Each says which of its CLI's calls observe rollouts.
 import { answersFor, createEcsFixture, type EcsFixture } from '../../test/support/aws-fixture.js';
 import { azureAnswers, startFakeAz } from '../../test/support/az.js';
-import { startFaultProxy } from '../../test/support/fault-proxy.js';
+import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy.js';
 import { startGcpFake } from '../../test/support/gcloud.js';
 import { startMoto } from '../../test/support/moto.js';
 
@@ -21,7 +21,7 @@ export interface Cloud {
 const has = (argv: string[], ...words: string[]) => words.every((word) => argv.includes(word));
 
 /** AWS: moto (which completes every rollout at once) behind the fault proxy, which makes them take time. */
-export async function awsCloud(rolloutMs: number): Promise<Cloud & { fixture: EcsFixture }> {
+export async function awsCloud(rolloutMs: number): Promise<Cloud & { fixture: EcsFixture; proxy: FaultProxy }> {
   const moto = await startMoto({ ecsServiceRunning: 2 });
   try {
     const proxy = await startFaultProxy(moto.endpoint);
@@ -30,6 +30,7 @@ export async function awsCloud(rolloutMs: number): Promise<Cloud & { fixture: Ec
     return {
       name: 'AWS ECS',
       fixture,
+      proxy,
       answers: answersFor(fixture),
       env: proxy.env(moto.env, { botocoreRetries: true }),
       observes: (argv) => has(argv, 'ecs', 'describe-services'),
