@@ -140,8 +140,8 @@ async function waitForRollout(step: RolloutStep, options: EngineOptions, progres
   }
 }
 
-/** While nothing changes the polls slow down, up to this many times the base interval. */
-export const POLL_BACKOFF_LIMIT = 4;
+/** While nothing changes the polls slow down, up to this many times the base interval (6 s: a wave that turns healthy is seen within a poll or two). */
+export const POLL_BACKOFF_LIMIT = 2;
 
 /**
  * The next wait: the base interval after a poll that saw a change (a rollout moving is worth

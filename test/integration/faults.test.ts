@@ -291,7 +291,7 @@ describe('faults from the AWS APIs', () => {
     expect(listed.map((r) => r.input?.serviceName)).toEqual(['membrane-api']);
 
     // The cause fixed for new tasks (a corrected secret), resume does not wait on the deployment
-    // that kept failing: it starts a new one, whose tasks run.
+    // that kept failing (the same one, its failures so far kept): it starts a new one, whose tasks run.
     proxy.crashLoop('membrane-api', { reason, everyMs: 2_000, untilForcedDeployment: true });
     const resumed = await runCli(['resume', '--yes', '--state-dir', stateDir()], env, RUN_TIMEOUT_MS);
     expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);

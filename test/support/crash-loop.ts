@@ -30,8 +30,9 @@ export class CrashLoops {
     return this.loops.size > 0;
   }
 
+  /** A rule for a service that loops already replaces its rule, not its deployment's failures so far. */
   add(serviceName: string, rule: CrashLoopRule): () => void {
-    this.loops.set(serviceName, { ...rule, since: this.now() });
+    this.loops.set(serviceName, { ...rule, since: this.loops.get(serviceName)?.since ?? this.now() });
     return () => this.loops.delete(serviceName);
   }
 

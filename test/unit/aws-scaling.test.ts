@@ -103,7 +103,7 @@ describe('the ECS service step with autoscaling', () => {
   it('calls a count autoscaling set no difference on a re-run (so diff does not call it drift), and one below the minimum one', async () => {
     const service = awsSteps(settings).find((s) => s.id === 'service:api')!;
     const describe = (desiredCount: number) => scriptedRunner((argv) => (argv[2] === 'describe-services'
-      ? { services: [{ status: 'ACTIVE', taskDefinition: '<task-definition:api:arn>', desiredCount, enableExecuteCommand: true, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }] }] }
+      ? { services: [{ serviceName: 'membrane-api', status: 'ACTIVE', taskDefinition: '<task-definition:api:arn>', desiredCount, enableExecuteCommand: true, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }] }] }
       : {}));
     const scaledOut = describe(7);
     expect((await service.apply(context(scaledOut.runner))).outcome).toBe('unchanged');

@@ -10,15 +10,19 @@ describe('rotatingSecrets: which given values differ from the stored ones, with 
   it('names the secret whose stored value differs, and leaves out those that match or were not given', async () => {
     const settings = awsSettings();
     const { runner, calls } = scriptedRunner((argv) => {
+      if (argv[2] === 'list-secrets') {
+        const names = argv[argv.indexOf('--filters') + 1]!.replace('Key=name,Values=', '').split(',');
+        return { SecretList: names.map((name) => ({ Name: name, ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-AbCdEf`, SecretVersionsToStages: { v1: ['AWSCURRENT'] } })) };
+      }
       const id = argv[argv.indexOf('--secret-id') + 1]!;
-      if (argv[2] === 'describe-secret') return { ARN: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${id}-AbCdEf`, VersionIdsToStages: { v1: ['AWSCURRENT'] } };
       // The stored jwt secret is an older value; the stored MongoDB URI is the one given.
       return { value: id.includes('jwt-secret') ? 'an older value' : CANARY.mongoUri, version: 'v1' };
     });
     const keys = await rotatingSecrets(awsSteps(settings), runner, {}, { secret: CANARY.secret, mongoUri: CANARY.mongoUri });
     expect(keys).toEqual(['secret']);
     // Only the given secrets were looked at, and nothing was written.
-    expect(calls.map((argv) => argv[2]).sort()).toEqual(['describe-secret', 'describe-secret', 'get-secret-value', 'get-secret-value']);
+    // One list-secrets is the first look of every secret step.
+    expect(calls.map((argv) => argv[2]).sort()).toEqual(['get-secret-value', 'get-secret-value', 'list-secrets']);
   });
 });
 

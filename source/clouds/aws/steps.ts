@@ -9,6 +9,7 @@ import { shellQuote, type Command, type FileArg, type SecretInput } from '../../
 import { NOT_REPEATABLE, SHARED_READ, type Runner } from '../../exec/runner.js';
 import { CliError } from '../../exec/errors.js';
 import { findOrNull, runJson } from '../cli-json.js';
+import { firstLook, type FirstLook } from '../first-look.js';
 import { ECS_EXEC_ACTIONS } from './iam-policies.js';
 import { SECRET_STEP_PREFIX, type ActionStep, type Outputs, type StepContext, type StepResult } from '../types.js';
 import { createServiceInput, specHash, taskDefinition, updateServiceInput } from './documents.js';
@@ -33,7 +34,27 @@ function secretInput(key: SecretKey, settings: SettingsFor<'aws'>, secrets?: Sec
   return { value: secrets?.[key], shell: `printf '%s' "$${SECRET_ENV[key]}"` };
 }
 
-function secretStep(key: SecretKey, settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+interface DescribedSecret {
+  ARN: string;
+  DeletedDate?: unknown;
+  VersionIdsToStages?: Record<string, string[]>;
+}
+
+/**
+ * The five secret steps' first look, in one list-secrets (filtered by their names, which match as
+ * prefixes, so only exact names count). Without secretsmanager:ListSecrets each step describes its own.
+ */
+function secretsLook(settings: SettingsFor<'aws'>, names: AwsNames): FirstLook<DescribedSecret> {
+  const wanted = requiredSecrets(settings).map((key) => names.secret(key));
+  return firstLook(async (runner) => {
+    const { SecretList = [] } = await runJson<{ SecretList?: (Omit<DescribedSecret, 'VersionIdsToStages'> & { Name: string; SecretVersionsToStages?: Record<string, string[]> })[] }>(runner, {
+      argv: awsArgv(settings.answers.aws.region, 'secretsmanager', 'list-secrets', '--include-planned-deletion', '--filters', `Key=name,Values=${wanted.join(',')}`),
+    });
+    return new Map(SecretList.filter((s) => wanted.includes(s.Name)).map((s) => [s.Name, { ARN: s.ARN, DeletedDate: s.DeletedDate, VersionIdsToStages: s.SecretVersionsToStages }]));
+  });
+}
+
+function secretStep(key: SecretKey, settings: SettingsFor<'aws'>, names: AwsNames, look: FirstLook<DescribedSecret>): ActionStep {
   const region = settings.answers.aws.region;
   const name = names.secret(key);
   const value = (secrets?: Secrets): FileArg => ({ prefix: 'file://', name: SECRET_ENV[key], secret: secretInput(key, settings, secrets) });
@@ -51,7 +72,8 @@ function secretStep(key: SecretKey, settings: SettingsFor<'aws'>, names: AwsName
       const wanted = value(secrets).secret!.value;
       // Each answer names the version it made or read: the one the task definitions pin.
       const outputs = (arn: string, versionId: string) => ({ [outputKey.secretArn(key)]: arn, [outputKey.secretVersion(key)]: versionId });
-      const existing = await findOrNull(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
+      const first = await look(name, runner);
+      const existing = first ? first.found : await findOrNull<DescribedSecret>(runner, { argv: awsArgv(region, 'secretsmanager', 'describe-secret', '--secret-id', name) });
       if (!existing) {
         if (wanted === undefined) throw new Error(`${SECRET_ENV[key]} is needed: ${name} is not in Secrets Manager (any more). Set it and run again.`);
         const created = await runJson(runner, { ...create(secrets), change: 'missing' }, NOT_REPEATABLE);
@@ -308,7 +330,25 @@ async function runningRevision(runner: Runner, settings: SettingsFor<'aws'>, nam
   return found.services?.find((s: { status: string }) => s.status !== 'INACTIVE')?.taskDefinition;
 }
 
-function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames): ActionStep {
+interface DescribedService {
+  status: string;
+  taskDefinition: string;
+  desiredCount: number;
+  enableExecuteCommand?: boolean;
+  deployments?: { status: string; rolloutState?: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED'; failedTasks?: number }[];
+}
+
+/** A wave's service steps look first with one describe-services for the whole wave (it takes up to 10). */
+function waveLook(wave: number, settings: SettingsFor<'aws'>, names: AwsNames): FirstLook<DescribedService> {
+  const { region, cluster } = settings.answers.aws;
+  const wanted = SERVICES.filter((spec) => spec.wave === wave).map((spec) => names.service(spec.id));
+  return firstLook(async (runner) => {
+    const { services = [] } = await runJson<{ services?: (DescribedService & { serviceName: string })[] }>(runner, { argv: awsArgv(region, 'ecs', 'describe-services', '--cluster', cluster, '--services', ...wanted) });
+    return new Map(services.filter((service) => service.status !== 'INACTIVE').map((service) => [service.serviceName, service]));
+  });
+}
+
+function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: AwsNames, look: FirstLook<DescribedService>): ActionStep {
   const aws = settings.answers.aws;
   const create = (outputs: Outputs): Command => ({
     argv: awsArgv(aws.region, 'ecs', 'create-service', '--cli-input-json', json(`services/${spec.id}.json`, createServiceInput(spec, settings, names, outputs))),
@@ -327,8 +367,9 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
     preview: (outputs) => [create(outputs)],
     artifacts: (outputs) => [{ path: `services/${spec.id}.json`, content: `${JSON.stringify(createServiceInput(spec, settings, names, outputs), null, 2)}\n` }],
     async apply({ runner, outputs }) {
-      const found = await runJson(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', names.service(spec.id)) });
-      const existing = found.services?.find((s: { status: string }) => s.status !== 'INACTIVE');
+      const first = await look(names.service(spec.id), runner);
+      const existing = first ? first.found : (await runJson<{ services?: DescribedService[] }>(runner, { argv: awsArgv(aws.region, 'ecs', 'describe-services', '--cluster', aws.cluster, '--services', names.service(spec.id)) }))
+        .services?.find((service) => service.status !== 'INACTIVE');
       const deployed = { [outputKey.deployedRevision(spec.id)]: outputs.get(outputKey.taskDefinitionArn(spec.id)) };
       if (!existing) {
         await runner.run({ ...create(outputs), change: 'missing' }, NOT_REPEATABLE);
@@ -356,14 +397,16 @@ function serviceStep(spec: ServiceSpec, settings: SettingsFor<'aws'>, names: Aws
 
 export function awsSteps(settings: SettingsFor<'aws'>): ActionStep[] {
   const names = awsNames(settings);
+  const secrets = secretsLook(settings, names);
+  const waves = new Map(SERVICES.map((spec) => [spec.wave, waveLook(spec.wave, settings, names)]));
   return [
-    ...requiredSecrets(settings).map((key) => secretStep(key, settings, names)),
+    ...requiredSecrets(settings).map((key) => secretStep(key, settings, names, secrets)),
     logGroupStep(settings, names),
     runnerDiscoveryStep(settings, names),
     execOnlyRoleStep(settings, names),
     executionRoleStep(settings, names),
     ...SERVICES.map((spec) => taskDefinitionStep(spec, settings, names)),
-    ...SERVICES.map((spec) => serviceStep(spec, settings, names)),
+    ...SERVICES.map((spec) => serviceStep(spec, settings, names, waves.get(spec.wave)!)),
     // After the last wave: every service exists, and no rollout waits for them.
     ...scalingSteps(settings),
   ];

@@ -464,11 +464,15 @@ export function simulatedAws(options: SimulationOptions): Simulation {
         return {};
       },
       'secretsmanager list-secrets': () => {
-        const prefix = /Values=(.+)$/.exec(one('filters'))?.[1] ?? '';
+        // Key=name,Values=A,B: names starting with any of them, as Secrets Manager matches.
+        const prefixes = (/Values=(.+)$/.exec(one('filters'))?.[1] ?? '').split(',');
         return {
           SecretList: Object.values(account.secrets)
-            .filter((secret) => secret.Name.startsWith(prefix) && (!secret.deletedDate || flags.has('include-planned-deletion')))
-            .map((secret) => ({ ARN: secret.ARN, Name: secret.Name, ...(secret.deletedDate ? { DeletedDate: secret.deletedDate / 1000 } : {}) })),
+            .filter((secret) => prefixes.some((prefix) => secret.Name.startsWith(prefix)) && (!secret.deletedDate || flags.has('include-planned-deletion')))
+            .map((secret) => ({
+              ARN: secret.ARN, Name: secret.Name, SecretVersionsToStages: { [versionId(secret.Name, secret.versions)]: ['AWSCURRENT'] },
+              ...(secret.deletedDate ? { DeletedDate: secret.deletedDate / 1000 } : {}),
+            })),
         };
       },
       'secretsmanager delete-secret': () => {
