@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
+import { SERVICES } from '../../source/membrane/services.js';
 import { CLI, type CliRun } from './cli.js';
 
 /** Set in the installer's env and inherited by every CLI it starts, so the orphans can be found. */
@@ -14,6 +15,21 @@ export async function auditLines(path: string): Promise<string[]> {
   if (!existsSync(path)) return [];
   return (await readFile(path, 'utf8')).split('\n').filter(Boolean);
 }
+
+/** The services in the order of their first audit line whose argv has `verb` and names membrane-ID. */
+export function servicesInAuditOrder(lines: string[], verb: string): string[] {
+  const order: string[] = [];
+  for (const line of lines) {
+    const { argv } = JSON.parse(line) as { argv: string[] };
+    if (!argv.includes(verb)) continue;
+    const spec = SERVICES.find((s) => argv.includes(`membrane-${s.id}`));
+    if (spec && !order.includes(spec.id)) order.push(spec.id);
+  }
+  return order;
+}
+
+/** The guide's tier of each service, in the order given: in wave order it never goes down. */
+export const wavesOf = (ids: string[]) => ids.map((id) => SERVICES.find((s) => s.id === id)!.wave);
 
 export interface KillPlan {
   args: string[];
