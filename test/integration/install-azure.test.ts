@@ -11,7 +11,7 @@ import { recordedEndpoints } from '../../source/clouds/endpoints.js';
 import { SERVICES } from '../../source/membrane/services.js';
 import { azRun, azureAnswers, type FakeAz, startFakeAz } from '../support/az.js';
 import { CANARY_MARKERS, CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
-import { auditLines, MARKER_VAR, runAndKill, servicesInAuditOrder, waitForOrphans, wavesOf } from '../support/kill.js';
+import { auditLines, MARKER_VAR, runAndKill, servicesInAuditOrder, upgradeKilledThenResumed, waitForOrphans, wavesOf } from '../support/kill.js';
 
 const RUN_TIMEOUT_MS = 300_000;
 const VAULT = 'membrane-vault';
@@ -375,27 +375,16 @@ describe('Container Apps install killed with SIGKILL while the apps are being cr
 
   it('an upgrade killed with SIGKILL mid-rollout resumes to the new tag: the guide\'s order, one new revision per app', async () => {
     const stateDir = join(work, 'killed');
-    const auditLog = join(stateDir, 'default', 'audit.log');
-    const before = (await auditLines(auditLog)).length;
-    const marker = randomUUID();
-    const env = cliEnv({ [MARKER_VAR]: marker });
-    const killed = await runAndKill({
-      args: ['upgrade', '--image-tag', '2025-11-01', ...installArgs(stateDir)],
-      env,
-      auditLog,
-      killWhen: (lines) => lines.slice(before).some((line) => line.includes('"update","--name","membrane-orchestrator"')),
-      timeoutMs: RUN_TIMEOUT_MS,
+    const { killed, resumed, lines } = await upgradeKilledThenResumed({
+      tag: '2025-11-01', args: installArgs(stateDir), stateDir, env: cliEnv(), killAt: '"update","--name","membrane-orchestrator"', timeoutMs: RUN_TIMEOUT_MS,
     });
     expect(killed.exited, 'the upgrade finished before the kill point').toBeUndefined();
-    await waitForOrphans(marker);
-
-    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir, '--yes'], env, RUN_TIMEOUT_MS);
     expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
     for (const spec of SERVICES) {
       expect(app(spec.id).properties.template.containers[0].image, spec.id).toMatch(/:2025-11-01$/);
       expect(Object.keys(azure.state().apps[`${RG}/membrane-${spec.id}`]!.revisions), spec.id).toHaveLength(2);
     }
-    const updated = servicesInAuditOrder((await auditLines(auditLog)).slice(before), 'update');
+    const updated = servicesInAuditOrder(lines, 'update');
     expect(updated).toHaveLength(7);
     expect(wavesOf(updated)).toEqual([1, 2, 2, 2, 3, 3, 3]);
   }, RUN_TIMEOUT_MS * 2);

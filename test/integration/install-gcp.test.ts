@@ -10,7 +10,7 @@ import { recordedEndpoints } from '../../source/clouds/endpoints.js';
 import { SERVICES } from '../../source/membrane/services.js';
 import { CANARY_SECRETS, leakedCanaries, readTree, runCli, type CliRun } from '../support/cli.js';
 import { gcloudRun, startGcpFake, type GcpHarness } from '../support/gcloud.js';
-import { auditLines, MARKER_VAR, runAndKill, servicesInAuditOrder, waitForOrphans, wavesOf } from '../support/kill.js';
+import { auditLines, MARKER_VAR, runAndKill, servicesInAuditOrder, upgradeKilledThenResumed, waitForOrphans, wavesOf } from '../support/kill.js';
 
 const PROJECT = 'acme-membrane';
 const REGION = 'us-central1';
@@ -385,27 +385,16 @@ describe('Cloud Run install killed with SIGKILL while the engine services are be
 
   it('an upgrade killed with SIGKILL mid-rollout resumes to the new tag: the guide\'s order, each service deployed once more', async () => {
     const stateDir = join(work, 'killed-state');
-    const auditLog = join(stateDir, 'default', 'audit.log');
-    const before = (await auditLines(auditLog)).length;
-    const marker = randomUUID();
-    const env = cliEnv({ [MARKER_VAR]: marker });
-    const killed = await runAndKill({
-      args: ['upgrade', '--image-tag', '2025-11-01', ...installArgs(stateDir)],
-      env,
-      auditLog,
-      killWhen: (lines) => lines.slice(before).some((line) => line.includes('"deploy","membrane-orchestrator"')),
-      timeoutMs: RUN_TIMEOUT_MS,
+    const { killed, resumed, lines } = await upgradeKilledThenResumed({
+      tag: '2025-11-01', args: installArgs(stateDir), stateDir, env: cliEnv(), killAt: '"deploy","membrane-orchestrator"', timeoutMs: RUN_TIMEOUT_MS,
     });
     expect(killed.exited, 'the upgrade finished before the kill point').toBeUndefined();
-    await waitForOrphans(marker);
-
-    const resumed = await runCli(['resume', '--name', 'default', '--state-dir', stateDir, '--yes'], env, RUN_TIMEOUT_MS);
     expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
     for (const [name, service] of Object.entries(gcp.fake.services())) {
       expect(containerOf(service).image, name).toMatch(/:2025-11-01$/);
       expect(service.metadata.generation, name).toBe(2);
     }
-    const deployed = servicesInAuditOrder((await auditLines(auditLog)).slice(before), 'deploy');
+    const deployed = servicesInAuditOrder(lines, 'deploy');
     expect(deployed).toHaveLength(7);
     expect(wavesOf(deployed)).toEqual([1, 2, 2, 2, 3, 3, 3]);
   }, RUN_TIMEOUT_MS * 2);

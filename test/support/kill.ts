@@ -1,10 +1,11 @@
 // Kill -9 an installer at a chosen point of its audit log, and wait for the CLI processes it
 // leaves running (they are in their own process group, as after a real kill -9).
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { SERVICES } from '../../source/membrane/services.js';
-import { CLI, type CliRun } from './cli.js';
+import { CLI, runCli, type CliRun } from './cli.js';
 
 /** Set in the installer's env and inherited by every CLI it starts, so the orphans can be found. */
 export const MARKER_VAR = 'MEMBRANE_KILL_MARKER';
@@ -104,4 +105,26 @@ export async function waitForOrphans(marker: string, timeoutMs = 120_000): Promi
     if (Date.now() > deadline) throw new Error(`processes ${pids.join(', ')} of the killed installer still run after ${timeoutMs} ms`);
     await sleep(50);
   }
+}
+
+/**
+ * `upgrade --image-tag TAG` of the default deployment in STATE_DIR, killed with SIGKILL at its
+ * first audit line containing `killAt`; once its orphans are done, `resume`. The audit lines the
+ * two runs wrote come back with it.
+ */
+export async function upgradeKilledThenResumed(plan: { tag: string; args: string[]; stateDir: string; env: Record<string, string>; killAt: string; timeoutMs: number }) {
+  const auditLog = `${plan.stateDir}/default/audit.log`;
+  const before = (await auditLines(auditLog)).length;
+  const marker = randomUUID();
+  const env = { ...plan.env, [MARKER_VAR]: marker };
+  const killed = await runAndKill({
+    args: ['upgrade', '--image-tag', plan.tag, ...plan.args],
+    env,
+    auditLog,
+    killWhen: (lines) => lines.slice(before).some((line) => line.includes(plan.killAt)),
+    timeoutMs: plan.timeoutMs,
+  });
+  if (!killed.exited) await waitForOrphans(marker);
+  const resumed = killed.exited ?? (await runCli(['resume', '--name', 'default', '--state-dir', plan.stateDir, '--yes'], env, plan.timeoutMs));
+  return { killed, resumed, lines: (await auditLines(auditLog)).slice(before) };
 }
