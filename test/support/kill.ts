@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { SERVICES } from '../../source/membrane/services.js';
+import { join } from 'node:path';
+import { SERVICES, serviceSpec, type ServiceId } from '../../source/membrane/services.js';
 import { CLI, runCli, type CliRun } from './cli.js';
 
 /** Set in the installer's env and inherited by every CLI it starts, so the orphans can be found. */
@@ -18,8 +19,8 @@ export async function auditLines(path: string): Promise<string[]> {
 }
 
 /** The services in the order of their first audit line whose argv has `verb` and names membrane-ID. */
-export function servicesInAuditOrder(lines: string[], verb: string): string[] {
-  const order: string[] = [];
+export function servicesInAuditOrder(lines: string[], verb: string): ServiceId[] {
+  const order: ServiceId[] = [];
   for (const line of lines) {
     const { argv } = JSON.parse(line) as { argv: string[] };
     if (!argv.includes(verb)) continue;
@@ -30,7 +31,7 @@ export function servicesInAuditOrder(lines: string[], verb: string): string[] {
 }
 
 /** The guide's tier of each service, in the order given: in wave order it never goes down. */
-export const wavesOf = (ids: string[]) => ids.map((id) => SERVICES.find((s) => s.id === id)!.wave);
+export const wavesOf = (ids: ServiceId[]) => ids.map((id) => serviceSpec(id).wave);
 
 export interface KillPlan {
   args: string[];
@@ -110,10 +111,11 @@ export async function waitForOrphans(marker: string, timeoutMs = 120_000): Promi
 /**
  * `upgrade --image-tag TAG` of the default deployment in STATE_DIR, killed with SIGKILL at its
  * first audit line containing `killAt`; once its orphans are done, `resume`. The audit lines the
- * two runs wrote come back with it.
+ * two runs wrote come back with it. An upgrade that ended before the kill point is not resumed:
+ * its own run comes back as `resumed`, and `killed.exited` says so.
  */
 export async function upgradeKilledThenResumed(plan: { tag: string; args: string[]; stateDir: string; env: Record<string, string>; killAt: string; timeoutMs: number }) {
-  const auditLog = `${plan.stateDir}/default/audit.log`;
+  const auditLog = join(plan.stateDir, 'default', 'audit.log');
   const before = (await auditLines(auditLog)).length;
   const marker = randomUUID();
   const env = { ...plan.env, [MARKER_VAR]: marker };
